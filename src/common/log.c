@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static enum pb_log_level cur_level = PB_LOG_INFO;
+static uint64_t lines_emitted;
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+void pb_log_set_level(enum pb_log_level level) { cur_level = level; }
+enum pb_log_level pb_log_get_level(void) { return cur_level; }
+
+int pb_log_parse_level(const char *s)
+{
+	static const char *const short_names[] = { "err", "warn", "info", "debug" };
+	for (int i = 0; i <= PB_LOG_DEBUG; i++)
+		if (!strcmp(s, short_names[i]) || !strcmp(s, level_names[i]))
+			return i;
+	return -1;
+}
+
+uint64_t pb_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t pb_now_ms(void) { return pb_now_ns() / 1000000u; }
+
+static void vlog(enum pb_log_level level, const char *suffix, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "pcibackd: %s: %s%s\n", level_names[level], buf, suffix);
+	lines_emitted++;
+}
+
+void pb_log(enum pb_log_level level, const char *fmt, ...)
+{
+	if (level > cur_level)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(level, "", fmt, ap);
+	va_end(ap);
+}
+
+void pb_log_rl(struct pb_ratelimit *rl, enum pb_log_level level, const char *fmt, ...)
+{
+	if (level > cur_level)
+		return;
+	uint64_t now = pb_now_ms();
+	if (now - rl->window_start_ms >= rl->interval_ms) {
+		rl->window_start_ms = now;
+		rl->emitted = 0;
+	}
+	if (rl->emitted >= rl->burst) {
+		rl->suppressed++;
+		rl->total_suppressed++;
+		return;
+	}
+	rl->emitted++;
+	char suffix[64] = "";
+	if (rl->suppressed) {
+		snprintf(suffix, sizeof(suffix), " (%llu similar lines suppressed)",
+			 (unsigned long long)rl->suppressed);
+		rl->suppressed = 0;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(level, suffix, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t pb_log_lines_emitted(void) { return lines_emitted; }

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "hostdev.h"
+
+void hostdev_destroy(struct hostdev *hd)
+{
+	if (hd && hd->ops->destroy)
+		hd->ops->destroy(hd);
+}
+
+bool hostdev_access_ok(const struct hostdev *hd, long off, long size)
+{
+	if (size != 1 && size != 2 && size != 4)
+		return false;
+	if (off < 0 || off % size)
+		return false;
+	return off + size <= (long)hd->cfg_size;
+}
+
+unsigned hostdev_find_cap(struct hostdev *hd, uint8_t cap_id)
+{
+	uint32_t status, v;
+	if (hostdev_read(hd, 0x06, 2, &status) || !(status & 0x10))
+		return 0;
+	unsigned ptr_reg = (hd->header_type == 2) ? 0x14 : 0x34;
+	if (hostdev_read(hd, ptr_reg, 1, &v))
+		return 0;
+	unsigned pos = v & 0xfc;
+	for (int ttl = 48; ttl-- && pos >= 0x40;) {
+		if (hostdev_read(hd, pos, 2, &v))
+			return 0;
+		if ((v & 0xff) == cap_id)
+			return pos;
+		pos = (v >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+unsigned hostdev_find_ext_cap(struct hostdev *hd, uint16_t cap_id)
+{
+	if (hd->cfg_size <= 0x100)
+		return 0;
+	unsigned pos = 0x100;
+	for (int ttl = (4096 - 256) / 8; ttl--;) {
+		uint32_t h;
+		if (hostdev_read(hd, pos, 4, &h) || h == 0 || h == 0xffffffff)
+			return 0;
+		if ((h & 0xffff) == cap_id)
+			return pos;
+		pos = (h >> 20) & 0xffc;
+		if (pos < 0x100)
+			return 0;
+	}
+	return 0;
+}

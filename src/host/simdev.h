@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Simulated host devices, built from real config-space dumps.  They behave
+ * like hardware on writes (read-only registers, RW1C status bits, BAR sizing,
+ * writable command bits) and record every write they receive, so tests can
+ * prove exactly what reached "hardware".
+ */
+#ifndef PCIBACKD_HOST_SIMDEV_H
+#define PCIBACKD_HOST_SIMDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host/hostdev.h"
+
+struct lspci_dump_dev;
+
+/* One write as the device received it. */
+struct simdev_write {
+	uint16_t off;
+	uint8_t size;
+	uint32_t value;
+};
+
+/*
+ * "FILE" (the first device in the dump) or "FILE#BB:DD.F" / "FILE#DDDD:BB:DD.F".
+ * Returns NULL with a one-line message in err.
+ */
+struct hostdev *simdev_load(const char *spec, char *err, size_t errlen);
+
+/* A simulated device from an already parsed dump entry. */
+struct hostdev *simdev_from_dump(const struct lspci_dump_dev *d, const char *source);
+
+/* The write record. */
+const struct simdev_write *simdev_writes(const struct hostdev *hd, size_t *count);
+void simdev_clear_writes(struct hostdev *hd);
+
+/* The device's current raw config bytes (cfg_size of them), bypassing all emulation. */
+const uint8_t *simdev_config(const struct hostdev *hd);
+
+/* Fault injection: reads fail with -EIO / return all ones; writes fail with -EIO. */
+enum simdev_fault { SIMDEV_FAULT_NONE = 0, SIMDEV_FAULT_READ_EIO, SIMDEV_FAULT_READ_ONES, SIMDEV_FAULT_WRITE_EIO };
+void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault);
+
+/* Counters of enable(), disable(), reset() and set_power_state() calls. */
+struct simdev_counters {
+	unsigned enables, disables, resets, power_changes;
+};
+const struct simdev_counters *simdev_counters(const struct hostdev *hd);
+
+/* True if hd is a simulated device. */
+int simdev_is_sim(const struct hostdev *hd);
+
+#endif
