@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+void pool_init(struct pb_pool *p, enum topo_mode mode)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = mode;
+}
+
+struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
+				    char *err, size_t errlen)
+{
+	if (p->ndevs >= POOL_MAX_DEVS) {
+		snprintf(err, errlen, "%s: too many devices (at most %d)", hd->source, POOL_MAX_DEVS);
+		hostdev_destroy(hd);
+		return NULL;
+	}
+	struct pb_pool_dev *pd = calloc(1, sizeof(*pd));
+	if (!pd) {
+		snprintf(err, errlen, "out of memory");
+		hostdev_destroy(hd);
+		return NULL;
+	}
+	pd->dev.host = hd;
+	pd->dev.cfg = cfg_dev_new(hd, opts, err, errlen);
+	if (!pd->dev.cfg) {
+		hostdev_destroy(hd);
+		free(pd);
+		return NULL;
+	}
+	p->devs[p->ndevs++] = pd;
+	return pd;
+}
+
+struct pb_pool_dev *pool_find_by_addr(struct pb_pool *p, const struct pb_bdf *addr)
+{
+	for (size_t i = 0; i < p->ndevs; i++)
+		if (pb_bdf_equal(&p->devs[i]->dev.host->addr, addr))
+			return p->devs[i];
+	return NULL;
+}
+
+struct pb_pool_dev *pool_dev_of(struct pb_dev *d)
+{
+	return (struct pb_pool_dev *)((char *)d - offsetof(struct pb_pool_dev, dev));
+}
+
+struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
+{
+	for (size_t i = 0; i < p->nguests; i++)
+		if (!strcmp(p->guests[i]->name, name))
+			return p->guests[i];
+	if (!create || p->nguests >= POOL_MAX_GUESTS || strlen(name) >= sizeof(p->guests[0]->name))
+		return NULL;
+	struct pb_guest *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	topo_init(&g->topo, p->mode);
+	dispatch_guest_init(&g->dg, g->name, &g->topo);
+	g->dg.trace = p->trace;
+	p->guests[p->nguests++] = g;
+	return g;
+}
+
+void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
+{
+	while (g->topo.count > 0)
+		pool_release(p, pool_dev_of(g->topo.e[g->topo.count - 1].priv));
+	for (size_t i = 0; i < p->nguests; i++)
+		if (p->guests[i] == g) {
+			p->guests[i] = p->guests[--p->nguests];
+			break;
+		}
+	free(g);
+}
+
+int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
+		size_t errlen)
+{
+	(void)p;
+	char a[PB_BDF_STRLEN];
+	pb_bdf_format(&pd->dev.host->addr, a);
+	if (pd->quarantined) {
+		snprintf(err, errlen, "%s is quarantined (%s)", a, pd->reason);
+		return -1;
+	}
+	if (pd->owner) {
+		snprintf(err, errlen, "%s is already assigned to guest %s", a, pd->owner->name);
+		return -1;
+	}
+	if (topo_add(&g->topo, pd->dev.host, &pd->dev, vaddr, err, errlen))
+		return -1;
+	pd->owner = g;
+	return 0;
+}
+
+int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
+{
+	(void)p;
+	if (!pd->owner)
+		return 0;
+	topo_remove(&pd->owner->topo, &pd->dev);
+	pd->owner = NULL;
+	struct hostdev *hd = pd->dev.host;
+	int rc = 0;
+	if (hd->ops->disable)
+		hd->ops->disable(hd);
+	if (hd->ops->reset)
+		rc = hd->ops->reset(hd);
+	cfg_dev_release(pd->dev.cfg);
+	if (rc) {
+		char a[PB_BDF_STRLEN];
+		pd->quarantined = true;
+		snprintf(pd->reason, sizeof(pd->reason), "reset failed: %s", strerror(-rc));
+		pb_err("%s quarantined: %s", pb_bdf_format(&hd->addr, a), pd->reason);
+		return -1;
+	}
+	return 0;
+}
+
+void pool_fini(struct pb_pool *p)
+{
+	while (p->nguests)
+		pool_guest_destroy(p, p->guests[p->nguests - 1]);
+	for (size_t i = 0; i < p->ndevs; i++) {
+		cfg_dev_free(p->devs[i]->dev.cfg);
+		hostdev_destroy(p->devs[i]->dev.host);
+		free(p->devs[i]);
+	}
+	p->ndevs = 0;
+}

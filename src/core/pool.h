@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The backend core: the pool of devices the daemon owns and the guests they
+ * are assigned to.  Transports (local, Xen) find guests and devices here; the
+ * only way a device leaves a guest is pool_release(), which runs the release
+ * path (host reset when offered, config-space state back to seize time).
+ */
+#ifndef PCIBACKD_CORE_POOL_H
+#define PCIBACKD_CORE_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfgspace/cfgspace.h"
+#include "dispatch/dispatch.h"
+#include "host/hostdev.h"
+#include "topology/topology.h"
+
+struct pb_guest;
+
+struct pb_pool_dev {
+	struct pb_dev dev;            /* host + cfg; dev.host is owned by the pool */
+	struct pb_guest *owner;       /* NULL: free */
+	bool quarantined;             /* release failed: never handed out again */
+	char reason[128];             /* why quarantined */
+};
+
+struct pb_guest {
+	char name[64];
+	struct topology topo;         /* entries' priv: struct pb_dev * (inside a pb_pool_dev) */
+	struct dispatch_guest dg;
+	void *transport;              /* the transport's per-guest state */
+};
+
+#define POOL_MAX_DEVS 1024
+#define POOL_MAX_GUESTS 256
+
+struct pb_pool {
+	enum topo_mode mode;
+	size_t ndevs;
+	struct pb_pool_dev *devs[POOL_MAX_DEVS];
+	size_t nguests;
+	struct pb_guest *guests[POOL_MAX_GUESTS];
+	FILE *trace;                  /* passed to every guest's dispatcher */
+};
+
+void pool_init(struct pb_pool *p, enum topo_mode mode);
+/* Releases every device, frees every guest and device. */
+void pool_fini(struct pb_pool *p);
+
+/* Takes ownership of hd (also on failure). Returns the pool entry or NULL + err. */
+struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
+				    char *err, size_t errlen);
+/* The first device with that real address (free or not), or NULL. */
+struct pb_pool_dev *pool_find_by_addr(struct pb_pool *p, const struct pb_bdf *addr);
+struct pb_pool_dev *pool_dev_of(struct pb_dev *d);
+
+/* Finds a guest by name; creates it when create is set. */
+struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create);
+/* Releases the guest's devices and frees it. */
+void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g);
+
+/* Gives a free device to a guest; returns 0 with the guest-visible address, or -1 + err. */
+int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
+		size_t errlen);
+/*
+ * Takes the device back from its guest through the release path.  Returns 0;
+ * -1 if the reset failed (the device is then quarantined, with a message).
+ */
+int pool_release(struct pb_pool *p, struct pb_pool_dev *pd);
+
+#endif
