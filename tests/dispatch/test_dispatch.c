@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The op dispatcher: single fetch, validation of the private copy, error
+ * codes, and a write-back that touches only err and value.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch/dispatch.h"
+#include "host/simdev.h"
+
+static const char *fixtures;
+
+struct fixture {
+	struct hostdev *hd;
+	struct pb_dev dev;
+	struct topology topo;
+	struct dispatch_guest g;
+	struct pciif_sharedinfo sh;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	memset(&f, 0, sizeof(f));
+	char spec[512], err[300];
+	snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#00:02.0", fixtures);
+	f.hd = simdev_load(spec, err, sizeof(err));
+	if (!f.hd)
+		fail_msg("%s", err);
+	f.dev.host = f.hd;
+	f.dev.cfg = cfg_dev_new(f.hd, NULL, err, sizeof(err));
+	topo_init(&f.topo, TOPO_VPCI);
+	struct pb_bdf v;
+	assert_int_equal(topo_add(&f.topo, f.hd, &f.dev, &v, err, sizeof(err)), 0);
+	dispatch_guest_init(&f.g, "g1", &f.topo);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	cfg_dev_free(f->dev.cfg);
+	hostdev_destroy(f->hd);
+	return 0;
+}
+
+/* Posts an op as a frontend does, with recognisable filler in every field. */
+static void post(struct fixture *f, uint32_t cmd, uint32_t devfn, int32_t off, int32_t size, uint32_t value)
+{
+	memset(&f->sh.op, 0xa5, sizeof(f->sh.op));
+	f->sh.op.cmd = cmd;
+	f->sh.op.domain = 0;
+	f->sh.op.bus = 0;
+	f->sh.op.devfn = devfn;
+	f->sh.op.offset = off;
+	f->sh.op.size = size;
+	f->sh.op.value = value;
+	f->sh.flags |= PCIIF_FLAG_F_ACTIVE;
+}
+
+static void test_read_vendor(void **state)
+{
+	struct fixture *f = *state;
+	f->sh.flags = PCIIF_FLAG_B_AERHANDLER;
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 4, 0);
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->sh.op.value, (uint32_t)f->hd->device_id << 16 | f->hd->vendor_id);
+	/* Active bit cleared, the guest's other bits kept. */
+	assert_int_equal(f->sh.flags, PCIIF_FLAG_B_AERHANDLER);
+	assert_int_equal(f->g.stats.ops, 1);
+}
+
+static void test_writeback_is_selective(void **state)
+{
+	struct fixture *f = *state;
+	post(f, PCIIF_OP_CONF_READ, 0, 8, 2, 0);
+	struct pciif_op before = f->sh.op;
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	struct pciif_op after = f->sh.op;
+	/* Everything but err and value is byte-for-byte what the guest wrote. */
+	after.err = before.err;
+	after.value = before.value;
+	assert_memory_equal(&after, &before, sizeof(before));
+}
+
+static void test_validation(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		uint32_t cmd, devfn;
+		int32_t off, size;
+		int32_t err;
+	} cases[] = {
+		{ PCIIF_OP_CONF_READ, 0, 0, 3, PCIIF_ERR_INVALID_OFFSET },      /* bad size */
+		{ PCIIF_OP_CONF_READ, 0, 2, 4, PCIIF_ERR_INVALID_OFFSET },      /* misaligned */
+		{ PCIIF_OP_CONF_READ, 0, 1, 2, PCIIF_ERR_INVALID_OFFSET },
+		{ PCIIF_OP_CONF_READ, 0, -4, 4, PCIIF_ERR_INVALID_OFFSET },     /* negative */
+		{ PCIIF_OP_CONF_READ, 0, 0x1000, 4, PCIIF_ERR_INVALID_OFFSET }, /* past the end */
+		{ PCIIF_OP_CONF_READ, 0, 0x7ffffffc, 4, PCIIF_ERR_INVALID_OFFSET },
+		{ PCIIF_OP_CONF_READ, 0, 0, 0, PCIIF_ERR_INVALID_OFFSET },
+		{ PCIIF_OP_CONF_READ, 0, 0, -4, PCIIF_ERR_INVALID_OFFSET },
+		{ PCIIF_OP_CONF_WRITE, 0, 2, 4, PCIIF_ERR_INVALID_OFFSET },
+		{ PCIIF_OP_CONF_READ, 8, 0, 4, PCIIF_ERR_DEV_NOT_FOUND },       /* empty slot */
+		{ PCIIF_OP_CONF_READ, 0x100, 0, 4, PCIIF_ERR_DEV_NOT_FOUND },   /* would alias devfn 0 */
+		{ PCIIF_OP_CONF_WRITE, 0x100, 0, 4, PCIIF_ERR_DEV_NOT_FOUND },
+		{ 11, 0, 0, 4, PCIIF_ERR_NOT_IMPLEMENTED },
+		{ 0xffffffff, 0, 0, 4, PCIIF_ERR_NOT_IMPLEMENTED },
+		{ PCIIF_OP_AER_DETECTED, 0, 0, 4, PCIIF_ERR_NOT_IMPLEMENTED },
+		{ PCIIF_OP_ENABLE_MULTI_MSI, 0, 0, 4, PCIIF_ERR_NOT_IMPLEMENTED },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		simdev_clear_writes(f->hd);
+		post(f, cases[i].cmd, cases[i].devfn, cases[i].off, cases[i].size, 0x12345678);
+		assert_true(dispatch_pending(&f->g, &f->sh));
+		if (f->sh.op.err != cases[i].err)
+			fail_msg("case %zu: err %d, want %d", i, f->sh.op.err, cases[i].err);
+		if (cases[i].cmd == PCIIF_OP_CONF_READ)
+			assert_int_equal(f->sh.op.value, 0);
+		size_t n;
+		simdev_writes(f->hd, &n);
+		assert_int_equal(n, 0);
+		assert_false(f->sh.flags & PCIIF_FLAG_F_ACTIVE);
+	}
+	/* Other domains and buses do not exist in vpci. */
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 4, 0);
+	f->sh.op.bus = 0x100;
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	assert_int_equal(f->sh.op.err, PCIIF_ERR_DEV_NOT_FOUND);
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 4, 0);
+	f->sh.op.domain = 0x10000;
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	assert_int_equal(f->sh.op.err, PCIIF_ERR_DEV_NOT_FOUND);
+}
+
+static void test_spurious_kick(void **state)
+{
+	struct fixture *f = *state;
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 4, 0);
+	f->sh.flags = 0;
+	struct pciif_sharedinfo before = f->sh;
+	assert_false(dispatch_pending(&f->g, &f->sh));
+	assert_memory_equal(&before, &f->sh, sizeof(before));
+	assert_int_equal(f->g.stats.spurious, 1);
+}
+
+/* The guest rewrites the page right after the backend copied it. */
+static void rewrite_page(void *arg)
+{
+	struct pciif_sharedinfo *sh = arg;
+	sh->op.cmd = PCIIF_OP_CONF_WRITE;
+	sh->op.devfn = 0x100;
+	sh->op.offset = 0xffc;
+	sh->op.size = 3;
+	sh->op.value = 0xdeadbeef;
+}
+
+static void test_single_fetch(void **state)
+{
+	struct fixture *f = *state;
+	f->g.after_fetch = rewrite_page;
+	f->g.after_fetch_arg = &f->sh;
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 2, 0);
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	/* The result is that of the op as copied: a read of the vendor ID. */
+	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->sh.op.value, f->hd->vendor_id);
+	size_t n;
+	simdev_writes(f->hd, &n);
+	assert_int_equal(n, 0);
+	f->g.after_fetch = NULL;
+}
+
+static void test_trace_line(void **state)
+{
+	struct fixture *f = *state;
+	char buf[512] = "";
+	FILE *mem = fmemopen(buf, sizeof(buf), "w");
+	f->g.trace = mem;
+	post(f, PCIIF_OP_CONF_READ, 0, 4, 2, 0);
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	post(f, PCIIF_OP_CONF_READ, 0, 3, 2, 0);
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	fclose(mem);
+	f->g.trace = NULL;
+	assert_non_null(strstr(buf, "guest=g1 op=conf_read addr=0000:00:00.0 off=0x004 size=2"));
+	assert_non_null(strstr(buf, "err=-2(invalid_offset)"));
+}
+
+int main(int argc, char **argv)
+{
+	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_vendor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writeback_is_selective, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spurious_kick, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_fetch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_line, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
+}

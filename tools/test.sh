@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test of pcibackd: installs what it needs (Debian 12 packages),
+# builds with -Werror under ASan+UBSan, and runs every Meson test suite.
+#   tools/test.sh                 all suites
+#   SUITES="unit" tools/test.sh   only some
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(meson ninja-build gcc clang pkg-config libpci-dev pciutils pci.ids libxen-dev libcmocka-dev
+      libclang-rt-14-dev valgrind)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "test.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+BUILD=${BUILD:-build-test}
+SUITES=${SUITES:-"unit integration"}
+
+# The main test build: warnings are errors, sanitizers on.
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi
+ninja -C "$BUILD"
+
+# The build must also succeed without the Xen transport.
+if [ ! -f build-noxen/build.ninja ]; then
+	meson setup build-noxen -Dwerror=true -Dxen=disabled -Dtests=false >/dev/null
+fi
+ninja -C build-noxen >/dev/null
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+args=()
+for s in $SUITES; do args+=(--suite "$s"); done
+rc=0
+meson test -C "$BUILD" --print-errorlogs "${args[@]}" || rc=$?
+
+# One closing line any CI can read.
+python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
+import json, sys
+ok = bad = skip = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"): ok += 1
+    elif r == "SKIP": skip += 1
+    else: bad += 1
+print(f"{ok} passed, {bad} failed, {skip} skipped")
+PY
+exit $rc
