@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "local_backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "proto/xenbus_state.h"
+#include "transport/local/local_msg.h"
+
+struct lt_conn {
+	struct lt_backend *b;
+	int sock;
+	struct ev_watch *sock_w;
+	int state;                 /* the backend's XenbusState for this connection */
+	struct pb_guest *guest;    /* bound once named */
+	struct pciif_sharedinfo *page;
+	int page_fd, kick_fd, notify_fd;
+	struct ev_watch *kick_w;
+	struct lt_conn *next;
+};
+
+struct lt_backend {
+	struct evloop *loop;
+	struct pb_pool *pool;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lsock;
+	struct ev_watch *lw;
+	struct lt_conn *conns;
+	size_t nconns;
+	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
+};
+
+static struct pb_ratelimit *conn_rl(struct lt_conn *c)
+{
+	return c->guest ? &c->guest->dg.rl : &c->b->rl;
+}
+
+static const char *conn_name(const struct lt_conn *c)
+{
+	return c->guest ? c->guest->name : "(unnamed)";
+}
+
+static void conn_free(struct lt_conn *c)
+{
+	struct lt_backend *b = c->b;
+	evloop_remove(b->loop, c->kick_w);
+	evloop_remove(b->loop, c->sock_w);
+	if (c->page)
+		munmap(c->page, LT_PAGE_SIZE);
+	if (c->page_fd >= 0)
+		close(c->page_fd);
+	if (c->kick_fd >= 0)
+		close(c->kick_fd);
+	if (c->notify_fd >= 0)
+		close(c->notify_fd);
+	close(c->sock);
+	if (c->guest && c->guest->transport == c)
+		c->guest->transport = NULL;
+	for (struct lt_conn **pp = &b->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	b->nconns--;
+	free(c);
+}
+
+/* Tells the client why (best effort), logs one rate-limited line and drops it. */
+static void conn_fail(struct lt_conn *c, const char *why)
+{
+	struct lt_msg m;
+	lt_msg_init(&m);
+	lt_msg_set(&m, LT_K_STATE, "%d", XB_CLOSING);
+	lt_msg_set(&m, LT_K_ERROR, "%.150s", why);
+	lt_send(c->sock, &m, NULL, 0);
+	pb_log_rl(conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+	conn_free(c);
+}
+
+static void conn_send_or_fail(struct lt_conn *c, const struct lt_msg *m)
+{
+	int r = lt_send(c->sock, m, NULL, 0);
+	if (r) {
+		char why[128];
+		snprintf(why, sizeof(why), "send failed: %s", strerror(-r));
+		pb_log_rl(conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+		conn_free(c);
+	}
+}
+
+/* What the backend publishes for a guest (xenstore keys of §3.1). */
+static int publish(const struct pb_guest *g, struct lt_msg *m)
+{
+	char a[PB_BDF_STRLEN + 4];
+	lt_msg_init(m);
+	lt_msg_set(m, LT_K_STATE, "%d", XB_INITIALISED);
+	lt_msg_set(m, LT_K_NUM_DEVS, "%zu", g->topo.count);
+	for (size_t i = 0; i < g->topo.count; i++) {
+		const struct pb_bdf *v = &g->topo.e[i].vaddr;
+		char key[LT_KEY_MAX];
+		snprintf(key, sizeof(key), LT_K_VDEV "%zu", i);
+		/* "%04x:%02x:%02x.%02x": the PV protocol's two-digit function. */
+		snprintf(a, sizeof(a), "%04x:%02x:%02x.%02x", v->domain, v->bus, PB_SLOT(v->devfn), PB_FUNC(v->devfn));
+		if (lt_msg_set(m, key, "%s", a))
+			return -1;
+	}
+	struct topo_root roots[TOPO_MAX_DEVS];
+	size_t nr = topo_roots(&g->topo, roots, TOPO_MAX_DEVS);
+	lt_msg_set(m, LT_K_ROOT_NUM, "%zu", nr);
+	for (size_t i = 0; i < nr; i++) {
+		char key[LT_KEY_MAX];
+		snprintf(key, sizeof(key), LT_K_ROOT "%zu", i);
+		if (lt_msg_set(m, key, "%04x:%02x", roots[i].domain, roots[i].bus))
+			return -1;
+	}
+	return 0;
+}
+
+static void on_hello(struct lt_conn *c, const struct lt_msg *m)
+{
+	const char *name = lt_msg_get(m, LT_K_NAME);
+	if (!name || !lt_guest_name_ok(name)) {
+		conn_fail(c, name ? "bad guest name (1-63 of A-Z a-z 0-9 _ . -)" : "first message has no name");
+		return;
+	}
+	struct pb_guest *g = pool_guest(c->b->pool, name, false);
+	if (!g) {
+		char why[128];
+		snprintf(why, sizeof(why), "no devices are assigned to guest %s", name);
+		conn_fail(c, why);
+		return;
+	}
+	if (g->transport) {
+		char why[128];
+		snprintf(why, sizeof(why), "guest %s is already connected", name);
+		conn_fail(c, why);
+		return;
+	}
+	c->guest = g;
+	g->transport = c;
+	struct lt_msg out;
+	if (publish(g, &out)) {
+		conn_fail(c, "too many devices to publish");
+		return;
+	}
+	c->state = XB_INITIALISED;
+	pb_info("local guest %s connecting (%zu devices)", g->name, g->topo.count);
+	conn_send_or_fail(c, &out);
+}
+
+static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	struct lt_conn *c = arg;
+	uint64_t v;
+	if (read(c->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+		char why[96];
+		snprintf(why, sizeof(why), "kick eventfd: %s", strerror(errno));
+		conn_fail(c, why);
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		conn_fail(c, "kick eventfd failed");
+		return;
+	}
+	if (dispatch_pending(&c->guest->dg, c->page)) {
+		v = 1;
+		if (write(c->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+			char why[96];
+			snprintf(why, sizeof(why), "notify eventfd: %s", strerror(errno));
+			conn_fail(c, why);
+		}
+	}
+}
+
+static int is_eventfd(int fd)
+{
+	char p[64], t[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(p, t, sizeof(t) - 1);
+	if (n < 0)
+		return 0;
+	t[n] = 0;
+	return !strcmp(t, "anon_inode:[eventfd]");
+}
+
+/* Checks and maps the page; returns NULL with why set. */
+static void *map_page(int fd, char *why, size_t whylen)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "shared page is not a memfd");
+		return NULL;
+	}
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0) {
+		snprintf(why, whylen, "shared page is not a sealable memfd");
+		return NULL;
+	}
+	if ((seals & (F_SEAL_SHRINK | F_SEAL_SEAL)) != (F_SEAL_SHRINK | F_SEAL_SEAL)) {
+		snprintf(why, whylen, "shared page memfd lacks F_SEAL_SHRINK|F_SEAL_SEAL");
+		return NULL;
+	}
+	if (st.st_size < LT_PAGE_SIZE) {
+		snprintf(why, whylen, "shared page is %lld bytes, need %d", (long long)st.st_size, LT_PAGE_SIZE);
+		return NULL;
+	}
+	void *p = mmap(NULL, LT_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(why, whylen, "cannot map shared page: %s", strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, int nfds)
+{
+	char why[128];
+	const char *magic = lt_msg_get(m, LT_K_MAGIC);
+	if (lt_msg_get_num(m, LT_K_STATE, 99) != XB_INITIALISED) {
+		snprintf(why, sizeof(why), "expected state=%d (Initialised)", XB_INITIALISED);
+		goto fail;
+	}
+	if (!magic || strcmp(magic, PCIIF_MAGIC)) {
+		snprintf(why, sizeof(why), "version mismatch: magic is \"%.32s\", expected \"%s\"", magic ? magic : "",
+			 PCIIF_MAGIC);
+		goto fail;
+	}
+	if (nfds != 3) {
+		snprintf(why, sizeof(why), "expected 3 file descriptors (page, kick, notify), got %d", nfds);
+		goto fail;
+	}
+	if (!is_eventfd(fds[1]) || !is_eventfd(fds[2])) {
+		snprintf(why, sizeof(why), "kick and notify must be eventfds");
+		goto fail;
+	}
+	void *page = map_page(fds[0], why, sizeof(why));
+	if (!page)
+		goto fail;
+	for (int i = 1; i < 3; i++)
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	c->page = page;
+	c->page_fd = fds[0];
+	c->kick_fd = fds[1];
+	c->notify_fd = fds[2];
+	/* Edge-triggered: one wake-up per kick, whatever the guest's eventfd mode. */
+	c->kick_w = evloop_add(c->b->loop, c->kick_fd, EPOLLIN | EPOLLET, on_kick, c);
+	if (!c->kick_w) {
+		conn_fail(c, "cannot watch the kick eventfd");
+		return;
+	}
+	c->state = XB_CONNECTED;
+	struct lt_msg out;
+	lt_msg_init(&out);
+	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
+	pb_info("local guest %s connected", c->guest->name);
+	conn_send_or_fail(c, &out);
+	return;
+fail:
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	conn_fail(c, why);
+}
+
+static void on_sock(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	struct lt_conn *c = arg;
+	struct lt_msg m;
+	int fds[LT_FDS_MAX], nfds = 0;
+	char err[160];
+	int r = lt_recv(c->sock, &m, fds, &nfds, err, sizeof(err));
+	if (r == -EAGAIN) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			goto hangup;
+		return;
+	}
+	if (r == 0)
+		goto hangup;
+	if (r < 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "garbage message: %s", err);
+		conn_fail(c, why);
+		return;
+	}
+	if (c->state == XB_CONNECTED || c->state == XB_INITIALISED) {
+		long st = lt_msg_get_num(&m, LT_K_STATE, 99);
+		if ((st == XB_CLOSING || st == XB_CLOSED) && nfds == 0 && m.n == 1)
+			goto hangup;
+	}
+	switch (c->state) {
+	case XB_INITIALISING:
+		if (nfds) {
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
+			conn_fail(c, "file descriptors sent before naming the guest");
+			return;
+		}
+		on_hello(c, &m);
+		return;
+	case XB_INITIALISED:
+		on_initialised(c, &m, fds, nfds);
+		return;
+	default:
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		conn_fail(c, "unexpected message while connected");
+		return;
+	}
+hangup:
+	if (c->guest)
+		pb_info("local guest %s disconnected", c->guest->name);
+	conn_free(c);
+}
+
+static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	(void)events;
+	struct lt_backend *b = arg;
+	int s = accept4(b->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: accept failed: %s", strerror(errno));
+		return;
+	}
+	if (b->nconns >= LT_MAX_CONNS) {
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
+			  LT_MAX_CONNS);
+		close(s);
+		return;
+	}
+	struct lt_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(s);
+		return;
+	}
+	c->b = b;
+	c->sock = s;
+	c->state = XB_INITIALISING;
+	c->page_fd = c->kick_fd = c->notify_fd = -1;
+	c->sock_w = evloop_add(b->loop, s, EPOLLIN | EPOLLRDHUP, on_sock, c);
+	if (!c->sock_w) {
+		close(s);
+		free(c);
+		return;
+	}
+	c->next = b->conns;
+	b->conns = c;
+	b->nconns++;
+}
+
+/* Removes path if it is a socket nobody listens on; -1 if it is in use or not a socket. */
+static int clear_stale(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int r = s >= 0 ? connect(s, (struct sockaddr *)&sa, sizeof(sa)) : -1;
+	if (s >= 0)
+		close(s);
+	if (r == 0) {
+		snprintf(err, errlen, "%s is in use by another server", path);
+		return -1;
+	}
+	unlink(path);
+	return 0;
+}
+
+struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
+				  size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path %s is too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
+		return NULL;
+	}
+	if (clear_stale(path, err, errlen))
+		return NULL;
+	struct lt_backend *b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->loop = loop;
+	b->pool = pool;
+	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	snprintf(b->path, sizeof(b->path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	b->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (b->lsock < 0 || bind(b->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(b->lsock, 64) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	b->lw = evloop_add(loop, b->lsock, EPOLLIN, on_accept, b);
+	if (!b->lw) {
+		snprintf(err, errlen, "cannot watch %s: %s", path, strerror(errno));
+		unlink(path);
+		goto fail;
+	}
+	return b;
+fail:
+	if (b->lsock >= 0)
+		close(b->lsock);
+	free(b);
+	return NULL;
+}
+
+void lt_backend_free(struct lt_backend *b)
+{
+	if (!b)
+		return;
+	while (b->conns)
+		conn_free(b->conns);
+	evloop_remove(b->loop, b->lw);
+	close(b->lsock);
+	unlink(b->path);
+	free(b);
+}
+
+int lt_backend_guest_state(const struct lt_backend *b, const struct pb_guest *g)
+{
+	for (const struct lt_conn *c = b->conns; c; c = c->next)
+		if (c->guest == g)
+			return c->state;
+	return XB_CLOSED;
+}

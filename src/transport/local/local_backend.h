@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The local transport, backend side: a listening Unix SOCK_SEQPACKET socket
+ * served from the daemon's event loop.  Each connection names a guest of the
+ * pool, receives what is published for it and hands over its shared page and
+ * eventfds (wire format: local_msg.h).  A guest keeps its devices and their
+ * state across reconnects; a second simultaneous connection for the same
+ * guest is refused.  Anything a client gets wrong drops only that client,
+ * with one rate-limited line.
+ *
+ * While a connection serves a guest, pb_guest.transport points to it: a
+ * guest is served by at most one transport connection at a time.
+ */
+#ifndef PCIBACKD_TRANSPORT_LOCAL_BACKEND_H
+#define PCIBACKD_TRANSPORT_LOCAL_BACKEND_H
+
+#include <stddef.h>
+
+#include "common/evloop.h"
+#include "core/pool.h"
+
+struct lt_backend;
+
+#define LT_MAX_CONNS 512
+
+/* Binds and listens on path (replacing a stale socket file); NULL + err. */
+struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
+				  size_t errlen);
+/* Drops every connection, removes the socket file. */
+void lt_backend_free(struct lt_backend *b);
+
+/* The XenbusState of g's connection on this transport: XB_CLOSED when none. */
+int lt_backend_guest_state(const struct lt_backend *b, const struct pb_guest *g);
+
+#endif
