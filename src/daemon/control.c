@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The control socket: connections, line framing, command lookup. */
+#include "control.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define CTL_LINE_MAX 4096
+#define CTL_OUT_MAX (4u << 20)
+#define CTL_MAX_CONNS 64
+
+struct ctl_conn {
+	struct ctl_server *s;
+	int fd;
+	struct ev_watch *w;
+	char in[CTL_LINE_MAX];
+	size_t inlen;
+	char *out;
+	size_t outlen, outoff;
+	struct ctl_conn *next;
+};
+
+struct ctl_server {
+	struct evloop *loop;
+	struct ctl_ctx *ctx;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lfd;
+	struct ev_watch *lw;
+	struct ctl_conn *conns;
+	size_t nconns;
+	struct pb_ratelimit rl;
+};
+
+void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
+{
+	char *argv[CTL_MAX_ARGS + 1];
+	int argc = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+		if (argc > CTL_MAX_ARGS) {
+			fprintf(out, "error: too many arguments\n");
+			return;
+		}
+		argv[argc++] = t;
+	}
+	if (argc == 0) {
+		fprintf(out, "error: empty command\n");
+		return;
+	}
+	for (size_t i = 0; i < ctl_ncmds; i++) {
+		const struct ctl_cmd *c = &ctl_cmds[i];
+		if (strcmp(c->name, argv[0]))
+			continue;
+		if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+			fprintf(out, "error: usage: %s %s\n", c->name, c->args);
+			return;
+		}
+		char err[256] = "failed";
+		if (c->run(ctx, argc - 1, argv + 1, out, err, sizeof(err)))
+			fprintf(out, "error: %s\n", err);
+		else
+			fprintf(out, "ok\n");
+		return;
+	}
+	fprintf(out, "error: unknown command \"%.64s\" (try help)\n", argv[0]);
+}
+
+static void conn_free(struct ctl_conn *c)
+{
+	struct ctl_server *s = c->s;
+	evloop_remove(s->loop, c->w);
+	close(c->fd);
+	free(c->out);
+	for (struct ctl_conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	s->nconns--;
+	free(c);
+}
+
+/* Sends what can be sent; watches EPOLLOUT while output is pending. 0, or -1 when the client is gone. */
+static int flush_out(struct ctl_conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -1;
+		}
+		c->outoff += (size_t)n;
+	}
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+	}
+	evloop_modify(c->s->loop, c->w, c->outlen ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	return 0;
+}
+
+static int append_out(struct ctl_conn *c, const char *buf, size_t len)
+{
+	if (c->outlen + len > CTL_OUT_MAX)
+		return -1;
+	char *n = realloc(c->out, c->outlen + len);
+	if (!n && c->outlen + len)
+		return -1;
+	c->out = n;
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	return 0;
+}
+
+static int run_line(struct ctl_conn *c, char *line)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -1;
+	ctl_execute(c->s->ctx, line, f);
+	fclose(f);
+	int r = append_out(c, buf, len);
+	free(buf);
+	return r;
+}
+
+static void on_conn(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	struct ctl_conn *c = arg;
+	if (events & EPOLLIN) {
+		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_free(c);
+			return;
+		}
+		if (n > 0)
+			c->inlen += (size_t)n;
+		char *nl;
+		while ((nl = memchr(c->in, '\n', c->inlen))) {
+			*nl = 0;
+			size_t used = (size_t)(nl - c->in) + 1;
+			if (run_line(c, c->in)) {
+				pb_log_rl(&c->s->rl, PB_LOG_WARN, "control client dropped: answer too large");
+				conn_free(c);
+				return;
+			}
+			memmove(c->in, c->in + used, c->inlen - used);
+			c->inlen -= used;
+		}
+		if (c->inlen == sizeof(c->in)) {
+			pb_log_rl(&c->s->rl, PB_LOG_WARN, "control client dropped: line longer than %d bytes",
+				  CTL_LINE_MAX);
+			conn_free(c);
+			return;
+		}
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		conn_free(c);
+		return;
+	}
+	if (flush_out(c))
+		conn_free(c);
+}
+
+static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	(void)events;
+	struct ctl_server *s = arg;
+	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (s->nconns >= CTL_MAX_CONNS) {
+		pb_log_rl(&s->rl, PB_LOG_WARN, "control connection refused: %d already", CTL_MAX_CONNS);
+		close(fd);
+		return;
+	}
+	struct ctl_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->s = s;
+	c->fd = fd;
+	c->w = evloop_add(s->loop, fd, EPOLLIN, on_conn, c);
+	if (!c->w) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = s->conns;
+	s->conns = c;
+	s->nconns++;
+}
+
+struct ctl_server *ctl_server_new(struct evloop *loop, struct ctl_ctx *ctx, const char *path, char *err,
+				  size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path %s is too long", path);
+		return NULL;
+	}
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket", path);
+			return NULL;
+		}
+		unlink(path);
+	}
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->ctx = ctx;
+	s->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	mode_t old = umask(0177);
+	int r = s->lfd < 0 ? -1 : bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(s->lfd, 16) < 0 || !(s->lw = evloop_add(loop, s->lfd, EPOLLIN, on_accept, s))) {
+		snprintf(err, errlen, "cannot listen on control socket %s: %s", path, strerror(errno));
+		if (s->lfd >= 0)
+			close(s->lfd);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	if (!s)
+		return;
+	while (s->conns)
+		conn_free(s->conns);
+	evloop_remove(s->loop, s->lw);
+	close(s->lfd);
+	unlink(s->path);
+	free(s);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The operator's control socket: a Unix stream socket (mode 0600) taking one
+ * command per line.  The answer is zero or more lines, then a last line
+ * "ok" or "error: <message>".  Commands are entries of the table in
+ * control_cmds.c: adding one is adding an entry.
+ */
+#ifndef PCIBACKD_DAEMON_CONTROL_H
+#define PCIBACKD_DAEMON_CONTROL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/evloop.h"
+#include "core/pool.h"
+
+struct lt_backend;
+
+/* What commands can reach. */
+struct ctl_ctx {
+	struct pb_pool *pool;
+	struct lt_backend *local;  /* for connection states; may be NULL */
+};
+
+#define CTL_MAX_ARGS 16
+
+struct ctl_cmd {
+	const char *name;
+	const char *args;          /* usage, e.g. "GUEST VADDR on|off" */
+	int min_args, max_args;    /* after the name */
+	/* Writes answer lines to out; returns 0, or -1 with a one-line message in err. */
+	int (*run)(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen);
+};
+
+extern const struct ctl_cmd ctl_cmds[];
+extern const size_t ctl_ncmds;
+
+/* Runs one command line, writing the answer (including the ok/error line) to out. */
+void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out);
+
+struct ctl_server;
+struct ctl_server *ctl_server_new(struct evloop *loop, struct ctl_ctx *ctx, const char *path, char *err,
+				  size_t errlen);
+void ctl_server_free(struct ctl_server *s);
+
+#endif

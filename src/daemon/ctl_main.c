@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcibackctl: sends one command to pcibackd's control socket and prints the answer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	if (argc < 4 || strcmp(argv[1], "--control")) {
+		fprintf(stderr, "usage: pcibackctl --control PATH COMMAND [ARGS...]   (COMMAND help lists them)\n");
+		return 2;
+	}
+	char line[4096];
+	size_t len = 0;
+	for (int i = 3; i < argc; i++) {
+		int n = snprintf(line + len, sizeof(line) - len, "%s%s", i > 3 ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= sizeof(line) - len - 1) {
+			fprintf(stderr, "pcibackctl: command too long\n");
+			return 2;
+		}
+		len += (size_t)n;
+	}
+	line[len++] = '\n';
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "pcibackctl: cannot connect to %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	if (write(fd, line, len) != (ssize_t)len) {
+		fprintf(stderr, "pcibackctl: cannot send: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Print lines until the final "ok" or "error: ..." line. */
+	FILE *f = fdopen(fd, "r");
+	char *l = NULL;
+	size_t cap = 0;
+	while (f && getline(&l, &cap, f) > 0) {
+		if (!strcmp(l, "ok\n"))
+			return 0;
+		if (!strncmp(l, "error: ", 7)) {
+			fprintf(stderr, "pcibackctl: %s", l + 7);
+			return 1;
+		}
+		fputs(l, stdout);
+	}
+	fprintf(stderr, "pcibackctl: the daemon hung up without an answer\n");
+	return 1;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcibackd: the userspace PV PCI backend daemon. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "common/evloop.h"
+#include "common/log.h"
+#include "core/pool.h"
+#include "daemon/control.h"
+#include "daemon/devices.h"
+#include "daemon/options.h"
+#include "transport/local/local_backend.h"
+
+static struct daemon_opts opts;
+static struct pb_pool pool;
+
+static void on_signal(struct ev_watch *w, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	if (read(evloop_watch_fd(w), &si, sizeof(si)) == (ssize_t)sizeof(si))
+		pb_info("%s: shutting down", strsignal((int)si.ssi_signo));
+	evloop_stop(arg);
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+	if (daemon_parse_args(argc, argv, &opts, err, sizeof(err))) {
+		pb_err("%s", err);
+		return 2;
+	}
+	if (opts.help) {
+		fputs(daemon_usage, stdout);
+		return 0;
+	}
+	pb_log_set_level(opts.log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	pool_init(&pool, opts.mode);
+	if (opts.trace_path) {
+		pool.trace = strcmp(opts.trace_path, "-") ? fopen(opts.trace_path, "w") : stdout;
+		if (!pool.trace) {
+			pb_err("--trace %s: %s", opts.trace_path, strerror(errno));
+			return 1;
+		}
+		setvbuf(pool.trace, NULL, _IOLBF, 0);
+	}
+	int rc = 1;
+	struct evloop *loop = NULL;
+	struct lt_backend *local = NULL;
+	struct ctl_server *ctl = NULL;
+	struct ctl_ctx ctx = { .pool = &pool };
+	int sfd = -1;
+	if (daemon_add_devices(&pool, &opts, err, sizeof(err))) {
+		pb_err("%s", err);
+		goto out;
+	}
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	loop = evloop_new();
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (!loop || sfd < 0 || !evloop_add(loop, sfd, EPOLLIN, on_signal, loop)) {
+		pb_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (opts.control_path && !(ctl = ctl_server_new(loop, &ctx, opts.control_path, err, sizeof(err)))) {
+		pb_err("%s", err);
+		goto out;
+	}
+	local = lt_backend_new(loop, &pool, opts.socket_path, err, sizeof(err));
+	if (!local) {
+		pb_err("%s", err);
+		goto out;
+	}
+	ctx.local = local;
+	pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
+		topo_mode_name(opts.mode));
+	int r = evloop_run(loop);
+	if (r) {
+		pb_err("event loop failed: %s", strerror(-r));
+		goto out;
+	}
+	rc = 0;
+out:
+	lt_backend_free(local);
+	ctl_server_free(ctl);
+	pool_fini(&pool);
+	evloop_free(loop);
+	if (sfd >= 0)
+		close(sfd);
+	if (pool.trace && pool.trace != stdout)
+		fclose(pool.trace);
+	return rc;
+}

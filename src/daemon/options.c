@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "transport/local/local_msg.h"
+
+const char daemon_usage[] =
+	"usage: pcibackd --socket PATH [--mode vpci|passthrough] --device GUEST=SOURCE ...\n"
+	"                [--permissive GUEST=SOURCE ...] [--control PATH] [--trace FILE|-]\n"
+	"                [--log-level err|warn|info|debug]\n"
+	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
+	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump)\n"
+	"  --permissive exports the device like --device, with permissive config-space writes.\n";
+
+static int add_device(struct daemon_opts *o, const char *arg, bool permissive, char *err, size_t errlen)
+{
+	const char *opt = permissive ? "--permissive" : "--device";
+	if (o->ndevices >= DAEMON_MAX_DEVICES) {
+		snprintf(err, errlen, "too many devices (at most %d)", DAEMON_MAX_DEVICES);
+		return -1;
+	}
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1]) {
+		snprintf(err, errlen, "%s %s: expected GUEST=SOURCE", opt, arg);
+		return -1;
+	}
+	struct daemon_device_arg *d = &o->devices[o->ndevices];
+	size_t n = (size_t)(eq - arg);
+	if (n >= sizeof(d->guest)) {
+		snprintf(err, errlen, "%s %s: guest name too long", opt, arg);
+		return -1;
+	}
+	memcpy(d->guest, arg, n);
+	d->guest[n] = 0;
+	if (!lt_guest_name_ok(d->guest)) {
+		snprintf(err, errlen, "%s %s: bad guest name \"%s\" (1-63 of A-Z a-z 0-9 _ . -)", opt, arg, d->guest);
+		return -1;
+	}
+	d->arg = arg;
+	d->source = eq + 1;
+	d->permissive = permissive;
+	o->ndevices++;
+	return 0;
+}
+
+int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, size_t errlen)
+{
+	static const struct option lopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "permissive", required_argument, NULL, 'p' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof(*o));
+	o->mode = TOPO_VPCI;
+	o->log_level = PB_LOG_INFO;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->socket_path = optarg; break;
+		case 'c': o->control_path = optarg; break;
+		case 't': o->trace_path = optarg; break;
+		case 'h': o->help = true; return 0;
+		case 'm':
+			if (topo_parse_mode(optarg, &o->mode)) {
+				snprintf(err, errlen, "--mode %s: expected vpci or passthrough", optarg);
+				return -1;
+			}
+			break;
+		case 'l': {
+			int l = pb_log_parse_level(optarg);
+			if (l < 0) {
+				snprintf(err, errlen, "--log-level %s: expected err, warn, info or debug", optarg);
+				return -1;
+			}
+			o->log_level = (enum pb_log_level)l;
+			break;
+		}
+		case 'd':
+		case 'p':
+			if (add_device(o, optarg, c == 'p', err, errlen))
+				return -1;
+			break;
+		case ':':
+			snprintf(err, errlen, "%s needs an argument", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errlen, "unknown option %s (see --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument \"%s\" (see --help)", argv[optind]);
+		return -1;
+	}
+	if (!o->socket_path) {
+		snprintf(err, errlen, "--socket PATH is required (see --help)");
+		return -1;
+	}
+	if (o->ndevices == 0) {
+		snprintf(err, errlen, "no devices: give at least one --device GUEST=SOURCE (see --help)");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcibackd's command line. */
+#ifndef PCIBACKD_DAEMON_OPTIONS_H
+#define PCIBACKD_DAEMON_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/log.h"
+#include "topology/topology.h"
+
+#define DAEMON_MAX_DEVICES 1024
+
+struct daemon_device_arg {
+	const char *arg;      /* the whole GUEST=SOURCE, for messages */
+	char guest[64];
+	const char *source;   /* points into arg */
+	bool permissive;
+};
+
+struct daemon_opts {
+	const char *socket_path;
+	const char *control_path;  /* NULL: no control socket */
+	const char *trace_path;    /* NULL: no trace; "-": stdout */
+	enum topo_mode mode;
+	enum pb_log_level log_level;
+	size_t ndevices;
+	struct daemon_device_arg devices[DAEMON_MAX_DEVICES];
+	bool help;
+};
+
+extern const char daemon_usage[];
+
+/* Returns 0, or -1 with a one-line message naming the problem. */
+int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, size_t errlen);
+
+#endif
