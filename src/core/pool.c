@@ -28,6 +28,8 @@ struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const
 		return NULL;
 	}
 	pd->dev.host = hd;
+	/* Seized: no interrupts, no DMA until a guest enables them. */
+	hostdev_quiesce(hd);
 	pd->dev.cfg = cfg_dev_new(hd, opts, err, errlen);
 	if (!pd->dev.cfg) {
 		hostdev_destroy(hd);
@@ -65,6 +67,7 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	topo_init(&g->topo, p->mode);
 	dispatch_guest_init(&g->dg, g->name, &g->topo);
 	g->dg.trace = p->trace;
+	g->dg.irqp = p->irqp;
 	p->guests[p->nguests++] = g;
 	return g;
 }
@@ -106,10 +109,12 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 	(void)p;
 	if (!pd->owner)
 		return 0;
+	dispatch_irq_release(&pd->owner->dg, &pd->dev);
 	topo_remove(&pd->owner->topo, &pd->dev);
 	pd->owner = NULL;
 	struct hostdev *hd = pd->dev.host;
 	int rc = 0;
+	hostdev_quiesce(hd);
 	if (hd->ops->disable)
 		hd->ops->disable(hd);
 	if (hd->ops->reset)

@@ -42,6 +42,7 @@ struct pb_pool {
 	size_t nguests;
 	struct pb_guest *guests[POOL_MAX_GUESTS];
 	FILE *trace;                  /* passed to every guest's dispatcher */
+	struct irq_provider *irqp;    /* passed to every guest's dispatcher (NULL: no MSI ops) */
 };
 
 void pool_init(struct pb_pool *p, enum topo_mode mode);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "dispatch/msi_ops.h"
 #include "dispatch/trace.h"
 
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo)
@@ -45,6 +46,22 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 		} else {
 			res->err = cfg_write(d->cfg, op->offset, op->size, op->value);
 		}
+		return;
+	}
+	case PCIIF_OP_ENABLE_MSI:
+	case PCIIF_OP_DISABLE_MSI:
+	case PCIIF_OP_ENABLE_MSIX:
+	case PCIIF_OP_DISABLE_MSIX: {
+		if (!g->irqp) {
+			res->err = PCIIF_ERR_NOT_IMPLEMENTED;
+			return;
+		}
+		struct pb_dev *d = lookup(g, op);
+		if (!d) {
+			res->err = PCIIF_ERR_DEV_NOT_FOUND;
+			return;
+		}
+		msi_op(g, d, op, res);
 		return;
 	}
 	default:

@@ -15,13 +15,24 @@
 
 #include "cfgspace/cfgspace.h"
 #include "common/log.h"
+#include "host/irq_provider.h"
 #include "proto/pciif.h"
 #include "topology/topology.h"
+
+/* Interrupts a guest enabled through the MSI ops. */
+struct pb_irq_state {
+	bool msi_on;
+	bool msix_on;
+	uint32_t msi_pirq;
+	uint16_t nmsix;                      /* vectors mapped for MSI-X, <= PCIIF_MAX_VEC */
+	uint32_t msix_pirqs[PCIIF_MAX_VEC];
+};
 
 /* One device as assigned to a guest; topology entries' priv points to it. */
 struct pb_dev {
 	struct hostdev *host;
 	struct cfg_dev *cfg;
+	struct pb_irq_state irq;
 };
 
 struct dispatch_stats {
@@ -44,6 +55,8 @@ struct dispatch_guest {
 	FILE *trace;                         /* one line per op when set */
 	struct dispatch_stats stats;
 	struct pb_ratelimit rl;              /* for every guest-caused log line */
+	struct irq_provider *irqp;           /* NULL: MSI ops answer not_implemented */
+	unsigned domid;                      /* the guest's domain, for interrupt mapping */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;
@@ -60,6 +73,9 @@ bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh);
 
 /* Executes an already private and stable op. */
 void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struct dispatch_result *res);
+
+/* Disables whatever MSI / MSI-X the guest left enabled and unmaps its vectors. */
+void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d);
 
 /* Atomic flag helpers on the shared page (32-bit atomics at offset 0). */
 static inline uint32_t pciif_flags_load(const struct pciif_sharedinfo *sh)

@@ -52,3 +52,34 @@ unsigned hostdev_find_ext_cap(struct hostdev *hd, uint16_t cap_id)
 	}
 	return 0;
 }
+
+/* Clears `bits` in the 16-bit register at off when any is set. */
+static int clear_bits16(struct hostdev *hd, unsigned off, uint32_t bits)
+{
+	uint32_t v;
+	int rc = hostdev_read(hd, off, 2, &v);
+	if (rc || !(v & bits))
+		return rc;
+	return hostdev_write(hd, off, 2, v & ~bits);
+}
+
+int hostdev_quiesce(struct hostdev *hd)
+{
+	static const struct {
+		uint8_t cap;
+		uint32_t bits;
+	} enables[] = {
+		{ 0x11, 0x8000 }, /* MSI-X enable */
+		{ 0x05, 0x0001 }, /* MSI enable */
+	};
+	int first = 0;
+	for (size_t i = 0; i < sizeof(enables) / sizeof(enables[0]); i++) {
+		unsigned cap = hostdev_find_cap(hd, enables[i].cap);
+		if (cap) {
+			int rc = clear_bits16(hd, cap + 2, enables[i].bits);
+			first = first ? first : rc;
+		}
+	}
+	int rc = clear_bits16(hd, 0x04, 0x0004); /* bus master */
+	return first ? first : rc;
+}

@@ -86,4 +86,11 @@ unsigned hostdev_find_cap(struct hostdev *hd, uint8_t cap_id);
 /* Extended capability walk (cycle-safe); returns the offset or 0. */
 unsigned hostdev_find_ext_cap(struct hostdev *hd, uint16_t cap_id);
 
+/*
+ * Stops the device from raising interrupts or doing DMA: clears the MSI and
+ * MSI-X enables and bus mastering.  Done when a device is seized and first
+ * thing when it is released.  Returns 0 or the first error.
+ */
+int hostdev_quiesce(struct hostdev *hd);
+
 #endif

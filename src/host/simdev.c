@@ -445,6 +445,14 @@ const struct simdev_write *simdev_writes(const struct hostdev *hd, size_t *count
 	return to_sim(hd)->writes;
 }
 
+void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
+{
+	if (!hostdev_access_ok(hd, off, size))
+		return;
+	for (unsigned b = 0; b < size; b++)
+		to_sim(hd)->cfg[off + b] = (uint8_t)(val >> (8 * b));
+}
+
 void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }

@@ -38,6 +38,9 @@ void simdev_clear_writes(struct hostdev *hd);
 /* The device's current raw config bytes (cfg_size of them), bypassing all emulation. */
 const uint8_t *simdev_config(const struct hostdev *hd);
 
+/* Sets config bytes as the hardware itself would (no masks, not recorded): for tests. */
+void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val);
+
 /* Fault injection: reads fail with -EIO / return all ones; writes fail with -EIO. */
 enum simdev_fault { SIMDEV_FAULT_NONE = 0, SIMDEV_FAULT_READ_EIO, SIMDEV_FAULT_READ_ONES, SIMDEV_FAULT_WRITE_EIO };
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault);

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sim_irq.h"
+
+#include <errno.h>
+
+static int take(struct sim_irq *s, uint32_t *pirq)
+{
+	if (s->fail_after == 0) {
+		s->fail_after = -1;
+		return -ENOSPC;
+	}
+	if (s->fail_after > 0)
+		s->fail_after--;
+	*pirq = s->next_pirq++;
+	if (s->next_pirq > 0xfff0)
+		s->next_pirq = 64;
+	s->maps++;
+	return 0;
+}
+
+static int sim_map_msi(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t *pirq)
+{
+	(void)hd, (void)domid;
+	return take(p->ctx, pirq);
+}
+
+static int sim_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid, unsigned entry, uint32_t *pirq)
+{
+	(void)hd, (void)domid, (void)entry;
+	return take(p->ctx, pirq);
+}
+
+static int sim_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
+{
+	(void)hd, (void)domid, (void)pirq;
+	struct sim_irq *s = p->ctx;
+	s->unmaps++;
+	return 0;
+}
+
+/* Flips the enable bit in the capability, as the platform's MSI code would. */
+static int sim_set_enable(struct irq_provider *p, struct hostdev *hd, enum irq_kind kind, bool on)
+{
+	(void)p;
+	unsigned cap = hostdev_find_cap(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11);
+	if (!cap)
+		return -ENODEV;
+	uint32_t ctl;
+	int rc = hostdev_read(hd, cap + 2, 2, &ctl);
+	if (rc)
+		return rc;
+	uint32_t bit = kind == IRQ_KIND_MSI ? 0x0001 : 0x8000;
+	ctl = on ? (ctl | bit) : (ctl & ~bit);
+	if (kind == IRQ_KIND_MSIX)
+		ctl &= ~0x4000u; /* function mask off once set up */
+	return hostdev_write(hd, cap + 2, 2, ctl);
+}
+
+static const struct irq_provider_ops sim_irq_ops = {
+	.map_msi = sim_map_msi,
+	.map_msix = sim_map_msix,
+	.unmap = sim_unmap,
+	.set_enable = sim_set_enable,
+};
+
+void sim_irq_init(struct sim_irq *s)
+{
+	s->provider.ops = &sim_irq_ops;
+	s->provider.ctx = s;
+	s->next_pirq = 64;
+	s->maps = s->unmaps = 0;
+	s->fail_after = -1;
+}
