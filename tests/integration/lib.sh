@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers of the integration tests (sourced).
+# Arguments of every test: PCIBACKD PCIFRONT PCIBACKCTL FIXTURES_DIR [ROGUE_CLIENT]
+set -eu
+PCIBACKD=$1 PCIFRONT=$2 PCIBACKCTL=$3 FIX=$4 ROGUE=${5:-}
+T=$(mktemp -d /tmp/pbtest.XXXXXX)
+DPID=
+cleanup() {
+	if [ -n "$DPID" ]; then kill -KILL "$DPID" 2>/dev/null || true; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -f "$T/daemon.log" ]; then echo "--- daemon log:" >&2; tail -n 30 "$T/daemon.log" >&2; fi
+	exit 1
+}
+pass() { echo "ok: $*"; }
+
+# start_daemon ARGS...: runs pcibackd on $T/sock with control socket $T/ctl; log in $T/daemon.log.
+start_daemon() {
+	rm -f "$T/sock"
+	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" "$@" 2>"$T/daemon.log" &
+	DPID=$!
+	i=0
+	while [ ! -S "$T/sock" ]; do
+		kill -0 "$DPID" 2>/dev/null || fail "pcibackd exited at start: $(cat "$T/daemon.log")"
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "pcibackd did not create its socket"
+		sleep 0.05
+	done
+}
+
+# stop_daemon: SIGTERM, and the daemon must exit 0 and remove its sockets.
+stop_daemon() {
+	kill -TERM "$DPID"
+	rc=0
+	wait "$DPID" || rc=$?
+	DPID=
+	[ $rc -eq 0 ] || fail "pcibackd exited $rc on SIGTERM"
+	[ ! -e "$T/sock" ] || fail "pcibackd left its socket behind"
+}
+
+daemon_alive() { kill -0 "$DPID" 2>/dev/null || fail "pcibackd died"; }
+ctl() { "$PCIBACKCTL" --control "$T/ctl" "$@"; }
+front() { g=$1; shift; "$PCIFRONT" --socket "$T/sock" --guest "$g" "$@"; }
+
+# The names of the capabilities lspci decodes, one "[off] Name" per line.
+caps_of() { # FILE ADDR
+	lspci -F "$1" -vvv -s "$2" 2>/dev/null |
+		sed -n 's/^[[:space:]]*Capabilities: \(\[[0-9a-f v]*\]\) \([^:]*\).*/\1 \2/p'
+}
+# "CCCC: VVVV:DDDD (rev RR)..." as lspci -n prints it, without the address.
+ids_of() { lspci -F "$1" -n -s "$2" 2>/dev/null | cut -d' ' -f2-; }
