@@ -13,6 +13,7 @@ void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topo
 	g->name = name;
 	g->topo = topo;
 	g->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	aer_init(&g->aer);
 }
 
 static struct pb_dev *lookup(struct dispatch_guest *g, const struct pciif_op *op)

@@ -15,6 +15,7 @@
 
 #include "cfgspace/cfgspace.h"
 #include "common/log.h"
+#include "dispatch/aer.h"
 #include "host/irq_provider.h"
 #include "proto/pciif.h"
 #include "topology/topology.h"
@@ -57,6 +58,7 @@ struct dispatch_guest {
 	struct pb_ratelimit rl;              /* for every guest-caused log line */
 	struct irq_provider *irqp;           /* NULL: MSI ops answer not_implemented */
 	unsigned domid;                      /* the guest's domain, for interrupt mapping */
+	struct aer_state aer;                /* error recovery in progress with this guest */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;

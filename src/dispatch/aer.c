@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "aer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dispatch/dispatch.h"
+
+void aer_init(struct aer_state *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->timeout_ms = AER_DEFAULT_TIMEOUT_MS;
+	a->policy = AER_POLICY_DETACH;
+}
+
+int aer_parse_policy(const char *s, enum aer_policy *p)
+{
+	if (!strcmp(s, "detach"))
+		*p = AER_POLICY_DETACH;
+	else if (!strcmp(s, "keep"))
+		*p = AER_POLICY_KEEP;
+	else
+		return -1;
+	return 0;
+}
+
+static const char *step_name(uint32_t cmd)
+{
+	return pciif_cmd_name(cmd) + 4; /* "aer_detected" -> "detected" */
+}
+
+/* Appends to the summary of the current recovery. */
+static void __attribute__((format(printf, 2, 3))) note(struct aer_state *a, const char *fmt, ...)
+{
+	size_t n = strlen(a->last);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n < sizeof(a->last) - 1)
+		vsnprintf(a->last + n, sizeof(a->last) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Posts one step for the current device. */
+static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t cmd, uint64_t now_ms,
+		 struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	const struct topo_entry *e = topo_find(g->topo, a->cur.dev);
+	struct pciif_aer_op op = {
+		.cmd = cmd,
+		.err = a->cur.channel,
+		.domain = e ? e->vaddr.domain : 0,
+		.bus = e ? e->vaddr.bus : 0,
+		.devfn = e ? e->vaddr.devfn : 0,
+	};
+	memcpy((void *)&sh->aer_op, &op, sizeof(op));
+	a->step = cmd;
+	a->deadline_ms = now_ms + a->timeout_ms;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	pciif_flags_set(sh, PCIIF_FLAG_B_ACTIVE);
+	act->notify = true;
+}
+
+static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
+		   struct aer_actions *act);
+
+static void start(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_event ev, uint64_t now_ms,
+		  struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	a->busy = true;
+	a->cur = ev;
+	a->last[0] = '\0';
+	if (!(pciif_flags_load(sh) & PCIIF_FLAG_B_AERHANDLER)) {
+		note(a, "no guest handler");
+		finish(g, sh, false, now_ms, act);
+		return;
+	}
+	post(g, sh, PCIIF_OP_AER_DETECTED, now_ms, act);
+}
+
+static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
+		   struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	note(a, " -> %s", ok ? "recovered" : "failed");
+	if (ok)
+		a->recovered++;
+	else
+		a->failed++;
+	pb_log_rl(&g->rl, ok ? PB_LOG_INFO : PB_LOG_WARN, "guest %s: AER on %s: %s", g->name, a->cur.dev->host->source,
+		  a->last);
+	act->outcome = ok ? AER_OUT_RECOVERED : AER_OUT_FAILED;
+	if (!ok && a->policy == AER_POLICY_DETACH)
+		act->failed = a->cur.dev;
+	a->busy = false;
+	a->cur.dev = NULL;
+	a->deadline_ms = 0;
+	/* A queued event for another device starts now. */
+	while (a->nqueued) {
+		struct aer_event ev = a->queue[0];
+		memmove(&a->queue[0], &a->queue[1], --a->nqueued * sizeof(a->queue[0]));
+		if (ev.dev != act->failed) {
+			start(g, sh, ev, now_ms, act);
+			return;
+		}
+	}
+}
+
+void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+		uint64_t now_ms, struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	memset(act, 0, sizeof(*act));
+	struct aer_event ev = { d, channel };
+	if (a->busy) {
+		if (a->nqueued == AER_QUEUE) {
+			a->dropped++;
+			pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: AER event on %s dropped: recovery queue full", g->name,
+				  d->host->source);
+			return;
+		}
+		a->queue[a->nqueued++] = ev;
+		return;
+	}
+	start(g, sh, ev, now_ms, act);
+}
+
+/* Next step after the guest's answer to the current one; 0 when done (ok says how). */
+static uint32_t next_step(uint32_t step, int32_t result, bool *ok)
+{
+	*ok = false;
+	switch (step) {
+	case PCIIF_OP_AER_DETECTED:
+		if (result == PCIIF_AER_RESULT_CAN_RECOVER)
+			return PCIIF_OP_AER_MMIO;
+		if (result == PCIIF_AER_RESULT_NEED_RESET)
+			return PCIIF_OP_AER_SLOTRESET;
+		if (result == PCIIF_AER_RESULT_RECOVERED)
+			return PCIIF_OP_AER_RESUME;
+		return 0;
+	case PCIIF_OP_AER_MMIO:
+		if (result == PCIIF_AER_RESULT_NEED_RESET)
+			return PCIIF_OP_AER_SLOTRESET;
+		if (result == PCIIF_AER_RESULT_RECOVERED || result == PCIIF_AER_RESULT_CAN_RECOVER)
+			return PCIIF_OP_AER_RESUME;
+		return 0;
+	case PCIIF_OP_AER_SLOTRESET:
+		if (result == PCIIF_AER_RESULT_RECOVERED || result == PCIIF_AER_RESULT_CAN_RECOVER)
+			return PCIIF_OP_AER_RESUME;
+		return 0;
+	default: /* resume: the answer is ignored */
+		*ok = true;
+		return 0;
+	}
+}
+
+void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	memset(act, 0, sizeof(*act));
+	if (!a->busy)
+		return;
+	if (pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE) {
+		if (now_ms < a->deadline_ms)
+			return;
+		/* The guest never answered: take the page back. */
+		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+		a->timeouts++;
+		note(a, "%s%s:timeout", a->last[0] ? " " : "", step_name(a->step));
+		finish(g, sh, a->step == PCIIF_OP_AER_RESUME, now_ms, act);
+		return;
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	int32_t result = __atomic_load_n(&sh->aer_op.err, __ATOMIC_RELAXED); /* the one read of the answer */
+	note(a, "%s%s:%d", a->last[0] ? " " : "", step_name(a->step), (int)result);
+	bool ok;
+	uint32_t next = next_step(a->step, result, &ok);
+	if (next == PCIIF_OP_AER_SLOTRESET && a->cur.dev->host->ops->reset)
+		a->cur.dev->host->ops->reset(a->cur.dev->host);
+	if (next)
+		post(g, sh, next, now_ms, act);
+	else
+		finish(g, sh, ok, now_ms, act);
+}
+
+uint64_t aer_deadline(const struct aer_state *a) { return a->busy ? a->deadline_ms : 0; }
+
+void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d)
+{
+	for (unsigned i = 0; i < a->nqueued;)
+		if (a->queue[i].dev == d)
+			memmove(&a->queue[i], &a->queue[i + 1], (--a->nqueued - i) * sizeof(a->queue[0]));
+		else
+			i++;
+	if (a->busy && a->cur.dev == d) {
+		a->busy = false;
+		a->cur.dev = NULL;
+		a->deadline_ms = 0;
+		if (sh)
+			pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	}
+}

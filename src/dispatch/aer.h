@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * PCIe error recovery with the guest's driver (research notes §2.3): the
+ * backend posts aer_op steps (error_detected, mmio_enabled, slot_reset,
+ * resume) on the shared page with _XEN_PCIB_active, and the guest answers by
+ * clearing the bit.  The engine never waits: transports call aer_poll() on
+ * every guest kick and when aer_deadline() passes, so config ops keep being
+ * served meanwhile and other guests never notice.
+ *
+ * The recovery follows the PCI core's order:
+ *   detected -> CAN_RECOVER -> mmio -> RECOVERED/CAN_RECOVER -> resume
+ *            -> NEED_RESET  -> (device reset) slot_reset -> RECOVERED -> resume
+ *            -> RECOVERED   -> resume
+ * A guest without a PV AER handler, a timeout, or an answer of NONE,
+ * DISCONNECT (or anything else) fails the recovery: the policy then applies.
+ */
+#ifndef PCIBACKD_DISPATCH_AER_H
+#define PCIBACKD_DISPATCH_AER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/pciif.h"
+
+struct dispatch_guest;
+struct pb_dev;
+
+enum aer_policy {
+	AER_POLICY_DETACH = 0, /* default: take the device from the guest and quarantine it */
+	AER_POLICY_KEEP,       /* log only; the guest keeps the device */
+};
+
+#define AER_DEFAULT_TIMEOUT_MS 300000u /* the kernel backend waits 300 s per step */
+#define AER_QUEUE 4
+
+enum aer_outcome { AER_OUT_NONE = 0, AER_OUT_RECOVERED, AER_OUT_FAILED };
+
+struct aer_event {
+	struct pb_dev *dev;
+	int channel; /* PCIIF_AER_IO_* */
+};
+
+struct aer_state {
+	uint32_t timeout_ms;
+	enum aer_policy policy;
+	bool busy;
+	struct aer_event cur;
+	uint32_t step;                /* PCIIF_OP_AER_* being waited for */
+	uint64_t deadline_ms;
+	struct aer_event queue[AER_QUEUE];
+	unsigned nqueued;
+	/* What happened, for operators and tests. */
+	uint64_t recovered, failed, timeouts, dropped;
+	char last[160];               /* "detected:3 slot_reset:5 resume:1 -> recovered" */
+};
+
+/* What the transport must do after a call. */
+struct aer_actions {
+	bool notify;                  /* notify the guest's event channel */
+	struct pb_dev *failed;        /* apply the policy to this device (NULL: none) */
+	enum aer_outcome outcome;     /* of a recovery that just ended */
+};
+
+void aer_init(struct aer_state *a);
+
+/* Reports an error on d (assigned to g); starts recovery or queues it. */
+void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+		uint64_t now_ms, struct aer_actions *act);
+/* Advances on a guest answer or a timeout; cheap when idle. */
+void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
+/* When aer_poll must be called at the latest (0: no deadline). */
+uint64_t aer_deadline(const struct aer_state *a);
+/* Forgets d (it left the guest): drops its queued events, ends a recovery of it. */
+void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d);
+
+int aer_parse_policy(const char *s, enum aer_policy *p);
+
+#endif
