@@ -154,7 +154,7 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 		return;
 	}
 	c->state = XB_INITIALISED;
-	pb_info("local guest %s connecting (%zu devices)", g->name, g->topo.count);
+	pb_debug("local guest %s connecting (%zu devices)", g->name, g->topo.count);
 	conn_send_or_fail(c, &out);
 }
 
