@@ -40,15 +40,23 @@ int main(int argc, char **argv)
 	FILE *f = fdopen(fd, "r");
 	char *l = NULL;
 	size_t cap = 0;
-	while (f && getline(&l, &cap, f) > 0) {
-		if (!strcmp(l, "ok\n"))
-			return 0;
-		if (!strncmp(l, "error: ", 7)) {
+	int rc = -1;
+	while (rc < 0 && f && getline(&l, &cap, f) > 0) {
+		if (!strcmp(l, "ok\n")) {
+			rc = 0;
+		} else if (!strncmp(l, "error: ", 7)) {
 			fprintf(stderr, "pcibackctl: %s", l + 7);
-			return 1;
+			rc = 1;
+		} else {
+			fputs(l, stdout);
 		}
-		fputs(l, stdout);
 	}
-	fprintf(stderr, "pcibackctl: the daemon hung up without an answer\n");
-	return 1;
+	if (rc < 0) {
+		fprintf(stderr, "pcibackctl: the daemon hung up without an answer\n");
+		rc = 1;
+	}
+	free(l);
+	if (f)
+		fclose(f);
+	return rc;
 }
