@@ -37,4 +37,46 @@ void cfg_dev_release(struct cfg_dev *cd);
 void cfg_set_options(struct cfg_dev *cd, const struct cfg_options *opts);
 const struct cfg_options *cfg_get_options(const struct cfg_dev *cd);
 
+/* ---- Additions for the table-driven engine (issue 3) ---- */
+
+#include "common/bdf.h"
+
+/* Per-device switches, settable at any time. */
+void cfg_set_permissive(struct cfg_dev *cd, bool on);
+void cfg_set_allow_interrupt_control(struct cfg_dev *cd, bool on);
+
+/*
+ * Checks every const field table: sizes 1/2/4, aligned offsets, no overlaps,
+ * masks inside the register and disjoint, hooks where masks need them.
+ * Returns 0, or -1 with a one-line message.  cfg_dev_new refuses to build a
+ * device when this fails.
+ */
+int cfg_check_tables(char *err, size_t errlen);
+
+/* A quirk in the kernel's sysfs syntax: "DDDD:BB:SS.F-REG:SIZE:MASK" or "BB:SS.F-REG:SIZE:MASK" (hex). */
+struct cfg_quirk {
+	struct pb_bdf addr;
+	bool has_domain;     /* false: the domain was omitted (0) */
+	uint16_t reg;
+	uint8_t size;
+	uint32_t mask;
+};
+/* Returns 0, or -1 with a one-line message.  Checks reg <= 0xfff, size 1/2/4, reg aligned, mask fits size. */
+int cfg_quirk_parse(const char *s, struct cfg_quirk *q, char *err, size_t errlen);
+
+/*
+ * Adds a field at `reg`: reads pass through, and writes reach hardware masked
+ * by `mask` (the kernel stores the mask but never applies it; we do).
+ * Returns 0 or a negative errno with a message: -EINVAL (bad size, alignment,
+ * mask or range), -EEXIST (overlaps a described register), -ENOSPC.
+ * Quirks are dropped by cfg_dev_release, as the kernel drops them.
+ */
+int cfg_add_quirk(struct cfg_dev *cd, unsigned reg, unsigned size, uint32_t mask, char *err, size_t errlen);
+/* cfg_add_quirk for a parsed quirk whose address must match the device's. */
+int cfg_apply_quirk(struct cfg_dev *cd, const struct cfg_quirk *q, char *err, size_t errlen);
+size_t cfg_quirk_count(const struct cfg_dev *cd);
+
+/* True if the capability chain (standard or extended) was cut at a bad link when the device was built. */
+bool cfg_chain_was_cut(const struct cfg_dev *cd);
+
 #endif

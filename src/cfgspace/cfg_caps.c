@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Field tables and hooks of the capabilities (research notes §4.3): power
+ * management, VPD, MSI and MSI-X flags, the PCI Express status registers, a
+ * read-only header for every other capability, the extended capability
+ * header, and the run-time quirk field.  Capability bodies not described here
+ * read through and drop writes unless the device is permissive, as in Linux.
+ */
+#include "cfg_field.h"
+
+#include "proto/pciif.h"
+
+#define CAP_ID_PM 0x01
+#define CAP_ID_VPD 0x03
+#define CAP_ID_MSI 0x05
+#define CAP_ID_EXP 0x10
+#define CAP_ID_MSIX 0x11
+
+#define PMC_PME_MASK 0xf800u
+#define PMCSR_STATE 0x0003u
+#define PMCSR_PME_ENABLE 0x0100u
+#define PMCSR_DATA_SEL 0x1e00u
+#define PMCSR_PME_STATUS 0x8000u
+
+#define VPD_ADDR_F 0x8000u
+
+#define MSI_FLAGS_ENABLE 0x0001u
+#define MSIX_FLAGS_ENABLE 0x8000u
+#define MSIX_FLAGS_MASKALL 0x4000u
+#define CMD_INTX_DISABLE 0x0400u
+
+/* ---- capability headers: read-only; st[0] set when the chain is cut at this link ---- */
+
+static int cap_hdr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	if (fi->st[0])
+		*val &= 0x00ffu;
+	return 0;
+}
+
+static int ext_hdr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	if (fi->st[0])
+		*val &= 0x000fffffu;
+	return 0;
+}
+
+#define CAP_HDR { .name = "capability header", .offset = 0, .size = 2, .flags = CFG_F_CAP_HDR, .ro = 0xffff, \
+		  .read = cap_hdr_read }
+
+/* ---- power management ---- */
+
+static int pmc_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	*val &= ~PMC_PME_MASK; /* the guest never sees PME support */
+	return 0;
+}
+
+static int pmcsr_init(struct cfg_dev *cd, struct cfg_fi *fi)
+{
+	uint32_t v;
+	int rc = cfg_hw_read(cd, fi->off, 2, &v);
+	if (rc)
+		return rc;
+	if (v & PMCSR_PME_ENABLE) /* PME stays disabled; PME_STATUS (RW1C) is written as 0 */
+		return cfg_hw_write(cd, fi->off, 2, v & ~(PMCSR_PME_ENABLE | PMCSR_PME_STATUS));
+	return 0;
+}
+
+static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	uint32_t hw;
+	int rc = cfg_fi_hw_update(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
+	if (rc)
+		return rc;
+	if (!(written & PMCSR_STATE))
+		return 0;
+	rc = cfg_hw_read(cd, fi->off, 2, &hw);
+	if (rc)
+		return rc;
+	int want = (int)(val & PMCSR_STATE);
+	if ((int)(hw & PMCSR_STATE) == want)
+		return 0;
+	struct hostdev *hd = cd->hd;
+	if (!hd->ops->set_power_state || hd->ops->set_power_state(hd, want))
+		return PCIIF_ERR_ACCESS_DENIED;
+	return 0;
+}
+
+static const struct cfg_field pm_fields[] = {
+	CAP_HDR,
+	{ .name = "pm capabilities", .offset = 2, .size = 2, .ro = 0xffff & ~PMC_PME_MASK, .emu = PMC_PME_MASK,
+	  .read = pmc_read },
+	/* D-state bits go through the host layer; PME_ENABLE is read-only for the guest. */
+	{ .name = "pm control/status", .offset = 4, .size = 2, .ro = 0x6108, .rw1c = PMCSR_PME_STATUS, .rsvd = 0x00f4,
+	  .init = pmcsr_init, .write = pmcsr_write },
+	{ .name = "pm bridge extensions", .offset = 6, .size = 1, .ro = 0xff },
+	{ .name = "pm data", .offset = 7, .size = 1, .ro = 0xff },
+};
+
+/* ---- VPD ---- */
+
+static int vpd_addr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	if ((written & VPD_ADDR_F) && (val & VPD_ADDR_F))
+		return PCIIF_ERR_ACCESS_DENIED; /* a VPD write request */
+	return cfg_fi_hw_update(cd, fi, val, ~VPD_ADDR_F & written & 0xffffu);
+}
+
+static const struct cfg_field vpd_fields[] = {
+	CAP_HDR,
+	{ .name = "vpd address", .offset = 2, .size = 2, .write = vpd_addr_write },
+	{ .name = "vpd data", .offset = 4, .size = 4, .ro = 0xffffffffu },
+};
+
+/* ---- MSI / MSI-X flags ---- */
+
+static unsigned flags_enabled(struct cfg_dev *cd, unsigned pos, uint32_t bit)
+{
+	uint32_t v;
+	return pos && !cfg_hw_read(cd, pos + 2, 2, &v) && (v & bit);
+}
+
+unsigned cfg_irq_types(struct cfg_dev *cd)
+{
+	unsigned t = 0;
+	if (flags_enabled(cd, cd->msi_pos, MSI_FLAGS_ENABLE))
+		t |= CFG_IRQ_MSI;
+	if (flags_enabled(cd, cd->msix_pos, MSIX_FLAGS_ENABLE))
+		t |= CFG_IRQ_MSIX;
+	if (!t) { /* a device with MSI or MSI-X on does not use INTx */
+		uint32_t cmd;
+		if (!cfg_hw_read(cd, 0x04, 2, &cmd) && !(cmd & CMD_INTX_DISABLE))
+			t = CFG_IRQ_INTX;
+	}
+	return t;
+}
+
+static int flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed, uint32_t enable,
+		       unsigned type)
+{
+	uint32_t hw;
+	int rc = cfg_hw_read(cd, fi->off, 2, &hw);
+	if (rc)
+		return rc;
+	if (val == hw)
+		return 0;
+	if (!cd->opts.permissive && (!cd->opts.allow_interrupt_control || ((val ^ hw) & ~allowed)))
+		return PCIIF_ERR_ACCESS_DENIED;
+	if ((val & enable) && !(hw & enable)) {
+		/* One interrupt type at a time; INTx may still be on while Linux starts MSI/MSI-X. */
+		unsigned t = cfg_irq_types(cd);
+		if (t != CFG_IRQ_NONE && t != CFG_IRQ_INTX && t != type)
+			return PCIIF_ERR_ACCESS_DENIED;
+	}
+	return cfg_fi_hw_update(cd, fi, val, cd->opts.permissive ? 0xffffu : allowed);
+}
+
+static int msi_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	return flags_write(cd, fi, val, MSI_FLAGS_ENABLE, MSI_FLAGS_ENABLE, CFG_IRQ_MSI);
+}
+
+static int msix_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	return flags_write(cd, fi, val, MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL, MSIX_FLAGS_ENABLE, CFG_IRQ_MSIX);
+}
+
+static const struct cfg_field msi_fields[] = {
+	CAP_HDR,
+	{ .name = "msi flags", .offset = 2, .size = 2, .write = msi_flags_write },
+};
+
+static const struct cfg_field msix_fields[] = {
+	CAP_HDR,
+	{ .name = "msi-x flags", .offset = 2, .size = 2, .write = msix_flags_write },
+};
+
+/* ---- PCI Express: the RW1C status registers, so that permissive writes never clear what the guest did not set ---- */
+
+static const struct cfg_field exp_fields[] = {
+	CAP_HDR,
+	{ .name = "device status", .offset = 0x0a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x000f, .ro = 0xfff0 },
+	{ .name = "link status", .offset = 0x12, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0xc000, .ro = 0x3fff },
+	{ .name = "slot status", .offset = 0x1a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x011f, .ro = 0xfee0 },
+	{ .name = "root status", .offset = 0x20, .size = 4, .flags = CFG_F_PERMISSIVE, .rw1c = 0x00010000u,
+	  .ro = 0xfffeffffu },
+};
+
+/* ---- every other capability: the header only ---- */
+
+static const struct cfg_field generic_fields[] = { CAP_HDR };
+
+/* ---- extended capabilities: the header only ---- */
+
+static const struct cfg_field ext_fields[] = {
+	{ .name = "extended capability header", .offset = 0, .size = 4, .flags = CFG_F_EXT_HDR, .ro = 0xffffffffu,
+	  .read = ext_hdr_read },
+};
+
+/* ---- quirks: reads pass through, writes reach hardware masked by the instance's mask ---- */
+
+static int quirk_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	return cfg_fi_hw_update(cd, fi, val, fi->mask & written);
+}
+
+const struct cfg_field cfg_quirk_field = {
+	.name = "quirk", .offset = 0, .size = 4, .flags = CFG_F_QUIRK, .write = quirk_write
+};
+
+#define TABLE(n, f, len) { n, f, sizeof(f) / sizeof((f)[0]), len }
+
+static const struct cfg_table pm_table = TABLE("power management", pm_fields, 8);
+static const struct cfg_table vpd_table = TABLE("vpd", vpd_fields, 8);
+static const struct cfg_table msi_table = TABLE("msi", msi_fields, 10);
+static const struct cfg_table msix_table = TABLE("msi-x", msix_fields, 12);
+static const struct cfg_table exp_table = TABLE("pci express", exp_fields, 0x24);
+static const struct cfg_table generic_table = TABLE("capability", generic_fields, 2);
+const struct cfg_table cfg_ext_cap_table = TABLE("extended capability", ext_fields, 4);
+
+const struct cfg_table *cfg_cap_table(uint8_t cap_id)
+{
+	switch (cap_id) {
+	case CAP_ID_PM: return &pm_table;
+	case CAP_ID_VPD: return &vpd_table;
+	case CAP_ID_MSI: return &msi_table;
+	case CAP_ID_MSIX: return &msix_table;
+	case CAP_ID_EXP: return &exp_table;
+	default: return &generic_table;
+	}
+}
+
+const struct cfg_table *const cfg_all_tables[] = {
+	&cfg_header0_table, &cfg_header1_table, &pm_table, &vpd_table, &msi_table, &msix_table,
+	&exp_table, &generic_table, &cfg_ext_cap_table,
+};
+const size_t cfg_all_tables_count = sizeof(cfg_all_tables) / sizeof(cfg_all_tables[0]);

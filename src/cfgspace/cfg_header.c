@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Field tables and hooks of the type 0 (endpoint) and type 1 (bridge)
+ * headers, following Linux xen-pciback's conf_space_header.c (research notes
+ * §4.2).  Registers the kernel leaves without a field (status, class, bridge
+ * windows and bus numbers, ...) are described here as read-only unless the
+ * device is permissive (CFG_F_PERMISSIVE), which is the kernel's behaviour.
+ */
+#include "cfg_field.h"
+
+#include "proto/pciif.h"
+
+#define CMD_IO 0x0001u
+#define CMD_MEM 0x0002u
+#define CMD_MASTER 0x0004u
+#define CMD_INVALIDATE 0x0010u
+#define CMD_INTX_DISABLE 0x0400u
+/* PCI_COMMAND_GUEST: MASTER|SPECIAL|INVALIDATE|VGA_PALETTE|WAIT|FAST_BACK. */
+#define CMD_GUEST 0x02bcu
+
+#define BIST_START 0x40u
+
+/* ---- identity and interrupt line: emulated from the host layer ---- */
+
+static int vendor_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	*val = cd->hd->vendor_id;
+	return 0;
+}
+
+static int device_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	*val = cd->hd->device_id;
+	return 0;
+}
+
+/* The host interrupt, truncated to 8 bits as the kernel does (dev->irq). */
+static int irq_line_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	*val = cd->hd->irq & 0xffu;
+	return 0;
+}
+
+/* ---- command: st[0] the guest's value, st[1] the seize-time value ---- */
+
+static int command_init(struct cfg_dev *cd, struct cfg_fi *fi)
+{
+	uint32_t v;
+	int rc = cfg_hw_read(cd, fi->off, 2, &v);
+	if (rc)
+		return rc;
+	fi->st[0] = fi->st[1] = v;
+	return 0;
+}
+
+static int command_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	*val = (*val & CMD_GUEST) | (fi->st[0] & ~CMD_GUEST & 0xffffu);
+	return 0;
+}
+
+static int command_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	struct hostdev *hd = cd->hd;
+	/* Decoding is switched on through the host layer, never by a raw write, and never off (XSA-120). */
+	if (!hd->enabled && (val & (CMD_IO | CMD_MEM))) {
+		if (hd->ops->enable) {
+			int rc = hd->ops->enable(hd);
+			if (rc)
+				return rc; /* raw errno, as the kernel returns pci_enable_device()'s */
+		}
+	} else if (hd->enabled && !(val & (CMD_IO | CMD_MEM))) {
+		if (hd->ops->disable)
+			hd->ops->disable(hd);
+	}
+	uint32_t through = CMD_MASTER | CMD_INVALIDATE;
+	if (cd->opts.allow_interrupt_control)
+		through |= CMD_INTX_DISABLE;
+	if (cd->opts.permissive)
+		through |= CMD_GUEST;
+	int rc = cfg_fi_hw_update(cd, fi, val, through);
+	if (rc)
+		return rc;
+	fi->st[0] = val & 0xffffu;
+	return 0;
+}
+
+static void command_reset(struct cfg_dev *cd, struct cfg_fi *fi) { fi->st[0] = fi->st[1]; }
+
+/* ---- BIST: only the START bit, and only as the kernel allows ---- */
+
+static int bist_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	uint32_t hw;
+	int rc = cfg_hw_read(cd, fi->off, 1, &hw);
+	if (rc)
+		return rc;
+	if ((hw & ~BIST_START) == (val & ~BIST_START) || val == BIST_START)
+		return cfg_fi_hw_update(cd, fi, val, BIST_START);
+	return 0;
+}
+
+/* ---- BARs and ROM: st[0] value, st[1] sizing value, st[2] sizing latch, st[3] sizing mask ---- */
+
+static int res_index(const struct cfg_dev *cd, const struct cfg_fi *fi)
+{
+	if (fi->off == 0x30 || fi->off == 0x38)
+		return HOSTDEV_ROM;
+	return (fi->off - 0x10) / 4;
+}
+
+static int bar_init(struct cfg_dev *cd, struct cfg_fi *fi)
+{
+	const struct hostdev *hd = cd->hd;
+	int i = res_index(cd, fi);
+	const struct hostdev_res *r = &hd->res[i];
+	fi->st[0] = fi->st[1] = fi->st[2] = 0;
+	if (i == HOSTDEV_ROM) {
+		fi->st[3] = 0x7ff;
+		if (!r->size)
+			return 0;
+		uint32_t hw, en;
+		int rc = cfg_hw_read(cd, fi->off, 4, &hw);
+		if (rc)
+			return rc;
+		en = hw & 1u;
+		fi->st[0] = (uint32_t)r->start | en;
+		fi->st[1] = (uint32_t)(-r->size) | en;
+		return 0;
+	}
+	const struct hostdev_res *prev = i > 0 ? &hd->res[i - 1] : NULL;
+	if ((r->flags & HOSTDEV_RES_UPPER) || (prev && (prev->flags & HOSTDEV_RES_MEM64) && prev->size)) {
+		fi->st[3] = 0;
+		if (prev && prev->size) {
+			fi->st[0] = (uint32_t)(prev->start >> 32);
+			fi->st[1] = (uint32_t)((-prev->size) >> 32);
+		}
+		return 0;
+	}
+	if (r->flags & HOSTDEV_RES_IO) {
+		fi->st[3] = 0x3;
+		if (r->size) {
+			fi->st[0] = (uint32_t)r->start | 0x1u;
+			fi->st[1] = (uint32_t)(-r->size) | 0x1u;
+		}
+		return 0;
+	}
+	fi->st[3] = 0xf;
+	if (r->size) {
+		uint32_t low = ((r->flags & HOSTDEV_RES_MEM64) ? 0x4u : 0) | ((r->flags & HOSTDEV_RES_PREFETCH) ? 0x8u : 0);
+		fi->st[0] = (uint32_t)r->start | low;
+		fi->st[1] = (uint32_t)(-r->size) | low;
+	}
+	return 0;
+}
+
+static int bar_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	*val = fi->st[2] ? fi->st[1] : fi->st[0];
+	return 0;
+}
+
+static int bar_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
+{
+	if ((val | fi->st[3]) == 0xffffffffu) {
+		fi->st[2] = 1;
+		return 0;
+	}
+	fi->st[2] = 0;
+	if (val != fi->st[0] || !fi->st[1])
+		return 0; /* any other value, or a BAR without a resource, is ignored */
+	uint32_t hw;
+	int rc = cfg_hw_read(cd, fi->off, 4, &hw);
+	if (rc)
+		return rc;
+	/* Restoration: writing back the original value puts it back in hardware. */
+	return hw != fi->st[0] ? cfg_hw_write(cd, fi->off, 4, fi->st[0]) : 0;
+}
+
+static void bar_reset(struct cfg_dev *cd, struct cfg_fi *fi) { fi->st[2] = 0; }
+
+/* ---- capabilities pointer: st[0] set when the chain was cut here ---- */
+
+static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
+{
+	if (fi->st[0])
+		*val = 0;
+	return 0;
+}
+
+/* ---- the tables ---- */
+
+#define RO(o, s, n) { .name = n, .offset = o, .size = s, .ro = 0xffffffffu >> (32 - 8 * (s)) }
+#define PERM(o, s, n) { .name = n, .offset = o, .size = s, .flags = CFG_F_PERMISSIVE }
+#define STATUS(o, n, r, rsv) \
+	{ .name = n, .offset = o, .size = 2, .flags = CFG_F_PERMISSIVE, .ro = (r), .rw1c = 0xf900, .rsvd = (rsv) }
+#define BAR(o, n) \
+	{ .name = n, .offset = o, .size = 4, .flags = CFG_F_NOHW, .emu = 0xffffffffu, \
+	  .init = bar_init, .read = bar_read, .write = bar_write, .reset = bar_reset }
+
+#define HEADER_COMMON \
+	{ .name = "vendor", .offset = 0x00, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = vendor_read }, \
+	{ .name = "device", .offset = 0x02, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = device_read }, \
+	{ .name = "command", .offset = 0x04, .size = 2, .emu = 0xffff & ~CMD_GUEST, \
+	  .init = command_init, .read = command_read, .write = command_write, .reset = command_reset }, \
+	STATUS(0x06, "status", 0x06b8, 0x0047), \
+	PERM(0x08, 4, "revision+class"), \
+	{ .name = "cache line size", .offset = 0x0c, .size = 1 }, \
+	RO(0x0d, 1, "latency timer"), \
+	PERM(0x0e, 1, "header type"), \
+	{ .name = "bist", .offset = 0x0f, .size = 1, .write = bist_write }, \
+	BAR(0x10, "bar0"), \
+	BAR(0x14, "bar1"), \
+	{ .name = "capabilities pointer", .offset = 0x34, .size = 1, .flags = CFG_F_CAP_PTR, .ro = 0xff, \
+	  .read = cap_ptr_read }, \
+	PERM(0x35, 1, "reserved 0x35"), \
+	PERM(0x36, 2, "reserved 0x36"), \
+	{ .name = "interrupt line", .offset = 0x3c, .size = 1, .flags = CFG_F_NOHW, .emu = 0xff, .read = irq_line_read }, \
+	RO(0x3d, 1, "interrupt pin")
+
+static const struct cfg_field header0_fields[] = {
+	HEADER_COMMON,
+	BAR(0x18, "bar2"),
+	BAR(0x1c, "bar3"),
+	BAR(0x20, "bar4"),
+	BAR(0x24, "bar5"),
+	PERM(0x28, 4, "cardbus cis"),
+	PERM(0x2c, 4, "subsystem"),
+	BAR(0x30, "rom"),
+	PERM(0x38, 4, "reserved 0x38"),
+	PERM(0x3e, 1, "min gnt"),
+	PERM(0x3f, 1, "max lat"),
+};
+
+static const struct cfg_field header1_fields[] = {
+	HEADER_COMMON,
+	PERM(0x18, 1, "primary bus"),
+	PERM(0x19, 1, "secondary bus"),
+	PERM(0x1a, 1, "subordinate bus"),
+	PERM(0x1b, 1, "secondary latency"),
+	PERM(0x1c, 1, "io base"),
+	PERM(0x1d, 1, "io limit"),
+	STATUS(0x1e, "secondary status", 0x06a0, 0x005f),
+	PERM(0x20, 2, "memory base"),
+	PERM(0x22, 2, "memory limit"),
+	PERM(0x24, 2, "prefetchable base"),
+	PERM(0x26, 2, "prefetchable limit"),
+	PERM(0x28, 4, "prefetchable base upper"),
+	PERM(0x2c, 4, "prefetchable limit upper"),
+	PERM(0x30, 2, "io base upper"),
+	PERM(0x32, 2, "io limit upper"),
+	BAR(0x38, "rom"),
+	PERM(0x3e, 2, "bridge control"),
+};
+
+const struct cfg_table cfg_header0_table = {
+	"type 0 header", header0_fields, sizeof(header0_fields) / sizeof(header0_fields[0]), 0x40
+};
+const struct cfg_table cfg_header1_table = {
+	"type 1 header", header1_fields, sizeof(header1_fields) / sizeof(header1_fields[0]), 0x40
+};
