@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 BUILD=${BUILD:-build-test}
-SUITES=${SUITES:-"unit integration"}
+SUITES=${SUITES:-"unit integration fuzz"}
 
 # The main test build: warnings are errors, sanitizers on.
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -31,18 +31,36 @@ if [ ! -f build-noxen/build.ninja ]; then
 fi
 ninja -C build-noxen >/dev/null
 
+# The fuzz targets: a separate clang build (libFuzzer, ASan+UBSan, coverage on every layer).
+if [[ " $SUITES " == *" fuzz "* ]]; then
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	fi
+	ninja -C build-fuzz
+fi
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 args=()
-for s in $SUITES; do args+=(--suite "$s"); done
+for s in $SUITES; do [ "$s" = fuzz ] || args+=(--suite "$s"); done
 rc=0
-meson test -C "$BUILD" --print-errorlogs "${args[@]}" || rc=$?
+if [ ${#args[@]} -gt 0 ]; then
+	meson test -C "$BUILD" --print-errorlogs "${args[@]}" || rc=$?
+fi
+logs=("$BUILD/meson-logs/testlog.json")
+if [[ " $SUITES " == *" fuzz "* ]]; then
+	# FUZZ_SECONDS per target (30 in CI; tools/fuzz.sh runs them longer).
+	meson test -C build-fuzz --print-errorlogs --suite fuzz || rc=$?
+	logs+=("build-fuzz/meson-logs/testlog.json")
+fi
 
 # One closing line any CI can read.
-python3 - "$BUILD/meson-logs/testlog.json" <<'PY'
+python3 - "${logs[@]}" <<'PY'
 import json, sys
 ok = bad = skip = 0
-for line in open(sys.argv[1]):
+import os
+for line in (l for f in sys.argv[1:] if os.path.exists(f) for l in open(f)):
     r = json.loads(line)["result"]
     if r in ("OK", "EXPECTEDFAIL"): ok += 1
     elif r == "SKIP": skip += 1

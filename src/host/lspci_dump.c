@@ -6,6 +6,7 @@
  */
 #include "lspci_dump.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -57,6 +58,37 @@ static bool is_device_header(const char *line)
 	if (sscanf(line, "%x:%x:%x.%x%c", &a, &b, &c, &d, &sp) == 5 && sp == ' ')
 		return true;
 	return sscanf(line, "%x:%x.%x%c", &a, &b, &c, &sp) == 4 && sp == ' ';
+}
+
+/* "HEX:" at column 0 that is not a device header: a line of config bytes. */
+static bool looks_like_hex_line(const char *line)
+{
+	size_t n = strspn(line, "0123456789abcdefABCDEF");
+	return n > 0 && line[n] == ':' && !is_device_header(line);
+}
+
+/*
+ * Validates a line of config bytes before libpci sees it: "OFF: xx xx ..."
+ * with OFF a multiple of 16 below 4096 and 1 to 16 bytes.  libpci's own
+ * reader trusts the offset, so a hostile dump could make it write anywhere.
+ */
+static bool valid_hex_line(const char *line)
+{
+	size_t n = strspn(line, "0123456789abcdefABCDEF");
+	if (n < 2 || n > 3)
+		return false;
+	unsigned long off = strtoul(line, NULL, 16);
+	if (off >= 4096 || off % 16)
+		return false;
+	const char *p = line + n + 1;
+	unsigned bytes = 0;
+	while (p[0] == ' ' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+		bytes++;
+		p += 3;
+	}
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return *p == '\0' && bytes >= 1 && bytes <= 16;
 }
 
 static void scan_text_line(struct lspci_dump_dev *d, const char *line)
@@ -204,9 +236,17 @@ int lspci_dump_load(const char *path, struct lspci_dump *out, char *err, size_t 
 	}
 	char line[1024];
 	size_t cap = 0;
+	unsigned lineno = 0;
 	struct lspci_dump_dev *cur = NULL;
 	while (fgets(line, sizeof(line), f)) {
-		if (is_device_header(line)) {
+		lineno++;
+		if (looks_like_hex_line(line)) {
+			if (!cur || !valid_hex_line(line)) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(err, errlen, "%s:%u: malformed config line '%.40s'", path, lineno, line);
+				goto fail;
+			}
+		} else if (is_device_header(line)) {
 			if (out->count == cap) {
 				size_t ncap = cap ? cap * 2 : 8;
 				struct lspci_dump_dev *n = realloc(out->devs, ncap * sizeof(*n));

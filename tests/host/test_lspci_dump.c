@@ -293,6 +293,17 @@ static void test_bad_inputs(void **state)
 	fclose(f);
 	assert_null(simdev_load(tmp, err, sizeof(err)));
 	assert_non_null(strstr(err, tmp));
+	/* A config line whose offset is past the config space (libpci would write out of bounds). */
+	f = fopen(tmp, "w");
+	fputs("0a:01.0 x\n90DDDDDD: 00\n0a:00.0 y\n90: 00\n", f);
+	fclose(f);
+	assert_null(simdev_load(tmp, err, sizeof(err)));
+	assert_non_null(strstr(err, ":2: malformed config line"));
+	f = fopen(tmp, "w");
+	fputs("0a:01.0 x\n00: 00 11 22\n1008: 00\n", f);
+	fclose(f);
+	assert_null(simdev_load(tmp, err, sizeof(err)));
+	assert_non_null(strstr(err, ":3: malformed"));
 	f = fopen(tmp, "w");
 	fputs("this is not a dump\n", f);
 	fclose(f);

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# run_fuzzer.sh TARGET SEED_DIR: runs a libFuzzer target for FUZZ_SECONDS (default 30) on a
+# scratch copy of its committed seed corpus; prints the executions done; fails on any finding.
+set -euo pipefail
+target=$1 seeds=$2
+secs=${FUZZ_SECONDS:-30}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$seeds"/. "$work"/ 2>/dev/null || true
+log="$work/log"
+if ! "$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="${FUZZ_ARTIFACTS:-$work/}" "$work" >"$log" 2>&1; then
+	tail -60 "$log"
+	exit 1
+fi
+grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$log" || true
