@@ -219,16 +219,20 @@ static const struct cfg_table exp_table = TABLE("pci express", exp_fields, 0x24)
 static const struct cfg_table generic_table = TABLE("capability", generic_fields, 2);
 const struct cfg_table cfg_ext_cap_table = TABLE("extended capability", ext_fields, 4);
 
+static const struct {
+	uint8_t id;
+	const struct cfg_table *table;
+} cap_tables[] = {
+	{ CAP_ID_PM, &pm_table }, { CAP_ID_VPD, &vpd_table }, { CAP_ID_MSI, &msi_table },
+	{ CAP_ID_MSIX, &msix_table }, { CAP_ID_EXP, &exp_table },
+};
+
 const struct cfg_table *cfg_cap_table(uint8_t cap_id)
 {
-	switch (cap_id) {
-	case CAP_ID_PM: return &pm_table;
-	case CAP_ID_VPD: return &vpd_table;
-	case CAP_ID_MSI: return &msi_table;
-	case CAP_ID_MSIX: return &msix_table;
-	case CAP_ID_EXP: return &exp_table;
-	default: return &generic_table;
-	}
+	for (size_t i = 0; i < sizeof(cap_tables) / sizeof(cap_tables[0]); i++)
+		if (cap_tables[i].id == cap_id)
+			return cap_tables[i].table;
+	return &generic_table;
 }
 
 const struct cfg_table *const cfg_all_tables[] = {

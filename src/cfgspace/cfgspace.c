@@ -215,12 +215,11 @@ static void build_caps(struct cfg_dev *cd)
 			return;
 		}
 		seen[pos] = true;
-		switch (hdr & 0xff) {
-		case 0x01: cd->pm_pos = pos; break;
-		case 0x05: cd->msi_pos = pos; break;
-		case 0x11: cd->msix_pos = pos; break;
-		default: break;
-		}
+		/* the first of each kind is the one the kernel (pci_find_capability) uses */
+		unsigned *where = (hdr & 0xff) == 0x01 ? &cd->pm_pos : (hdr & 0xff) == 0x05 ? &cd->msi_pos
+				  : (hdr & 0xff) == 0x11 ? &cd->msix_pos : NULL;
+		if (where && !*where)
+			*where = pos;
 		link = fi_at(cd, pos);
 		pos = (hdr >> 8) & 0xfc;
 	}
