@@ -111,23 +111,31 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 		return 0;
 	dispatch_irq_release(&pd->owner->dg, &pd->dev);
 	topo_remove(&pd->owner->topo, &pd->dev);
-	pd->owner = NULL;
 	struct hostdev *hd = pd->dev.host;
 	int rc = 0;
-	hostdev_quiesce(hd);
-	if (hd->ops->disable)
-		hd->ops->disable(hd);
-	if (hd->ops->reset)
-		rc = hd->ops->reset(hd);
+	char why[sizeof(pd->reason)] = "";
+	if (hd->ops->release) {
+		/* The host layer's own sequence (real devices: quiesce, reset, restore, check). */
+		rc = hd->ops->release(hd, why, sizeof(why));
+	} else {
+		hostdev_quiesce(hd);
+		if (hd->ops->disable)
+			hd->ops->disable(hd);
+		if (hd->ops->reset)
+			rc = hd->ops->reset(hd);
+		if (rc)
+			snprintf(why, sizeof(why), "reset failed: %s", strerror(-rc));
+	}
 	cfg_dev_release(pd->dev.cfg);
 	if (rc) {
 		char a[PB_BDF_STRLEN];
 		pd->quarantined = true;
-		snprintf(pd->reason, sizeof(pd->reason), "reset failed: %s", strerror(-rc));
+		snprintf(pd->reason, sizeof(pd->reason), "%s", why[0] ? why : strerror(-rc));
 		pb_err("%s quarantined: %s", pb_bdf_format(&hd->addr, a), pd->reason);
-		return -1;
 	}
-	return 0;
+	/* Only now, reset and restored (or quarantined), is the device free again. */
+	pd->owner = NULL;
+	return rc ? -1 : 0;
 }
 
 void pool_fini(struct pb_pool *p)

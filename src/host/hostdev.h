@@ -50,6 +50,13 @@ struct hostdev_ops {
 	int (*set_power_state)(struct hostdev *hd, int dstate);
 	/* Function reset (FLR, PM or bus reset, as the host offers); NULL: none. */
 	int (*reset)(struct hostdev *hd);
+	/*
+	 * The device leaves its guest (pool_release): quiesce, reset, restore
+	 * the seize-time state.  0, or -errno with a one-line message in err
+	 * (the pool then quarantines the device).  NULL: the pool quiesces,
+	 * disables and resets.
+	 */
+	int (*release)(struct hostdev *hd, char *err, size_t errlen);
 	void (*destroy)(struct hostdev *hd);
 };
 
