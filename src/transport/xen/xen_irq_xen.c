@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xc_physdev_map_pirq_msi / xc_physdev_unmap_pirq with the guest's domid. */
+#include "transport/xen/xen_irq_xen.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenctrl.h>
+
+struct xen_irq_xc {
+	struct xen_irq_hyp hyp;
+	xc_interface *xch;
+};
+
+static int xc_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table_base,
+		  int *pirq)
+{
+	/* libxenctrl issues MAP_PIRQ_TYPE_MSI, which carries no segment. */
+	if (dev->domain != 0)
+		return -EOPNOTSUPP;
+	xc_interface *xch = ((struct xen_irq_xc *)h)->xch;
+	int p = -1;
+	errno = 0;
+	if (xc_physdev_map_pirq_msi(xch, domid, -1, &p, dev->devfn, dev->bus, (int)entry, table_base))
+		return errno ? -errno : -EIO;
+	*pirq = p;
+	return 0;
+}
+
+static int xc_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
+{
+	errno = 0;
+	if (xc_physdev_unmap_pirq(((struct xen_irq_xc *)h)->xch, domid, pirq))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static const struct xen_irq_hyp_ops xc_ops = { .map = xc_map, .unmap = xc_unmap };
+
+struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen)
+{
+	struct xen_irq_xc *x = calloc(1, sizeof(*x));
+	if (!x) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	x->xch = xc_interface_open(NULL, NULL, 0);
+	if (!x->xch) {
+		snprintf(err, errlen, "cannot open libxenctrl: %s", strerror(errno));
+		free(x);
+		return NULL;
+	}
+	x->hyp.ops = &xc_ops;
+	return &x->hyp;
+}
+
+void xen_irq_hyp_close(struct xen_irq_hyp *h)
+{
+	if (!h)
+		return;
+	xc_interface_close(((struct xen_irq_xc *)h)->xch);
+	free(h);
+}

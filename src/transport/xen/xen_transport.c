@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The Xen transport's glue between the event loop, libxen and the xenbus backend. */
+#include "transport/xen/xen_transport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+
+#include "config.h"
+
+#if HAVE_XEN
+#include "common/log.h"
+#include "transport/xen/xen_ring_xen.h"
+#include "transport/xen/xenbus_backend.h"
+#include "xenstore/xs_xen.h"
+
+struct xen_transport {
+	struct evloop *loop;
+	struct pb_xs *xs;
+	struct xen_ring *ring;
+	struct xb_backend *be;
+	struct ev_watch *xs_watch, *evt_watch;
+};
+
+bool xen_transport_built(void)
+{
+	return true;
+}
+
+static void on_xs(struct ev_watch *w, uint32_t events, void *arg)
+{
+	xb_backend_on_xenstore(arg);
+}
+
+static void on_evtchn(struct ev_watch *w, uint32_t events, void *arg)
+{
+	xb_backend_on_evtchn(arg);
+}
+
+struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *loop, int self_domid, char *err,
+					  size_t errlen)
+{
+	struct xen_transport *t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->loop = loop;
+	t->xs = xs_xen_open(err, errlen);
+	if (!t->xs)
+		goto fail;
+	t->ring = xen_ring_xen_open(err, errlen);
+	if (!t->ring)
+		goto fail;
+	if (self_domid < 0) {
+		/* A relative path: our own domain's "domid" node. */
+		char *v = NULL;
+		self_domid = 0;
+		if (!pb_xs_read(t->xs, PB_XS_NO_TX, "domid", &v))
+			self_domid = atoi(v);
+		free(v);
+	}
+	t->be = xb_backend_new(pool, t->xs, t->ring, (uint32_t)self_domid, err, errlen);
+	if (!t->be)
+		goto fail;
+	t->xs_watch = evloop_add(loop, t->xs->ops->watch_fd(t->xs), EPOLLIN, on_xs, t->be);
+	t->evt_watch = evloop_add(loop, t->ring->ops->fd(t->ring), EPOLLIN, on_evtchn, t->be);
+	if (!t->xs_watch || !t->evt_watch) {
+		snprintf(err, errlen, "cannot register the Xen fds with the event loop");
+		goto fail;
+	}
+	if (xb_backend_start(t->be, err, errlen))
+		goto fail;
+	pb_info("xen: serving /local/domain/%d/backend/pci", self_domid);
+	return t;
+fail:
+	xen_transport_stop(t);
+	return NULL;
+}
+
+void xen_transport_stop(struct xen_transport *t)
+{
+	if (!t)
+		return;
+	evloop_remove(t->loop, t->xs_watch);
+	evloop_remove(t->loop, t->evt_watch);
+	xb_backend_free(t->be);
+	if (t->ring)
+		t->ring->ops->close(t->ring);
+	pb_xs_close(t->xs);
+	free(t);
+}
+
+#else /* !HAVE_XEN */
+
+struct xen_transport {
+	int unused;
+};
+
+bool xen_transport_built(void)
+{
+	return false;
+}
+
+struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *loop, int self_domid, char *err,
+					  size_t errlen)
+{
+	snprintf(err, errlen, "the Xen transport is not built into this pcibackd (rebuild with libxen-dev installed)");
+	return NULL;
+}
+
+void xen_transport_stop(struct xen_transport *t)
+{
+	(void)t;
+}
+
+#endif

@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The xenbus "pci" backend state machine (see xenbus_backend.h). */
+#include "transport/xen/xenbus_backend.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "dispatch/dispatch.h"
+#include "proto/pciif.h"
+#include "proto/xenbus_state.h"
+
+#define TOKEN_BACKEND "pcibackd:be"
+#define TOKEN_RELEASE "pcibackd:release"
+#define TOKEN_FE_PREFIX "pcibackd:fe:"
+#define XB_PATH 256
+
+struct xb_dev {
+	uint32_t fe_domid, devid;
+	char nodename[64];            /* "backend/pci/<fe>/<devid>", relative to our home */
+	char be_path[XB_PATH];        /* absolute */
+	char fe_path[XB_PATH];        /* the frontend's directory, from "frontend" */
+	char fe_state_path[XB_PATH + 8];
+	char fe_token[64];
+	bool fe_watched;
+	int state;                    /* our state as last switched (xenbus dev->state) */
+	struct pb_guest *guest;
+	struct pciif_sharedinfo *page;
+	int port;                     /* local event-channel port, -1 when unbound */
+	struct pb_ratelimit rl;
+	struct xb_dev *next;
+};
+
+struct xb_backend {
+	struct pb_pool *pool;
+	struct pb_xs *xs;
+	struct xen_ring *ring;
+	uint32_t self;
+	char home[48];                /* /local/domain/<self> */
+	char base[96];                /* <home>/backend/pci */
+	bool started;
+	struct xb_dev *devs;
+	struct pb_ratelimit rl;
+};
+
+/* ---- small helpers ---- */
+
+static struct xb_dev *dev_find(const struct xb_backend *b, uint32_t fe, uint32_t devid)
+{
+	for (struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->fe_domid == fe && d->devid == devid)
+			return d;
+	return NULL;
+}
+
+static int read_state(struct xb_backend *b, const char *dir)
+{
+	int v;
+	if (pb_xs_read_int(b->xs, PB_XS_NO_TX, dir, "state", &v))
+		return XB_UNKNOWN;
+	return v;
+}
+
+/* Parses "%x:%x:%x.%x" (both the %01x and the %02x function forms). */
+static int parse_slot(const char *s, unsigned *dom, unsigned *bus, unsigned *slot, unsigned *func)
+{
+	char tail;
+	if (sscanf(s, "%x:%x:%x.%x%c", dom, bus, slot, func, &tail) != 4)
+		return -EINVAL;
+	if (*dom > 0xffff || *bus > 0xff || *slot > 0x1f || *func > 7)
+		return -EINVAL;
+	return 0;
+}
+
+/* xenbus_dev_error + switch to Closing: the error node under our home, then the state. */
+static int switch_state(struct xb_backend *b, struct xb_dev *d, int state);
+
+static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
+{
+	char msg[512], dir[XB_PATH];
+	int n = snprintf(msg, sizeof(msg), "%i ", -err);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: %s", d->nodename, msg);
+	snprintf(dir, sizeof(dir), "%s/error/%s", b->home, d->nodename);
+	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, dir, "error", "%s", msg);
+	if (rc)
+		pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write the error node: %s", d->nodename, strerror(-rc));
+	switch_state(b, d, XB_CLOSING);
+}
+
+/*
+ * xenbus_switch_state: nothing when unchanged; otherwise, in a transaction,
+ * only if our state node still exists (a removed backend is not recreated).
+ */
+static int switch_state(struct xb_backend *b, struct xb_dev *d, int state)
+{
+	if (d->state == state)
+		return 0;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		pb_xs_tx tx;
+		int rc = b->xs->ops->tx_start(b->xs, &tx);
+		if (rc)
+			return rc;
+		int cur;
+		rc = pb_xs_read_int(b->xs, tx, d->be_path, "state", &cur);
+		if (rc) {
+			b->xs->ops->tx_end(b->xs, tx, true);
+			return rc;
+		}
+		rc = pb_xs_printf(b->xs, tx, d->be_path, "state", "%d", state);
+		if (rc) {
+			b->xs->ops->tx_end(b->xs, tx, true);
+			return rc;
+		}
+		rc = b->xs->ops->tx_end(b->xs, tx, false);
+		if (rc == -EAGAIN)
+			continue;
+		if (rc)
+			return rc;
+		pb_debug("xen: %s: %s -> %s", d->nodename, xb_state_name(d->state), xb_state_name(state));
+		d->state = state;
+		return 0;
+	}
+	pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot switch to %s: xenstore keeps conflicting", d->nodename,
+		  xb_state_name(state));
+	return -EAGAIN;
+}
+
+/* ---- exporting devices ---- */
+
+/* Applies the toolstack's per-device options (opts-N); only permissive=1 matters, and it is sticky. */
+static void apply_opts(struct xb_backend *b, struct xb_dev *d, unsigned i, struct pb_pool_dev *pd)
+{
+	char key[32], *opts = NULL;
+	snprintf(key, sizeof(key), "opts-%u", i);
+	if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &opts))
+		return;
+	bool permissive = false;
+	for (char *save = NULL, *tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, "permissive=1"))
+			permissive = true;
+	free(opts);
+	if (permissive) {
+		struct cfg_options o = *cfg_get_options(pd->dev.cfg);
+		o.permissive = true;
+		cfg_set_options(pd->dev.cfg, &o);
+	}
+}
+
+/* Reads dev-i, assigns that device to the guest, writes vdev-i.  0, or a fatal error was raised. */
+static int export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
+{
+	char key[32], *val = NULL;
+	unsigned dom, bus, slot, func;
+	snprintf(key, sizeof(key), "dev-%u", i);
+	int rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val);
+	if (rc) {
+		dev_fatal(b, d, rc, "reading %s", key);
+		return rc;
+	}
+	rc = parse_slot(val, &dom, &bus, &slot, &func);
+	if (rc) {
+		dev_fatal(b, d, rc, "%s is not a PCI address: %.40s", key, val);
+		free(val);
+		return rc;
+	}
+	free(val);
+	struct pb_bdf addr = { (uint16_t)dom, (uint8_t)bus, PB_DEVFN(slot, func) };
+	char a[PB_BDF_STRLEN], err[256];
+	pb_bdf_format(&addr, a);
+	struct pb_pool_dev *pd = pool_find_by_addr(b->pool, &addr);
+	if (!pd) {
+		dev_fatal(b, d, -EINVAL, "device %s is not in pcibackd's pool", a);
+		return -EINVAL;
+	}
+	struct pb_bdf vaddr;
+	if (pool_assign(b->pool, d->guest, pd, &vaddr, err, sizeof(err))) {
+		dev_fatal(b, d, -EINVAL, "cannot export %s: %s", a, err);
+		return -EINVAL;
+	}
+	apply_opts(b, d, i, pd);
+	snprintf(key, sizeof(key), "vdev-%u", i);
+	rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%04x:%02x:%02x.%02x", vaddr.domain, vaddr.bus,
+			  PB_SLOT(vaddr.devfn), PB_FUNC(vaddr.devfn));
+	if (rc) {
+		pool_release(b->pool, pd);
+		dev_fatal(b, d, rc, "writing %s", key);
+		return rc;
+	}
+	pb_info("xen: %s: exported %s as %04x:%02x:%02x.%x to %s", d->nodename, a, vaddr.domain, vaddr.bus,
+		PB_SLOT(vaddr.devfn), PB_FUNC(vaddr.devfn), d->guest->name);
+	return 0;
+}
+
+/* Appends the guest's roots that root-0..root_num-1 don't list yet. */
+static int publish_roots(struct xb_backend *b, struct xb_dev *d)
+{
+	struct topo_root roots[TOPO_MAX_DEVS];
+	size_t nroots = topo_roots(&d->guest->topo, roots, TOPO_MAX_DEVS);
+	for (size_t r = 0; r < nroots; r++) {
+		int num = 0;
+		int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "root_num", &num);
+		if (rc == -ENOENT)
+			num = 0;
+		else if (rc)
+			goto fail;
+		bool known = false;
+		for (int i = 0; i < num && !known; i++) {
+			char key[32], *v = NULL;
+			unsigned dom, bus;
+			snprintf(key, sizeof(key), "root-%d", i);
+			if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &v))
+				continue;
+			known = sscanf(v, "%x:%x", &dom, &bus) == 2 && dom == roots[r].domain && bus == roots[r].bus;
+			free(v);
+		}
+		if (known)
+			continue;
+		char key[32];
+		snprintf(key, sizeof(key), "root-%d", num);
+		rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%04x:%02x", roots[r].domain, roots[r].bus);
+		if (!rc)
+			rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "root_num", "%d", num + 1);
+		if (rc) {
+fail:
+			dev_fatal(b, d, rc, "publishing the PCI roots");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int write_substate(struct xb_backend *b, struct xb_dev *d, unsigned i, int state)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "state-%u", i);
+	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%d", state);
+	if (rc)
+		dev_fatal(b, d, rc, "writing %s", key);
+	return rc;
+}
+
+static int read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num)
+{
+	int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "num_devs", num);
+	if (!rc && (*num < 0 || *num > TOPO_MAX_DEVS))
+		rc = -EINVAL;
+	if (rc)
+		dev_fatal(b, d, rc, "reading num_devs");
+	return rc;
+}
+
+/* ---- connecting ---- */
+
+static void disconnect(struct xb_backend *b, struct xb_dev *d)
+{
+	if (d->port >= 0) {
+		b->ring->ops->unbind(b->ring, (uint32_t)d->port);
+		d->port = -1;
+	}
+	if (d->page) {
+		/* An op the frontend posted before the channel went away is still answered. */
+		dispatch_pending(&d->guest->dg, d->page);
+		b->ring->ops->unmap(b->ring, d->page);
+		d->page = NULL;
+		pb_info("xen: %s: disconnected", d->nodename);
+	}
+}
+
+static void attach(struct xb_backend *b, struct xb_dev *d)
+{
+	if (read_state(b, d->be_path) != XB_INITIALISED || read_state(b, d->fe_path) != XB_INITIALISED)
+		return;
+	if (d->page)
+		return;
+	char *ref = NULL, *port = NULL, *magic = NULL;
+	int rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, d->fe_path, "pci-op-ref", &ref);
+	if (!rc)
+		rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, d->fe_path, "event-channel", &port);
+	if (!rc)
+		rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, d->fe_path, "magic", &magic);
+	unsigned long gref = 0, remote = 0;
+	char *end1 = NULL, *end2 = NULL;
+	if (!rc) {
+		gref = strtoul(ref, &end1, 10);
+		remote = strtoul(port, &end2, 10);
+		if (end1 == ref || end2 == port || gref > UINT32_MAX || remote > UINT32_MAX)
+			rc = -EINVAL;
+	}
+	if (rc) {
+		dev_fatal(b, d, rc, "reading pci-op-ref, event-channel and magic from %s", d->fe_path);
+		goto out;
+	}
+	if (strcmp(magic, PCIIF_MAGIC)) {
+		dev_fatal(b, d, -EFAULT, "frontend protocol version %.16s, backend %s: refusing to connect", magic,
+			  PCIIF_MAGIC);
+		goto out;
+	}
+	char err[256] = "";
+	void *page = b->ring->ops->map(b->ring, d->fe_domid, (uint32_t)gref, err, sizeof(err));
+	if (!page) {
+		dev_fatal(b, d, -ENOMEM, "mapping grant %lu of domain %u: %s", gref, d->fe_domid, err);
+		goto out;
+	}
+	int lport = b->ring->ops->bind(b->ring, d->fe_domid, (uint32_t)remote);
+	if (lport < 0) {
+		b->ring->ops->unmap(b->ring, page);
+		dev_fatal(b, d, lport, "binding event channel %lu of domain %u", remote, d->fe_domid);
+		goto out;
+	}
+	d->page = page;
+	d->port = lport;
+	switch_state(b, d, XB_CONNECTED);
+	pb_info("xen: %s: connected (grant %lu, port %lu -> %d)", d->nodename, gref, remote, lport);
+out:
+	free(ref);
+	free(port);
+	free(magic);
+}
+
+/* setup_backend: only from InitWait; exports dev-0..num_devs-1, then Initialised, then attach. */
+static void setup_backend(struct xb_backend *b, struct xb_dev *d)
+{
+	int num;
+	if (read_state(b, d->be_path) != XB_INITWAIT)
+		return;
+	if (read_num_devs(b, d, &num))
+		return;
+	for (int i = 0; i < num; i++) {
+		if (export_device(b, d, (unsigned)i) || write_substate(b, d, (unsigned)i, XB_INITIALISED))
+			return;
+	}
+	if (publish_roots(b, d) || switch_state(b, d, XB_INITIALISED))
+		return;
+	attach(b, d);
+}
+
+/* Removes the guest device named by vdev-i (after the toolstack set state-i to Closing). */
+static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
+{
+	char key[32], *val = NULL;
+	unsigned dom, bus, slot, func;
+	snprintf(key, sizeof(key), "vdev-%u", i);
+	if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val) ||
+	    parse_slot(val, &dom, &bus, &slot, &func)) {
+		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: state-%u is Closing but %s is missing or malformed", d->nodename,
+			  i, key);
+		free(val);
+		return;
+	}
+	free(val);
+	const struct topo_entry *e = topo_get(&d->guest->topo, dom, bus, PB_DEVFN(slot, func));
+	if (!e) {
+		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: %04x:%02x:%02x.%x (%s) is not assigned; nothing to remove",
+			  d->nodename, dom, bus, slot, func, key);
+		return;
+	}
+	struct pb_pool_dev *pd = pool_dev_of(e->priv);
+	char a[PB_BDF_STRLEN];
+	pb_bdf_format(&pd->dev.host->addr, a);
+	pool_release(b->pool, pd);
+	pb_info("xen: %s: removed %s (guest %04x:%02x:%02x.%x)", d->nodename, a, dom, bus, slot, func);
+}
+
+/* xen_pcibk_reconfigure: acts only when our stored state is `state`. */
+static void reconfigure(struct xb_backend *b, struct xb_dev *d, int state)
+{
+	int num;
+	if (read_state(b, d->be_path) != state)
+		return;
+	if (read_num_devs(b, d, &num))
+		return;
+	for (int i = 0; i < num; i++) {
+		int sub;
+		char key[32];
+		snprintf(key, sizeof(key), "state-%d", i);
+		if (pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, key, &sub))
+			sub = XB_UNKNOWN;
+		if (sub == XB_INITIALISING) {
+			if (export_device(b, d, (unsigned)i) || publish_roots(b, d) ||
+			    write_substate(b, d, (unsigned)i, XB_INITIALISED))
+				return;
+		} else if (sub == XB_CLOSING) {
+			remove_device(b, d, (unsigned)i);
+		}
+	}
+	if (state == XB_RECONFIGURING)
+		switch_state(b, d, XB_RECONFIGURED);
+}
+
+/* ---- device lifetime ---- */
+
+static void dev_free(struct xb_backend *b, struct xb_dev *d, bool switch_closed)
+{
+	if (d->fe_watched)
+		b->xs->ops->unwatch(b->xs, d->fe_state_path, d->fe_token);
+	disconnect(b, d);
+	if (d->guest) {
+		d->guest->transport = NULL;
+		pool_guest_destroy(b->pool, d->guest);
+		d->guest = NULL;
+	}
+	/* The xenbus core's last word, if the toolstack hasn't removed our directory. */
+	if (switch_closed)
+		switch_state(b, d, XB_CLOSED);
+	for (struct xb_dev **pp = &b->devs; *pp; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	pb_info("xen: %s: removed", d->nodename);
+	free(d);
+}
+
+static void dev_remove(struct xb_backend *b, struct xb_dev *d)
+{
+	dev_free(b, d, true);
+}
+
+/* A probe that failed leaves no device behind; the error node and Closing stay. */
+static void probe_fail(struct xb_backend *b, struct xb_dev *d, int err, const char *what)
+{
+	dev_fatal(b, d, err, "%s", what);
+	dev_free(b, d, false);
+}
+
+static void be_changed(struct xb_backend *b, struct xb_dev *d)
+{
+	int s = read_state(b, d->be_path);
+	if (s == XB_INITWAIT)
+		setup_backend(b, d);
+	else if (s == XB_INITIALISED)
+		reconfigure(b, d, XB_INITIALISED);
+}
+
+static void fe_changed(struct xb_backend *b, struct xb_dev *d)
+{
+	int s = read_state(b, d->fe_path);
+	pb_debug("xen: %s: frontend %s", d->nodename, xb_state_name(s));
+	switch (s) {
+	case XB_INITIALISED:
+		attach(b, d);
+		break;
+	case XB_RECONFIGURING:
+		reconfigure(b, d, XB_RECONFIGURING);
+		break;
+	case XB_CONNECTED:
+		switch_state(b, d, XB_CONNECTED);
+		break;
+	case XB_CLOSING:
+		disconnect(b, d);
+		switch_state(b, d, XB_CLOSING);
+		break;
+	case XB_CLOSED: {
+		disconnect(b, d);
+		switch_state(b, d, XB_CLOSED);
+		int online = 0;
+		if (pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "online", &online) == 0 && online)
+			break;
+		dev_remove(b, d);
+		break;
+	}
+	case XB_UNKNOWN:
+		dev_remove(b, d);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A backend directory in state Initialising appeared: the xenbus probe. */
+static void dev_probe(struct xb_backend *b, uint32_t fe, uint32_t devid)
+{
+	char be_path[XB_PATH];
+	snprintf(be_path, sizeof(be_path), "%s/%u/%u", b->base, fe, devid);
+	if (read_state(b, be_path) != XB_INITIALISING)
+		return;
+	struct xb_dev *d = calloc(1, sizeof(*d));
+	if (!d) {
+		pb_err("xen: out of memory probing %s", be_path);
+		return;
+	}
+	d->fe_domid = fe;
+	d->devid = devid;
+	d->port = -1;
+	d->state = XB_UNKNOWN;
+	d->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	snprintf(d->be_path, sizeof(d->be_path), "%s", be_path);
+	snprintf(d->nodename, sizeof(d->nodename), "backend/pci/%u/%u", fe, devid);
+	d->next = b->devs;
+	b->devs = d;
+
+	/* The other end: frontend path and id, which must name the domain of our path. */
+	char *fe_path = NULL;
+	int fe_id = -1;
+	int rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, be_path, "frontend", &fe_path);
+	if (!rc)
+		rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, be_path, "frontend-id", &fe_id);
+	if (!rc && (fe_id < 0 || (uint32_t)fe_id != fe || !fe_path[0] || strlen(fe_path) >= sizeof(d->fe_path) - 8))
+		rc = -EINVAL;
+	char *probe_val = NULL;
+	if (!rc && pb_xs_read(b->xs, PB_XS_NO_TX, fe_path, &probe_val))
+		rc = -ENOENT;
+	free(probe_val);
+	if (rc) {
+		free(fe_path);
+		probe_fail(b, d, rc, "the frontend is missing or inconsistent");
+		return;
+	}
+	snprintf(d->fe_path, sizeof(d->fe_path), "%s", fe_path);
+	free(fe_path);
+	snprintf(d->fe_state_path, sizeof(d->fe_state_path), "%s/state", d->fe_path);
+	snprintf(d->fe_token, sizeof(d->fe_token), TOKEN_FE_PREFIX "%u/%u", fe, devid);
+
+	char gname[32];
+	snprintf(gname, sizeof(gname), "dom%u", fe);
+	struct pb_guest *g = pool_guest(b->pool, gname, false);
+	if (g) {
+		probe_fail(b, d, -EBUSY, "the guest already exists in pcibackd");
+		return;
+	}
+	g = pool_guest(b->pool, gname, true);
+	if (!g) {
+		probe_fail(b, d, -ENOMEM, "cannot create the guest");
+		return;
+	}
+	g->transport = d;
+	d->guest = g;
+	rc = switch_state(b, d, XB_INITWAIT);
+	if (rc) {
+		probe_fail(b, d, rc, "cannot switch to InitWait");
+		return;
+	}
+	rc = b->xs->ops->watch(b->xs, d->fe_state_path, d->fe_token);
+	if (rc) {
+		probe_fail(b, d, rc, "cannot watch the frontend state");
+		return;
+	}
+	d->fe_watched = true;
+	pb_info("xen: %s: probed for %s (frontend %s)", d->nodename, gname, d->fe_path);
+	be_changed(b, d);
+}
+
+/* Something under <base>/<fe>/<devid> changed (or the watch was just set). */
+static void refresh(struct xb_backend *b, uint32_t fe, uint32_t devid)
+{
+	struct xb_dev *d = dev_find(b, fe, devid);
+	if (!d) {
+		dev_probe(b, fe, devid);
+		return;
+	}
+	char *v = NULL;
+	if (pb_xs_read(b->xs, PB_XS_NO_TX, d->be_path, &v)) {
+		/* The toolstack removed our directory: the device goes away. */
+		dev_remove(b, d);
+		return;
+	}
+	free(v);
+	be_changed(b, d);
+}
+
+static bool parse_u32(const char *s, const char **end, uint32_t *out)
+{
+	char *e;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	unsigned long v = strtoul(s, &e, 10);
+	if (errno || v > UINT32_MAX || (*e && *e != '/'))
+		return false;
+	*out = (uint32_t)v;
+	*end = e;
+	return true;
+}
+
+static void scan(struct xb_backend *b, bool have_fe, uint32_t only_fe)
+{
+	char **fes = NULL;
+	unsigned nfe = 0;
+	if (b->xs->ops->directory(b->xs, PB_XS_NO_TX, b->base, &fes, &nfe))
+		nfe = 0;
+	for (unsigned i = 0; i < nfe; i++) {
+		uint32_t fe;
+		const char *end;
+		if (!parse_u32(fes[i], &end, &fe) || *end || (have_fe && fe != only_fe))
+			continue;
+		char dir[XB_PATH], **ids = NULL;
+		unsigned nid = 0;
+		snprintf(dir, sizeof(dir), "%s/%u", b->base, fe);
+		if (b->xs->ops->directory(b->xs, PB_XS_NO_TX, dir, &ids, &nid))
+			nid = 0;
+		for (unsigned j = 0; j < nid; j++) {
+			uint32_t devid;
+			if (parse_u32(ids[j], &end, &devid) && !*end)
+				refresh(b, fe, devid);
+		}
+		pb_xs_free_names(ids, nid);
+	}
+	pb_xs_free_names(fes, nfe);
+	/* Devices whose directories vanished with a whole subtree. */
+	for (struct xb_dev *d = b->devs, *next; d; d = next) {
+		next = d->next;
+		if (!have_fe || d->fe_domid == only_fe) {
+			char *v = NULL;
+			if (pb_xs_read(b->xs, PB_XS_NO_TX, d->be_path, &v))
+				dev_remove(b, d);
+			free(v);
+		}
+	}
+}
+
+static void on_backend_event(struct xb_backend *b, const char *path)
+{
+	size_t l = strlen(b->base);
+	if (strncmp(path, b->base, l) || (path[l] && path[l] != '/'))
+		return;
+	const char *p = path + l;
+	uint32_t fe, devid;
+	const char *end;
+	if (!*p || !p[1]) {
+		scan(b, false, 0);
+		return;
+	}
+	if (!parse_u32(p + 1, &end, &fe))
+		return;
+	if (!*end || !end[1]) {
+		scan(b, true, fe);
+		return;
+	}
+	if (!parse_u32(end + 1, &end, &devid))
+		return;
+	refresh(b, fe, devid);
+}
+
+static void on_release_domain(struct xb_backend *b)
+{
+	for (struct xb_dev *d = b->devs, *next; d; d = next) {
+		next = d->next;
+		if (!b->ring->ops->domain_alive(b->ring, d->fe_domid)) {
+			pb_info("xen: %s: domain %u is gone", d->nodename, d->fe_domid);
+			dev_remove(b, d);
+		}
+	}
+}
+
+void xb_backend_on_xenstore(struct xb_backend *b)
+{
+	char *path, *token;
+	/* Bounded per call so one busy store can't starve the event channels. */
+	for (int n = 0; n < 256 && b->xs->ops->next_event(b->xs, &path, &token) == 1; n++) {
+		if (!strcmp(token, TOKEN_BACKEND)) {
+			on_backend_event(b, path);
+		} else if (!strcmp(token, TOKEN_RELEASE)) {
+			on_release_domain(b);
+		} else if (!strncmp(token, TOKEN_FE_PREFIX, strlen(TOKEN_FE_PREFIX))) {
+			unsigned fe, devid;
+			if (sscanf(token + strlen(TOKEN_FE_PREFIX), "%u/%u", &fe, &devid) == 2) {
+				struct xb_dev *d = dev_find(b, fe, devid);
+				if (d && !strcmp(path, d->fe_state_path))
+					fe_changed(b, d);
+			}
+		}
+		free(path);
+		free(token);
+	}
+}
+
+void xb_backend_on_evtchn(struct xb_backend *b)
+{
+	int port;
+	for (int n = 0; n < 1024 && (port = b->ring->ops->pending(b->ring)) >= 0; n++) {
+		struct xb_dev *d = b->devs;
+		while (d && d->port != port)
+			d = d->next;
+		if (d && d->page && dispatch_pending(&d->guest->dg, d->page))
+			b->ring->ops->notify(b->ring, (uint32_t)port);
+		b->ring->ops->unmask(b->ring, (uint32_t)port);
+	}
+}
+
+struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct xen_ring *ring, uint32_t self_domid,
+				  char *err, size_t errlen)
+{
+	struct xb_backend *b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->pool = pool;
+	b->xs = xs;
+	b->ring = ring;
+	b->self = self_domid;
+	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	snprintf(b->home, sizeof(b->home), "/local/domain/%u", self_domid);
+	snprintf(b->base, sizeof(b->base), "%s/backend/pci", b->home);
+	return b;
+}
+
+int xb_backend_start(struct xb_backend *b, char *err, size_t errlen)
+{
+	int rc = b->xs->ops->watch(b->xs, b->base, TOKEN_BACKEND);
+	if (rc) {
+		snprintf(err, errlen, "cannot watch %s: %s", b->base, strerror(-rc));
+		return -1;
+	}
+	rc = b->xs->ops->watch(b->xs, "@releaseDomain", TOKEN_RELEASE);
+	if (rc) {
+		b->xs->ops->unwatch(b->xs, b->base, TOKEN_BACKEND);
+		snprintf(err, errlen, "cannot watch @releaseDomain: %s", strerror(-rc));
+		return -1;
+	}
+	b->started = true;
+	return 0;
+}
+
+void xb_backend_free(struct xb_backend *b)
+{
+	if (!b)
+		return;
+	while (b->devs)
+		dev_remove(b, b->devs);
+	if (b->started) {
+		b->xs->ops->unwatch(b->xs, b->base, TOKEN_BACKEND);
+		b->xs->ops->unwatch(b->xs, "@releaseDomain", TOKEN_RELEASE);
+	}
+	free(b);
+}
+
+size_t xb_backend_count(const struct xb_backend *b)
+{
+	size_t n = 0;
+	for (const struct xb_dev *d = b->devs; d; d = d->next)
+		n++;
+	return n;
+}
+
+int xb_backend_state(const struct xb_backend *b, uint32_t fe_domid, uint32_t devid)
+{
+	const struct xb_dev *d = dev_find(b, fe_domid, devid);
+	return d ? d->state : -1;
+}
+
+int xb_backend_port(const struct xb_backend *b, uint32_t fe_domid, uint32_t devid)
+{
+	const struct xb_dev *d = dev_find(b, fe_domid, devid);
+	return d ? d->port : -1;
+}

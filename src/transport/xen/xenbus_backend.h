@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The backend side of the xenbus protocol for device type "pci", as the
+ * Linux kernel's xen-pciback does it (inventory §3): one backend device per
+ * /local/domain/<self>/backend/pci/<fe-domid>/<devid>, probed when its state
+ * is Initialising, then InitWait -> export -> Initialised -> (frontend
+ * Initialised) map + bind -> Connected, hot-plug through Reconfiguring /
+ * Reconfigured, and teardown on Closing / Closed / a vanished frontend or
+ * backend / a dead domain.
+ *
+ * Driven only through the xenstore interface and the ring interface: no
+ * libxen call happens here.  Devices come from the pool by real address;
+ * each frontend domain is the pool guest "dom<domid>".  Nothing here blocks.
+ */
+#ifndef PCIBACKD_TRANSPORT_XEN_XENBUS_BACKEND_H
+#define PCIBACKD_TRANSPORT_XEN_XENBUS_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pool.h"
+#include "transport/xen/xen_ring.h"
+#include "xenstore/xs.h"
+
+struct xb_backend;
+
+/* Keeps pointers to pool, xs and ring (all owned by the caller). NULL + err. */
+struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct xen_ring *ring, uint32_t self_domid,
+				  char *err, size_t errlen);
+/* Registers the watches (backend/pci and @releaseDomain); 0 or -1 + err. */
+int xb_backend_start(struct xb_backend *b, char *err, size_t errlen);
+/* Handles every queued xenstore watch event. */
+void xb_backend_on_xenstore(struct xb_backend *b);
+/* Handles every fired event channel: answers the posted op and notifies. */
+void xb_backend_on_evtchn(struct xb_backend *b);
+/* Tears every device down (unbind, unmap, release) and frees b. */
+void xb_backend_free(struct xb_backend *b);
+
+/* Introspection (tests, status): number of backend devices and one's cached state (-1: none). */
+size_t xb_backend_count(const struct xb_backend *b);
+int xb_backend_state(const struct xb_backend *b, uint32_t fe_domid, uint32_t devid);
+/* The local port and mapped page of a device (-1 / NULL when not connected). */
+int xb_backend_port(const struct xb_backend *b, uint32_t fe_domid, uint32_t devid);
+
+#endif
