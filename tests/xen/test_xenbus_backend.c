@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The xenbus "pci" backend state machine on the in-memory xenstore: the
+ * toolstack's nodes come from pcibackctl's library, the frontend is played
+ * by hand the way Linux pcifront does it, devices are simulated from lspci
+ * dumps, and every key the backend writes is checked in the kernel's format.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pool.h"
+#include "host/simdev.h"
+#include "proto/pciif.h"
+#include "proto/xenbus_state.h"
+#include "toolstack/pbctl_xs.h"
+#include "transport/xen/xenbus_backend.h"
+#include "xenstore/xs_mem.h"
+#include "fake_ring.h"
+
+static const char *fixtures;
+
+#define BE "/local/domain/0/backend/pci/5/0"
+#define FE "/local/domain/5/device/pci/0"
+#define ERRNODE "/local/domain/0/error/backend/pci/5/0/error"
+#define GREF 77
+#define REMOTE_PORT 9
+
+static const char *const devs[] = { "00:02.0", "00:03.0", "00:04.0" };
+
+struct env {
+	struct memxs_store *store;
+	struct pb_xs *bxs, *tsx, *fxs;   /* backend, toolstack, frontend connections */
+	struct fake_ring ring;
+	struct pb_pool pool;
+	struct xb_backend *be;
+	struct pbctl_target t;
+	_Alignas(4096) unsigned char page[4096];
+	unsigned owned_at_unmap;         /* devices still assigned when the page was unmapped */
+};
+
+static struct pb_pool_dev *pdev(struct env *e, int i)
+{
+	struct pb_bdf a;
+	char err[64];
+	pb_bdf_parse(devs[i], &a, err, sizeof(err));
+	return pool_find_by_addr(&e->pool, &a);
+}
+
+static unsigned owned(struct env *e)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < e->pool.ndevs; i++)
+		n += e->pool.devs[i]->owner != NULL;
+	return n;
+}
+
+static void count_owned(void *arg)
+{
+	struct env *e = arg;
+	e->owned_at_unmap = owned(e);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	e->store = memxs_store_new();
+	e->bxs = memxs_connect(e->store);
+	e->tsx = memxs_connect(e->store);
+	e->fxs = memxs_connect(e->store);
+	fake_ring_init(&e->ring);
+	fake_ring_grant(&e->ring, 5, GREF, e->page);
+	e->ring.on_unmap = count_owned;
+	e->ring.on_unmap_arg = e;
+	pool_init(&e->pool, TOPO_VPCI);
+	for (int i = 0; i < 3; i++) {
+		char spec[512], err[256];
+		snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, devs[i]);
+		struct hostdev *hd = simdev_load(spec, err, sizeof(err));
+		assert_non_null(hd);
+		struct cfg_options o = { 0 };
+		assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
+	}
+	e->t = (struct pbctl_target){ .be_domid = 0, .domid = 5, .name = "guest5" };
+	/* The guest's home exists before anything is attached, as after xl create. */
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, "/local/domain/5/name", "guest5"), 0);
+	char err[256];
+	e->be = xb_backend_new(&e->pool, e->bxs, &e->ring.ring, 0, err, sizeof(err));
+	assert_non_null(e->be);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	xb_backend_free(e->be);
+	assert_int_equal(e->ring.nmapped, 0);
+	pool_fini(&e->pool);
+	memxs_store_free(e->store);
+	free(e);
+	return 0;
+}
+
+static void pump(struct env *e)
+{
+	while (memxs_pending_events(e->bxs))
+		xb_backend_on_xenstore(e->be);
+}
+
+static char *rd(struct env *e, const char *dir, const char *key)
+{
+	static char buf[512];
+	char path[256], *v = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	if (pb_xs_read(e->tsx, PB_XS_NO_TX, path, &v))
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	free(v);
+	return buf;
+}
+
+#define assert_key(e, dir, key, val) assert_string_equal(rd(e, dir, key) ? rd(e, dir, key) : "(missing)", val)
+#define assert_no_key(e, dir, key) assert_null(rd(e, dir, key))
+
+static void attach(struct env *e, int i)
+{
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	bool hp;
+	assert_int_equal(pbctl_parse_device(devs[i], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_attach_xs(e->tsx, &e->t, &a, &o, &hp, err, sizeof(err)), 0);
+}
+
+static void fe_state(struct env *e, int s)
+{
+	char v[8];
+	snprintf(v, sizeof(v), "%d", s);
+	assert_int_equal(pb_xs_write(e->fxs, PB_XS_NO_TX, FE "/state", v), 0);
+}
+
+/* pcifront's probe: one transaction with the ring, the port, the magic and Initialised. */
+static void fe_publish(struct env *e, const char *magic)
+{
+	pb_xs_tx tx;
+	assert_int_equal(e->fxs->ops->tx_start(e->fxs, &tx), 0);
+	pb_xs_printf(e->fxs, tx, FE, "pci-op-ref", "%u", GREF);
+	pb_xs_printf(e->fxs, tx, FE, "event-channel", "%u", REMOTE_PORT);
+	pb_xs_printf(e->fxs, tx, FE, "magic", "%s", magic);
+	pb_xs_printf(e->fxs, tx, FE, "state", "%d", XB_INITIALISED);
+	assert_int_equal(e->fxs->ops->tx_end(e->fxs, tx, false), 0);
+}
+
+static void start(struct env *e)
+{
+	char err[256];
+	assert_int_equal(xb_backend_start(e->be, err, sizeof(err)), 0);
+	pump(e);
+}
+
+/* Two devices at boot, then the frontend connects. */
+static void connect2(struct env *e)
+{
+	attach(e, 0);
+	attach(e, 1);
+	start(e);
+	fe_publish(e, "7");
+	pump(e);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+}
+
+/* A config read of the vendor ID at a guest address, through the page and the event channel. */
+static int32_t op_read(struct env *e, unsigned slot, unsigned func, uint32_t *val)
+{
+	struct pciif_sharedinfo *sh = (struct pciif_sharedinfo *)e->page;
+	memset(&sh->op, 0, sizeof(sh->op));
+	sh->op.cmd = PCIIF_OP_CONF_READ;
+	sh->op.devfn = PB_DEVFN(slot, func);
+	sh->op.offset = 0;
+	sh->op.size = 2;
+	sh->op.value = 0xdead;
+	unsigned before = e->ring.notifies;
+	pciif_flags_set(sh, PCIIF_FLAG_F_ACTIVE);
+	fake_ring_kick(&e->ring, xb_backend_port(e->be, 5, 0));
+	xb_backend_on_evtchn(e->be);
+	assert_false(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(e->ring.notifies, before + 1);
+	*val = sh->op.value;
+	return sh->op.err;
+}
+
+static void test_initial_connect(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	attach(e, 1);
+	start(e);
+	assert_int_equal(xb_backend_count(e->be), 1);
+	/* setup_backend ran from InitWait: every device exported, roots published, Initialised. */
+	assert_key(e, BE, "state", "3");
+	assert_key(e, BE, "vdev-0", "0000:00:00.00");
+	assert_key(e, BE, "vdev-1", "0000:00:01.00");
+	assert_key(e, BE, "state-0", "3");
+	assert_key(e, BE, "state-1", "3");
+	assert_key(e, BE, "root-0", "0000:00");
+	assert_key(e, BE, "root_num", "1");
+	assert_no_key(e, BE, "root-1");
+	assert_int_equal(owned(e), 2);
+	assert_ptr_equal(pdev(e, 0)->owner, pool_guest(&e->pool, "dom5", false));
+	assert_int_equal(e->ring.maps, 0);
+
+	/* The frontend isn't Initialised yet: nothing is mapped; then it is. */
+	fe_publish(e, "7");
+	pump(e);
+	assert_key(e, BE, "state", "4");
+	assert_string_equal(e->ring.log, "map bind");
+	assert_true(xb_backend_port(e->be, 5, 0) > 0);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	assert_key(e, BE, "state", "4");
+	assert_no_key(e, "/local/domain/0/error/backend/pci/5/0", "error");
+
+	uint32_t v;
+	assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(v, 0x1af4); /* virtio */
+	assert_int_equal(op_read(e, 1, 0, &v), 0);
+	assert_int_equal(v, 0x1af4);
+	assert_int_equal(op_read(e, 5, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+	/* A kick with no op posted is answered by nothing (no notify). */
+	unsigned n = e->ring.notifies;
+	fake_ring_kick(&e->ring, xb_backend_port(e->be, 5, 0));
+	xb_backend_on_evtchn(e->be);
+	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(e->ring.unmasks, 4);
+}
+
+static void test_bad_magic(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	fe_publish(e, "6");
+	pump(e);
+	const char *err = rd(e, "/local/domain/0/error/backend/pci/5/0", "error");
+	assert_non_null(err);
+	assert_memory_equal(err, "14 ", 3); /* xenbus_dev_fatal: "%i " of -(-EFAULT) */
+	assert_key(e, BE, "state", "5");
+	assert_int_equal(e->ring.maps, 0);
+	assert_int_equal(e->ring.binds, 0);
+}
+
+static void test_missing_frontend_keys(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	fe_state(e, XB_INITIALISED); /* no pci-op-ref */
+	pump(e);
+	assert_non_null(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"));
+	assert_key(e, BE, "state", "5");
+	assert_int_equal(e->ring.maps, 0);
+}
+
+static void test_map_and_bind_failures(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	e->ring.fail_bind = true;
+	fe_publish(e, "7");
+	pump(e);
+	assert_key(e, BE, "state", "5");
+	/* The page mapped before the failed bind was unmapped again. */
+	assert_string_equal(e->ring.log, "map unmap");
+	assert_int_equal(e->ring.nmapped, 0);
+}
+
+static void test_device_not_in_pool(void **state)
+{
+	struct env *e = *state;
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	bool hp;
+	assert_int_equal(pbctl_parse_device("0000:07:00.0", &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_attach_xs(e->tsx, &e->t, &a, &o, &hp, err, sizeof(err)), 0);
+	start(e);
+	assert_non_null(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"));
+	assert_key(e, BE, "state", "5");
+	assert_no_key(e, BE, "vdev-0");
+	assert_int_equal(owned(e), 0);
+}
+
+static void test_incremental_boot_population(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	assert_key(e, BE, "state", "3");
+	/* libxl adds a second device before the guest connects: be_watch -> reconfigure(Initialised). */
+	attach(e, 2);
+	assert_key(e, BE, "state", "3");
+	pump(e);
+	assert_key(e, BE, "state-1", "3");
+	assert_key(e, BE, "vdev-1", "0000:00:01.00");
+	assert_key(e, BE, "state", "3");
+	assert_key(e, BE, "root_num", "1");
+}
+
+static void test_hotplug_add(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	bool hp = false;
+	assert_int_equal(pbctl_parse_device("00:04.0,permissive=1", &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_attach_xs(e->tsx, &e->t, &a, &o, &hp, err, sizeof(err)), 0);
+	assert_true(hp);
+	assert_key(e, BE, "state", "7");
+	assert_key(e, BE, "num_devs", "3");
+	assert_key(e, BE, "state-2", "1");
+	pump(e);
+	/* Nothing happens until the frontend goes to Reconfiguring. */
+	assert_key(e, BE, "state-2", "1");
+	assert_no_key(e, BE, "vdev-2");
+	fe_state(e, XB_RECONFIGURING);
+	pump(e);
+	assert_key(e, BE, "vdev-2", "0000:00:02.00");
+	assert_key(e, BE, "state-2", "3");
+	assert_key(e, BE, "state", "8");
+	assert_key(e, BE, "root_num", "1");
+	assert_true(cfg_get_options(pdev(e, 2)->dev.cfg)->permissive);
+	assert_false(cfg_get_options(pdev(e, 0)->dev.cfg)->permissive);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	assert_key(e, BE, "state", "4");
+	uint32_t v;
+	assert_int_equal(op_read(e, 2, 0, &v), 0);
+	assert_int_equal(v, 0x1af4);
+}
+
+static void detach(struct env *e, int i)
+{
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	enum pbctl_detach_wait w;
+	assert_int_equal(pbctl_parse_device(devs[i], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_detach_begin(e->tsx, &e->t, &a, &w, err, sizeof(err)), 0);
+	assert_int_equal(w, PBCTL_WAIT_CONNECTED);
+	assert_key(e, BE, "state", "7");
+	pump(e);
+	fe_state(e, XB_RECONFIGURING);
+	pump(e);
+	assert_key(e, BE, "state", "8");
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	assert_key(e, BE, "state", "4");
+	assert_int_equal(pbctl_detach_finish(e->tsx, &e->t, &a, w, err, sizeof(err)), 0);
+	pump(e);
+}
+
+static void test_hotplug_remove_and_renumbering(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	attach(e, 1);
+	attach(e, 2);
+	start(e);
+	fe_publish(e, "7");
+	pump(e);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	assert_key(e, BE, "vdev-2", "0000:00:02.00");
+	unsigned resets = simdev_counters(pdev(e, 0)->dev.host)->resets;
+
+	/* Remove the first device: state-0 Closing, the backend releases it by vdev-0. */
+	detach(e, 0);
+	assert_null(pdev(e, 0)->owner);
+	assert_int_equal(simdev_counters(pdev(e, 0)->dev.host)->resets, resets + 1);
+	assert_non_null(pdev(e, 1)->owner);
+	/* libxl renumbered: the old 1 and 2 are now 0 and 1, vdev keys moved with them. */
+	assert_key(e, BE, "num_devs", "2");
+	assert_key(e, BE, "dev-0", "0000:00:03.0");
+	assert_key(e, BE, "vdev-0", "0000:00:01.00");
+	assert_key(e, BE, "dev-1", "0000:00:04.0");
+	assert_key(e, BE, "vdev-1", "0000:00:02.00");
+	assert_key(e, BE, "state-1", "3");
+	assert_no_key(e, BE, "dev-2");
+	assert_no_key(e, BE, "vdev-2");
+	assert_no_key(e, BE, "state-2");
+
+	/* Remove what is now index 1 (00:04.0): the right device goes, not the one that was "1" before. */
+	detach(e, 2);
+	assert_null(pdev(e, 2)->owner);
+	assert_non_null(pdev(e, 1)->owner);
+	assert_key(e, BE, "num_devs", "1");
+	assert_key(e, BE, "dev-0", "0000:00:03.0");
+	uint32_t v;
+	assert_int_equal(op_read(e, 1, 0, &v), 0);
+	assert_int_equal(op_read(e, 2, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+	assert_int_equal(op_read(e, 0, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+
+	/* Re-adding the first device reuses a free slot and works again. */
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	bool hp;
+	assert_int_equal(pbctl_parse_device(devs[0], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_attach_xs(e->tsx, &e->t, &a, &o, &hp, err, sizeof(err)), 0);
+	fe_state(e, XB_RECONFIGURING);
+	pump(e);
+	assert_key(e, BE, "state-1", "3");
+	assert_key(e, BE, "state", "8");
+	assert_non_null(pdev(e, 0)->owner);
+}
+
+static void test_remove_unknown_vdev_still_completes(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	/* A toolstack that marks a device Closing whose vdev the backend never exported. */
+	pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/vdev-1", "0000:00:1f.00");
+	pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/state-1", "5");
+	pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/state", "7");
+	pump(e);
+	fe_state(e, XB_RECONFIGURING);
+	pump(e);
+	assert_key(e, BE, "state", "8");
+	assert_int_equal(owned(e), 2);
+}
+
+/* Teardown checks shared by every "gone" case. */
+static void assert_torn_down(struct env *e)
+{
+	assert_int_equal(xb_backend_count(e->be), 0);
+	assert_int_equal(owned(e), 0);
+	assert_int_equal(e->ring.nmapped, 0);
+	assert_int_equal(e->ring.binds, e->ring.unbinds);
+	assert_null(pool_guest(&e->pool, "dom5", false));
+}
+
+static void test_closing_then_closed_online(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	assert_key(e, BE, "state", "5");
+	/* Disconnected in order, devices kept (the kernel releases them only on removal). */
+	assert_string_equal(e->ring.log, "map bind unbind unmap");
+	assert_int_equal(e->owned_at_unmap, 2);
+	assert_int_equal(owned(e), 2);
+	fe_state(e, XB_CLOSED);
+	pump(e);
+	assert_key(e, BE, "state", "6");
+	assert_int_equal(xb_backend_count(e->be), 1); /* online=1: the device stays */
+	/* The toolstack removes the backend: everything is released. */
+	pb_xs_rm(e->tsx, PB_XS_NO_TX, BE);
+	pump(e);
+	assert_torn_down(e);
+	assert_no_key(e, BE, "state"); /* not recreated */
+}
+
+static void test_closed_offline_removes(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/online", "0");
+	pump(e);
+	fe_state(e, XB_CLOSED);
+	pump(e);
+	assert_key(e, BE, "state", "6");
+	assert_torn_down(e);
+	assert_string_equal(e->ring.log, "map bind unbind unmap");
+	assert_int_equal(e->owned_at_unmap, 2);
+}
+
+static void test_last_device_detach_destroys(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	fe_publish(e, "7");
+	pump(e);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	enum pbctl_detach_wait w;
+	pbctl_parse_device(devs[0], &a, &o, err, sizeof(err));
+	assert_int_equal(pbctl_detach_begin(e->tsx, &e->t, &a, &w, err, sizeof(err)), 0);
+	assert_int_equal(w, PBCTL_WAIT_CLOSED);
+	assert_key(e, BE, "online", "0");
+	assert_key(e, BE, "state", "5");
+	pump(e);
+	/* pcifront answers a Closing backend by going Closed. */
+	fe_state(e, XB_CLOSED);
+	pump(e);
+	assert_key(e, BE, "state", "6");
+	assert_torn_down(e);
+	assert_int_equal(pbctl_detach_finish(e->tsx, &e->t, &a, w, err, sizeof(err)), 0);
+	pump(e);
+	assert_no_key(e, BE, "state");
+	assert_no_key(e, FE, "state");
+}
+
+static void test_op_in_flight_is_answered_at_disconnect(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	struct pciif_sharedinfo *sh = (struct pciif_sharedinfo *)e->page;
+	memset(&sh->op, 0, sizeof(sh->op));
+	sh->op.cmd = PCIIF_OP_CONF_READ;
+	sh->op.size = 2;
+	pciif_flags_set(sh, PCIIF_FLAG_F_ACTIVE);
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	assert_false(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(sh->op.err, 0);
+	assert_int_equal(sh->op.value, 0x1af4);
+	assert_int_equal(e->ring.nmapped, 0);
+}
+
+/* The frontend's directory vanishes (xl destroy) at each backend state. */
+enum stage { AT_INITIALISED, AT_CONNECTED, AT_RECONFIGURING, AT_RECONFIGURED, AT_CLOSING };
+
+static void vanish_at(struct env *e, enum stage st, bool domain_death)
+{
+	attach(e, 0);
+	attach(e, 1);
+	start(e);
+	if (st >= AT_CONNECTED) {
+		fe_publish(e, "7");
+		pump(e);
+		fe_state(e, XB_CONNECTED);
+		pump(e);
+	}
+	if (st >= AT_RECONFIGURING && st <= AT_RECONFIGURED) {
+		attach(e, 2);
+		pump(e);
+		assert_key(e, BE, "state", "7");
+	}
+	if (st == AT_RECONFIGURED) {
+		fe_state(e, XB_RECONFIGURING);
+		pump(e);
+		assert_key(e, BE, "state", "8");
+	}
+	if (st == AT_CLOSING) {
+		fe_state(e, XB_CLOSING);
+		pump(e);
+		assert_key(e, BE, "state", "5");
+	}
+	if (domain_death) {
+		fake_ring_kill(&e->ring, 5);
+		memxs_fire_special(e->store, "@releaseDomain");
+	} else {
+		pb_xs_rm(e->tsx, PB_XS_NO_TX, "/local/domain/5");
+	}
+	pump(e);
+	assert_torn_down(e);
+	assert_key(e, BE, "state", "6");
+	if (st >= AT_CONNECTED && st != AT_CLOSING)
+		assert_int_equal(e->owned_at_unmap, st == AT_RECONFIGURED ? 3 : 2);
+}
+
+static void test_vanish_initialised(void **s) { vanish_at(*s, AT_INITIALISED, false); }
+static void test_vanish_connected(void **s) { vanish_at(*s, AT_CONNECTED, false); }
+static void test_vanish_reconfiguring(void **s) { vanish_at(*s, AT_RECONFIGURING, false); }
+static void test_vanish_reconfigured(void **s) { vanish_at(*s, AT_RECONFIGURED, false); }
+static void test_vanish_closing(void **s) { vanish_at(*s, AT_CLOSING, false); }
+static void test_death_initialised(void **s) { vanish_at(*s, AT_INITIALISED, true); }
+static void test_death_connected(void **s) { vanish_at(*s, AT_CONNECTED, true); }
+static void test_death_reconfigured(void **s) { vanish_at(*s, AT_RECONFIGURED, true); }
+
+static void test_frontend_missing_at_probe(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	pb_xs_rm(e->tsx, PB_XS_NO_TX, FE);
+	start(e);
+	/* The probe fails like xenbus's: an error node, Closing, no device, nothing assigned. */
+	assert_non_null(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"));
+	assert_key(e, BE, "state", "5");
+	assert_int_equal(xb_backend_count(e->be), 0);
+	assert_int_equal(owned(e), 0);
+}
+
+static void test_backend_dir_removed_while_connected(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pb_xs_rm(e->tsx, PB_XS_NO_TX, "/local/domain/0/backend/pci/5");
+	pump(e);
+	assert_torn_down(e);
+	assert_no_key(e, BE, "state");
+}
+
+static void test_two_guests_and_late_start(void **state)
+{
+	struct env *e = *state;
+	/* A guest whose backend is already past Initialising is not probed (kernel xenbus rule). */
+	attach(e, 0);
+	pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/state", "4");
+	struct pbctl_target t7 = { 0, 7, "guest7" };
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	bool hp;
+	pbctl_parse_device(devs[1], &a, &o, err, sizeof(err));
+	assert_int_equal(pbctl_attach_xs(e->tsx, &t7, &a, &o, &hp, err, sizeof(err)), 0);
+	start(e);
+	assert_int_equal(xb_backend_count(e->be), 1);
+	assert_int_equal(xb_backend_state(e->be, 7, 0), XB_INITIALISED);
+	assert_int_equal(xb_backend_state(e->be, 5, 0), -1);
+	assert_ptr_equal(pdev(e, 1)->owner, pool_guest(&e->pool, "dom7", false));
+}
+
+int main(int argc, char **argv)
+{
+	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_initial_connect),
+		T(test_bad_magic),
+		T(test_missing_frontend_keys),
+		T(test_map_and_bind_failures),
+		T(test_device_not_in_pool),
+		T(test_incremental_boot_population),
+		T(test_hotplug_add),
+		T(test_hotplug_remove_and_renumbering),
+		T(test_remove_unknown_vdev_still_completes),
+		T(test_closing_then_closed_online),
+		T(test_closed_offline_removes),
+		T(test_last_device_detach_destroys),
+		T(test_op_in_flight_is_answered_at_disconnect),
+		T(test_vanish_initialised),
+		T(test_vanish_connected),
+		T(test_vanish_reconfiguring),
+		T(test_vanish_reconfigured),
+		T(test_vanish_closing),
+		T(test_death_initialised),
+		T(test_death_connected),
+		T(test_death_reconfigured),
+		T(test_frontend_missing_at_probe),
+		T(test_backend_dir_removed_while_connected),
+		T(test_two_guests_and_late_start),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
