@@ -70,7 +70,7 @@ static int pmcsr_init(struct cfg_dev *cd, struct cfg_fi *fi)
 static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
 	uint32_t hw;
-	int rc = cfg_fi_hw_update(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
+	int rc = cfg_fi_hw_update_changed(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
 	if (rc)
 		return rc;
 	if (!(written & PMCSR_STATE))

@@ -109,10 +109,13 @@ uint32_t cfg_fi_writable(const struct cfg_dev *cd, const struct cfg_fi *fi);
 /*
  * Read-modify-write of the field in hardware: the bits in `allowed` take their
  * value from val, the others keep the hardware value, RW1C bits are written as
- * 1 only where allowed and set in val.  Skips the write when it would change
- * nothing.  Returns 0 or PCIIF_ERR_OP_FAILED.
+ * 1 only where allowed and set in val.  No access at all when allowed is 0.
+ * The _changed variant also skips the write when it would change nothing (for
+ * the registers the kernel only writes on a change: command, PMCSR).
+ * Returns 0 or PCIIF_ERR_OP_FAILED.
  */
 int cfg_fi_hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed);
+int cfg_fi_hw_update_changed(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed);
 int cfg_hw_read(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t *val);
 int cfg_hw_write(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t val);
 

@@ -78,7 +78,7 @@ static int command_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, ui
 		through |= CMD_INTX_DISABLE;
 	if (cd->opts.permissive)
 		through |= CMD_GUEST;
-	int rc = cfg_fi_hw_update(cd, fi, val, through);
+	int rc = cfg_fi_hw_update_changed(cd, fi, val, through);
 	if (rc)
 		return rc;
 	fi->st[0] = val & 0xffffu;

@@ -78,7 +78,7 @@ uint32_t cfg_fi_writable(const struct cfg_dev *cd, const struct cfg_fi *fi)
 	return cfg_size_mask(fi->size) & ~(f->ro | f->emu | f->rsvd);
 }
 
-int cfg_fi_hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed)
+static int hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed, bool only_if_changed)
 {
 	uint32_t hw, rw1c = fi->f->rw1c;
 	allowed &= cfg_size_mask(fi->size);
@@ -88,9 +88,19 @@ int cfg_fi_hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32
 	if (rc)
 		return rc;
 	uint32_t nv = (hw & ~allowed & ~rw1c) | (val & allowed);
-	if ((nv & ~rw1c) == (hw & ~rw1c) && !(nv & rw1c))
-		return 0; /* nothing would change */
+	if (only_if_changed && (nv & ~rw1c) == (hw & ~rw1c) && !(nv & rw1c))
+		return 0;
 	return cfg_hw_write(cd, fi->off, fi->size, nv);
+}
+
+int cfg_fi_hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed)
+{
+	return hw_update(cd, fi, val, allowed, false);
+}
+
+int cfg_fi_hw_update_changed(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed)
+{
+	return hw_update(cd, fi, val, allowed, true);
 }
 
 /* ---- table check ---- */
