@@ -8,8 +8,24 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config.h"
+#if HAVE_XEN
+#include "toolstack/pbctl_cli.h"
+#endif
+
 int main(int argc, char **argv)
 {
+#if HAVE_XEN
+	/* attach / detach (and their options): the Xen toolstack's part. */
+	if (argc >= 2 && strcmp(argv[1], "--control"))
+		return pbctl_xen_main(argc, argv);
+#else
+	if (argc >= 2 && (!strcmp(argv[1], "attach") || !strcmp(argv[1], "detach"))) {
+		fprintf(stderr, "pcibackctl: %s needs the Xen toolstack part, which is not built (rebuild with libxen-dev)\n",
+			argv[1]);
+		return 2;
+	}
+#endif
 	if (argc < 4 || strcmp(argv[1], "--control")) {
 		fprintf(stderr, "usage: pcibackctl --control PATH COMMAND [ARGS...]   (COMMAND help lists them)\n");
 		return 2;

@@ -49,6 +49,8 @@ int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, char *
 			snprintf(err, errlen, "%s %s: %s", opt, a->arg, e);
 			return -1;
 		}
+		if (!a->guest[0])
+			continue; /* pool only: a transport assigns it later */
 		struct pb_guest *g = pool_guest(pool, a->guest, true);
 		if (!g) {
 			snprintf(err, errlen, "%s %s: cannot create guest %s (at most %d guests)", opt, a->arg, a->guest,

@@ -15,6 +15,7 @@
 #include "daemon/devices.h"
 #include "daemon/options.h"
 #include "transport/local/local_backend.h"
+#include "transport/xen/xen_transport.h"
 
 static struct daemon_opts opts;
 static struct pb_pool pool;
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 	struct evloop *loop = NULL;
 	struct lt_backend *local = NULL;
+	struct xen_transport *xen = NULL;
 	struct ctl_server *ctl = NULL;
 	struct ctl_ctx ctx = { .pool = &pool };
 	int sfd = -1;
@@ -75,14 +77,23 @@ int main(int argc, char **argv)
 		pb_err("%s", err);
 		goto out;
 	}
-	local = lt_backend_new(loop, &pool, opts.socket_path, err, sizeof(err));
-	if (!local) {
-		pb_err("%s", err);
-		goto out;
-	}
-	ctx.local = local;
-	pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
+	if (opts.transport == DAEMON_TRANSPORT_XEN) {
+		xen = xen_transport_start(&pool, loop, opts.xen_domid, err, sizeof(err));
+		if (!xen) {
+			pb_err("%s", err);
+			goto out;
+		}
+		pb_info("serving %zu devices to Xen guests (%s)", pool.ndevs, topo_mode_name(opts.mode));
+	} else {
+		local = lt_backend_new(loop, &pool, opts.socket_path, err, sizeof(err));
+		if (!local) {
+			pb_err("%s", err);
+			goto out;
+		}
+		ctx.local = local;
+		pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
 		topo_mode_name(opts.mode));
+	}
 	int r = evloop_run(loop);
 	if (r) {
 		pb_err("event loop failed: %s", strerror(-r));
@@ -90,6 +101,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	xen_transport_stop(xen);
 	lt_backend_free(local);
 	ctl_server_free(ctl);
 	pool_fini(&pool);

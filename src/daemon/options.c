@@ -3,17 +3,21 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "transport/local/local_msg.h"
 
 const char daemon_usage[] =
 	"usage: pcibackd --socket PATH [--mode vpci|passthrough] --device GUEST=SOURCE ...\n"
+	"       pcibackd --transport xen [--xen-domid N] [--mode vpci|passthrough] --device SOURCE ...\n"
 	"                [--permissive GUEST=SOURCE ...] [--control PATH] [--trace FILE|-]\n"
 	"                [--log-level err|warn|info|debug]\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump)\n"
-	"  --permissive exports the device like --device, with permissive config-space writes.\n";
+	"  --permissive exports the device like --device, with permissive config-space writes.\n"
+	"  --transport xen serves the Xen guests whose backend nodes name this domain; their\n"
+	"          devices come from the pool by real address (attach them with pcibackctl).\n";
 
 static int add_device(struct daemon_opts *o, const char *arg, bool permissive, char *err, size_t errlen)
 {
@@ -23,6 +27,15 @@ static int add_device(struct daemon_opts *o, const char *arg, bool permissive, c
 		return -1;
 	}
 	const char *eq = strchr(arg, '=');
+	if (!eq && arg[0]) {
+		/* SOURCE alone: into the pool, unassigned (checked against the transport later). */
+		struct daemon_device_arg *d = &o->devices[o->ndevices++];
+		d->arg = arg;
+		d->guest[0] = 0;
+		d->source = arg;
+		d->permissive = permissive;
+		return 0;
+	}
 	if (!eq || eq == arg || !eq[1]) {
 		snprintf(err, errlen, "%s %s: expected GUEST=SOURCE", opt, arg);
 		return -1;
@@ -57,11 +70,14 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "trace", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "transport", required_argument, NULL, 'T' },
+		{ "xen-domid", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
 	o->mode = TOPO_VPCI;
 	o->log_level = PB_LOG_INFO;
+	o->xen_domid = -1;
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -71,6 +87,26 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		case 'c': o->control_path = optarg; break;
 		case 't': o->trace_path = optarg; break;
 		case 'h': o->help = true; return 0;
+		case 'T':
+			if (!strcmp(optarg, "local")) {
+				o->transport = DAEMON_TRANSPORT_LOCAL;
+			} else if (!strcmp(optarg, "xen")) {
+				o->transport = DAEMON_TRANSPORT_XEN;
+			} else {
+				snprintf(err, errlen, "--transport %s: expected local or xen", optarg);
+				return -1;
+			}
+			break;
+		case 'X': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 0 || v >= 0x7ff0) {
+				snprintf(err, errlen, "--xen-domid %s: expected a domain id", optarg);
+				return -1;
+			}
+			o->xen_domid = (int)v;
+			break;
+		}
 		case 'm':
 			if (topo_parse_mode(optarg, &o->mode)) {
 				snprintf(err, errlen, "--mode %s: expected vpci or passthrough", optarg);
@@ -102,6 +138,21 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument \"%s\" (see --help)", argv[optind]);
 		return -1;
+	}
+	for (size_t i = 0; i < o->ndevices; i++) {
+		bool pool_only = !o->devices[i].guest[0];
+		if (pool_only != (o->transport == DAEMON_TRANSPORT_XEN)) {
+			snprintf(err, errlen, "--device %s: %s", o->devices[i].arg,
+				 pool_only ? "expected GUEST=SOURCE" : "with --transport xen give SOURCE alone");
+			return -1;
+		}
+	}
+	if (o->transport == DAEMON_TRANSPORT_XEN) {
+		if (o->ndevices == 0) {
+			snprintf(err, errlen, "no devices: give at least one --device SOURCE (see --help)");
+			return -1;
+		}
+		return 0;
 	}
 	if (!o->socket_path) {
 		snprintf(err, errlen, "--socket PATH is required (see --help)");

@@ -13,12 +13,16 @@
 
 struct daemon_device_arg {
 	const char *arg;      /* the whole GUEST=SOURCE, for messages */
-	char guest[64];
+	char guest[64];       /* empty: pool only (--transport xen assigns from xenstore) */
 	const char *source;   /* points into arg */
 	bool permissive;
 };
 
+enum daemon_transport { DAEMON_TRANSPORT_LOCAL = 0, DAEMON_TRANSPORT_XEN };
+
 struct daemon_opts {
+	enum daemon_transport transport;
+	int xen_domid;             /* --xen-domid; -1: read from xenstore */
 	const char *socket_path;
 	const char *control_path;  /* NULL: no control socket */
 	const char *trace_path;    /* NULL: no trace; "-": stdout */
