@@ -446,7 +446,7 @@ static void be_changed(struct xb_backend *b, struct xb_dev *d)
 static void fe_changed(struct xb_backend *b, struct xb_dev *d)
 {
 	int s = read_state(b, d->fe_path);
-	pb_debug("xen: %s: frontend %s", d->nodename, xb_state_name(s));
+	pb_log_rl(&d->rl, PB_LOG_DEBUG, "xen: %s: frontend %s", d->nodename, xb_state_name(s));
 	switch (s) {
 	case XB_INITIALISED:
 		attach(b, d);
