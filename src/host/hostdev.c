@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "hostdev.h"
 
+#include <errno.h>
+
 void hostdev_destroy(struct hostdev *hd)
 {
 	if (hd && hd->ops->destroy)
@@ -82,4 +84,33 @@ int hostdev_quiesce(struct hostdev *hd)
 	}
 	int rc = clear_bits16(hd, 0x04, 0x0004); /* bus master */
 	return first ? first : rc;
+}
+
+int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on)
+{
+	unsigned cap = hostdev_find_cap(hd, cap_id);
+	if (!cap)
+		return -ENODEV;
+	uint32_t ctl;
+	int rc = hostdev_read(hd, cap + 2, 2, &ctl);
+	if (rc)
+		return rc;
+	uint32_t bit = cap_id == 0x05 ? 0x0001 : 0x8000;
+	ctl = on ? (ctl | bit) : (ctl & ~bit);
+	if (cap_id == 0x11)
+		ctl &= ~0x4000u; /* function mask off once set up */
+	return hostdev_write(hd, cap + 2, 2, ctl);
+}
+
+int hostdev_msix_table_base(struct hostdev *hd, uint64_t *base)
+{
+	unsigned cap = hostdev_find_cap(hd, 0x11);
+	uint32_t tbl;
+	if (!cap || hostdev_read(hd, cap + 4, 4, &tbl))
+		return -EINVAL;
+	unsigned bir = tbl & 7;
+	if (bir >= HOSTDEV_NUM_BARS || hd->res[bir].size == 0 || (hd->res[bir].flags & HOSTDEV_RES_IO))
+		return -EINVAL;
+	*base = hd->res[bir].start + (tbl & ~7u);
+	return 0;
 }

@@ -100,4 +100,10 @@ unsigned hostdev_find_ext_cap(struct hostdev *hd, uint16_t cap_id);
  */
 int hostdev_quiesce(struct hostdev *hd);
 
+/* Sets or clears the MSI (cap 0x05) or MSI-X (cap 0x11) enable bit; -ENODEV without the capability. */
+int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on);
+
+/* Host address of the MSI-X table (BAR of the table BIR + offset); -EINVAL when absent or bad. */
+int hostdev_msix_table_base(struct hostdev *hd, uint64_t *base);
+
 #endif

@@ -42,18 +42,7 @@ static int sim_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid,
 static int sim_set_enable(struct irq_provider *p, struct hostdev *hd, enum irq_kind kind, bool on)
 {
 	(void)p;
-	unsigned cap = hostdev_find_cap(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11);
-	if (!cap)
-		return -ENODEV;
-	uint32_t ctl;
-	int rc = hostdev_read(hd, cap + 2, 2, &ctl);
-	if (rc)
-		return rc;
-	uint32_t bit = kind == IRQ_KIND_MSI ? 0x0001 : 0x8000;
-	ctl = on ? (ctl | bit) : (ctl & ~bit);
-	if (kind == IRQ_KIND_MSIX)
-		ctl &= ~0x4000u; /* function mask off once set up */
-	return hostdev_write(hd, cap + 2, 2, ctl);
+	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11, on);
 }
 
 static const struct irq_provider_ops sim_irq_ops = {

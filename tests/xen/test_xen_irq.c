@@ -1,25 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The Xen interrupt provider maps all or nothing and always unmaps what it mapped. */
+/*
+ * The Xen interrupt provider under the op dispatcher: vectors are mapped in
+ * the guest's PIRQ space with the MSI-X table's host address, the guest gets
+ * those PIRQs, and a hypercall failing half-way leaves nothing mapped.
+ */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <cmocka.h>
+#include <errno.h>
+
+#include "dispatch/dispatch.h"
+#include "host/simdev.h"
 #include "transport/xen/xen_irq.h"
+
+static const char *fixtures;
 
 struct fake_hyp {
 	struct xen_irq_hyp hyp;
 	int next_pirq;
-	int fail_at;                 /* the n-th map call fails (1-based), 0: never */
+	int fail_at; /* the n-th map call fails (1-based), 0: never */
 	int calls;
 	int mapped[256];
 	unsigned nmapped;
 	uint32_t last_domid;
 	unsigned last_entry;
 	uint64_t last_table;
+	struct pb_bdf last_dev;
 };
 
 static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table,
@@ -30,6 +41,7 @@ static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev
 	f->last_domid = domid;
 	f->last_entry = entry;
 	f->last_table = table;
+	f->last_dev = *dev;
 	if (f->fail_at && f->calls == f->fail_at)
 		return -ENOSPC;
 	*pirq = f->next_pirq++;
@@ -40,6 +52,7 @@ static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev
 static int f_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
 {
 	struct fake_hyp *f = (struct fake_hyp *)h;
+	(void)domid;
 	for (unsigned i = 0; i < f->nmapped; i++)
 		if (f->mapped[i] == pirq) {
 			f->mapped[i] = f->mapped[--f->nmapped];
@@ -50,62 +63,112 @@ static int f_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
 
 static const struct xen_irq_hyp_ops fops = { .map = f_map, .unmap = f_unmap };
 
-static void init(struct fake_hyp *f, struct xen_irq_dev *d)
+struct fixture {
+	struct fake_hyp hyp;
+	struct xen_irq xirq;
+	struct hostdev *hd;
+	struct pb_dev dev;
+	struct topology topo;
+	struct dispatch_guest g;
+	struct pciif_sharedinfo sh;
+};
+
+/* Myricom NIC: MSI, and MSI-X with its table in BAR 2 (see the dump). */
+static int setup(void **state)
 {
-	memset(f, 0, sizeof(*f));
-	f->hyp.ops = &fops;
-	f->next_pirq = 100;
-	struct pb_bdf a = { 0, 3, PB_DEVFN(0, 0) };
-	xen_irq_dev_init(d, &f->hyp, 9, &a);
+	static struct fixture f;
+	memset(&f, 0, sizeof(f));
+	f.hyp.hyp.ops = &fops;
+	f.hyp.next_pirq = 100;
+	xen_irq_provider_init(&f.xirq, &f.hyp.hyp);
+	char spec[512], err[300];
+	snprintf(spec, sizeof(spec), "%s/cap-address-xlation.lspci#02:00.0", fixtures);
+	f.hd = simdev_load(spec, err, sizeof(err));
+	assert_non_null(f.hd);
+	hostdev_quiesce(f.hd);
+	f.hd->ops->enable(f.hd);
+	f.dev.host = f.hd;
+	f.dev.cfg = cfg_dev_new(f.hd, NULL, err, sizeof(err));
+	topo_init(&f.topo, TOPO_VPCI);
+	assert_int_equal(topo_add(&f.topo, f.hd, &f.dev, NULL, err, sizeof(err)), 0);
+	dispatch_guest_init(&f.g, "dom9", &f.topo);
+	f.g.irqp = &f.xirq.provider;
+	f.g.domid = 9;
+	*state = &f;
+	return 0;
 }
 
-static void test_msi(void **state)
+static int teardown(void **state)
 {
-	struct fake_hyp f;
-	struct xen_irq_dev d;
-	init(&f, &d);
-	int p;
-	assert_int_equal(xen_irq_provider.map_msi(&d, &p), 0);
-	assert_int_equal(p, 100);
-	assert_int_equal(f.last_domid, 9); /* the guest's PIRQ space */
-	assert_int_equal(xen_irq_provider.map_msi(&d, &p), -EALREADY);
-	uint16_t e = 0;
-	int pirqs[1];
-	assert_int_equal(xen_irq_provider.map_msix(&d, 0xfe000000, 1, &e, pirqs), -EALREADY);
-	assert_int_equal(xen_irq_provider.unmap_all(&d), 0);
-	assert_int_equal(f.nmapped, 0);
-	assert_int_equal(d.kind, XEN_IRQ_NONE);
+	struct fixture *f = *state;
+	dispatch_irq_release(&f->g, &f->dev);
+	assert_int_equal(f->hyp.nmapped, 0);
+	cfg_dev_free(f->dev.cfg);
+	hostdev_destroy(f->hd);
+	return 0;
 }
 
-static void test_msix_all_or_nothing(void **state)
+static void op(struct fixture *f, uint32_t cmd, uint32_t value)
 {
-	struct fake_hyp f;
-	struct xen_irq_dev d;
-	init(&f, &d);
-	uint16_t entries[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
-	int pirqs[8];
-	f.fail_at = 5;
-	assert_int_equal(xen_irq_map_msix(&d, 0xfe001000, 8, entries, pirqs), -ENOSPC);
-	assert_int_equal(f.nmapped, 0); /* the 4 mapped before the failure were unmapped */
-	assert_int_equal(d.n, 0);
-	f.fail_at = 0;
-	assert_int_equal(xen_irq_map_msix(&d, 0xfe001000, 8, entries, pirqs), 0);
-	assert_int_equal(f.nmapped, 8);
-	assert_int_equal(f.last_entry, 7);
-	assert_int_equal(f.last_table, 0xfe001000);
-	for (int i = 0; i < 8; i++)
-		assert_true(pirqs[i] > 0);
-	assert_int_equal(xen_irq_map_msix(&d, 0, 0, entries, pirqs), -EINVAL);
-	assert_int_equal(xen_irq_map_msix(&d, 0, PCIIF_MAX_VEC + 1, entries, pirqs), -EINVAL);
-	xen_irq_unmap_all(&d);
-	assert_int_equal(f.nmapped, 0);
+	memset(&f->sh.op, 0, sizeof(f->sh.op));
+	f->sh.op.cmd = cmd;
+	f->sh.op.value = value;
+	for (unsigned i = 0; i < PCIIF_MAX_VEC; i++)
+		f->sh.op.msix_entries[i] = (struct pciif_msix_entry){ 0xffff, (uint16_t)i };
+	f->sh.flags = PCIIF_FLAG_F_ACTIVE;
+	assert_true(dispatch_pending(&f->g, &f->sh));
 }
 
-int main(void)
+static void test_msi_in_guest_pirq_space(void **state)
 {
+	struct fixture *f = *state;
+	op(f, PCIIF_OP_ENABLE_MSI, 0);
+	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->sh.op.value, 100);
+	assert_int_equal(f->hyp.last_domid, 9);
+	assert_int_equal(f->hyp.last_table, 0);
+	assert_true(pb_bdf_equal(&f->hyp.last_dev, &f->hd->addr));
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+	assert_int_equal(f->hyp.nmapped, 0);
+}
+
+static void test_msix_table_base(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t base;
+	assert_int_equal(hostdev_msix_table_base(f->hd, &base), 0);
+	uint32_t tbl;
+	unsigned cap = hostdev_find_cap(f->hd, 0x11);
+	hostdev_read(f->hd, cap + 4, 4, &tbl);
+	assert_int_equal(base, f->hd->res[tbl & 7].start + (tbl & ~7u));
+	op(f, PCIIF_OP_ENABLE_MSIX, 8);
+	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->hyp.nmapped, 8);
+	assert_int_equal(f->hyp.last_entry, 7);
+	assert_int_equal(f->hyp.last_table, base);
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(f->sh.op.msix_entries[i].vector, 100 + i);
+	op(f, PCIIF_OP_DISABLE_MSIX, 0);
+	assert_int_equal(f->hyp.nmapped, 0);
+}
+
+static void test_hypercall_fails_halfway(void **state)
+{
+	struct fixture *f = *state;
+	f->hyp.fail_at = 5;
+	op(f, PCIIF_OP_ENABLE_MSIX, 8);
+	assert_int_equal(f->sh.op.err, -ENOSPC);
+	assert_int_equal(f->hyp.nmapped, 0); /* the 4 mapped before the failure were unmapped */
+	assert_false(f->dev.irq.msix_on);
+}
+
+int main(int argc, char **argv)
+{
+	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_msi),
-		cmocka_unit_test(test_msix_all_or_nothing),
+		cmocka_unit_test_setup_teardown(test_msi_in_guest_pirq_space, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_table_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hypercall_fails_halfway, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("xen_irq", tests, NULL, NULL);
 }

@@ -1,90 +1,64 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Xen PIRQ bookkeeping for one device of one guest (see xen_irq.h). */
 #include "transport/xen/xen_irq.h"
 
 #include <errno.h>
-#include <string.h>
 
-#include "common/log.h"
+static struct xen_irq_hyp *hyp_of(struct irq_provider *p) { return ((struct xen_irq *)p->ctx)->hyp; }
 
-void xen_irq_dev_init(struct xen_irq_dev *d, struct xen_irq_hyp *hyp, uint32_t domid, const struct pb_bdf *addr)
+static int to_pirq(int rc, int p, uint32_t *pirq)
 {
-	memset(d, 0, sizeof(*d));
-	d->hyp = hyp;
-	d->domid = domid;
-	d->addr = *addr;
-}
-
-/* Unmaps pirq[from..n-1] newest first; returns the failures. */
-static unsigned unmap_from(struct xen_irq_dev *d, unsigned from)
-{
-	unsigned failed = 0;
-	while (d->n > from) {
-		int p = d->pirq[--d->n];
-		int rc = d->hyp->ops->unmap(d->hyp, d->domid, p);
-		if (rc) {
-			char a[PB_BDF_STRLEN];
-			failed++;
-			pb_err("xen: %s: unmapping PIRQ %d of domain %u failed: %s", pb_bdf_format(&d->addr, a), p,
-			       d->domid, strerror(-rc));
-		}
-	}
-	if (d->n == 0)
-		d->kind = XEN_IRQ_NONE;
-	return failed;
-}
-
-int xen_irq_map_msi(struct xen_irq_dev *d, int *pirq)
-{
-	if (d->kind != XEN_IRQ_NONE)
-		return -EALREADY;
-	int p = -1;
-	int rc = d->hyp->ops->map(d->hyp, d->domid, &d->addr, 0, 0, &p);
 	if (rc)
-		return rc < 0 ? rc : -EIO;
-	if (p <= 0) /* a PIRQ of 0 reads as failure to the frontend (inventory §7) */
-		return -EINVAL;
-	d->kind = XEN_IRQ_MSI;
-	d->pirq[0] = p;
-	d->n = 1;
-	*pirq = p;
+		return rc;
+	if (p <= 0) /* a guest treats pirq 0 as failure */
+		return -EIO;
+	*pirq = (uint32_t)p;
 	return 0;
 }
 
-int xen_irq_map_msix(struct xen_irq_dev *d, uint64_t table_base, unsigned nvec, const uint16_t *entries, int *pirqs)
+static int x_map_msi(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t *pirq)
 {
-	if (nvec == 0 || nvec > PCIIF_MAX_VEC)
-		return -EINVAL;
-	if (d->kind != XEN_IRQ_NONE)
-		return -EALREADY;
-	d->kind = XEN_IRQ_MSIX;
-	for (unsigned i = 0; i < nvec; i++) {
-		int p = -1;
-		int rc = d->hyp->ops->map(d->hyp, d->domid, &d->addr, entries[i], table_base, &p);
-		if (!rc && p > 0xffff) {
-			/* The guest gets 16-bit vectors. */
-			d->hyp->ops->unmap(d->hyp, d->domid, p);
-			rc = -ERANGE;
-		} else if (!rc && p <= 0) {
-			rc = -ERANGE; /* and treats 0 as failure */
-		}
-		if (rc) {
-			unmap_from(d, 0);
-			return rc < 0 ? rc : -EIO;
-		}
-		d->pirq[d->n++] = p;
-	}
-	memcpy(pirqs, d->pirq, nvec * sizeof(*pirqs));
-	return 0;
+	struct xen_irq_hyp *h = hyp_of(p);
+	int pi = -1;
+	int rc = h->ops->map(h, domid, &hd->addr, 0, 0, &pi);
+	return to_pirq(rc, pi, pirq);
 }
 
-unsigned xen_irq_unmap_all(struct xen_irq_dev *d)
+static int x_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid, unsigned entry, uint32_t *pirq)
 {
-	return unmap_from(d, 0);
+	struct xen_irq_hyp *h = hyp_of(p);
+	uint64_t base;
+	int rc = hostdev_msix_table_base(hd, &base);
+	if (rc)
+		return rc;
+	int pi = -1;
+	rc = h->ops->map(h, domid, &hd->addr, entry, base, &pi);
+	return to_pirq(rc, pi, pirq);
 }
 
-const struct xen_irq_provider xen_irq_provider = {
-	.map_msi = xen_irq_map_msi,
-	.map_msix = xen_irq_map_msix,
-	.unmap_all = xen_irq_unmap_all,
+static int x_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
+{
+	(void)hd;
+	struct xen_irq_hyp *h = hyp_of(p);
+	return h->ops->unmap(h, domid, (int)pirq);
+}
+
+/* As dom0 Linux does after PHYSDEVOP_map_pirq: the enable bits are the backend's to set. */
+static int x_set_enable(struct irq_provider *p, struct hostdev *hd, enum irq_kind kind, bool on)
+{
+	(void)p;
+	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11, on);
+}
+
+static const struct irq_provider_ops xen_irq_ops = {
+	.map_msi = x_map_msi,
+	.map_msix = x_map_msix,
+	.unmap = x_unmap,
+	.set_enable = x_set_enable,
 };
+
+void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)
+{
+	x->provider.ops = &xen_irq_ops;
+	x->provider.ctx = x;
+	x->hyp = hyp;
+}

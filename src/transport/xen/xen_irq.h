@@ -2,15 +2,15 @@
 /*
  * The Xen interrupt provider: a guest's MSI / MSI-X vectors mapped into the
  * guest's own PIRQ space (what dom0 Linux does for pciback through
- * PHYSDEVOP_map_pirq with the owner domain, inventory §7), and unmapped on
- * disable, detach and guest death.
+ * PHYSDEVOP_map_pirq with the owner domain, inventory §7).  It implements the
+ * common struct irq_provider (src/host/irq_provider.h): the op dispatcher
+ * maps one vector at a time and unwinds on failure, so every provider shares
+ * that logic.
  *
  * Two layers:
  *  - xen_irq_hyp: the two hypervisor calls (xen_irq_xen.c over libxenctrl;
  *    tests use a fake);
- *  - xen_irq_dev: what one device of one guest has mapped, with all-or-nothing
- *    map operations (a failure unmaps whatever the call had mapped and leaves
- *    the device as it was).  xen_irq_provider is its function table.
+ *  - xen_irq_provider_init(): the irq_provider over a xen_irq_hyp.
  */
 #ifndef PCIBACKD_TRANSPORT_XEN_XEN_IRQ_H
 #define PCIBACKD_TRANSPORT_XEN_XEN_IRQ_H
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "common/bdf.h"
-#include "proto/pciif.h"
+#include "host/irq_provider.h"
 
 struct xen_irq_hyp;
 
@@ -36,36 +36,11 @@ struct xen_irq_hyp {
 	const struct xen_irq_hyp_ops *ops;
 };
 
-enum xen_irq_kind { XEN_IRQ_NONE = 0, XEN_IRQ_MSI, XEN_IRQ_MSIX };
-
-struct xen_irq_dev {
+struct xen_irq {
+	struct irq_provider provider;
 	struct xen_irq_hyp *hyp;
-	uint32_t domid;
-	struct pb_bdf addr;           /* real address */
-	enum xen_irq_kind kind;
-	unsigned n;                   /* PIRQs mapped */
-	int pirq[PCIIF_MAX_VEC];
 };
 
-void xen_irq_dev_init(struct xen_irq_dev *d, struct xen_irq_hyp *hyp, uint32_t domid, const struct pb_bdf *addr);
-
-/* -EALREADY if anything is mapped; else 0 with the PIRQ, or -errno with nothing mapped. */
-int xen_irq_map_msi(struct xen_irq_dev *d, int *pirq);
-/*
- * nvec (1..PCIIF_MAX_VEC) MSI-X entries with the table at table_base (host
- * physical address of the table, BAR start + table offset).  0 with one PIRQ
- * per entry, or -errno with nothing mapped (every PIRQ mapped by this call is
- * unmapped again).
- */
-int xen_irq_map_msix(struct xen_irq_dev *d, uint64_t table_base, unsigned nvec, const uint16_t *entries, int *pirqs);
-/* Unmaps everything (disable, detach, guest death); returns the number of unmap failures. */
-unsigned xen_irq_unmap_all(struct xen_irq_dev *d);
-
-struct xen_irq_provider {
-	int (*map_msi)(struct xen_irq_dev *d, int *pirq);
-	int (*map_msix)(struct xen_irq_dev *d, uint64_t table_base, unsigned nvec, const uint16_t *entries, int *pirqs);
-	unsigned (*unmap_all)(struct xen_irq_dev *d);
-};
-extern const struct xen_irq_provider xen_irq_provider;
+void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp);
 
 #endif

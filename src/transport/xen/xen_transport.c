@@ -10,6 +10,8 @@
 
 #if HAVE_XEN
 #include "common/log.h"
+#include "transport/xen/xen_irq.h"
+#include "transport/xen/xen_irq_xen.h"
 #include "transport/xen/xen_ring_xen.h"
 #include "transport/xen/xenbus_backend.h"
 #include "xenstore/xs_xen.h"
@@ -20,6 +22,9 @@ struct xen_transport {
 	struct xen_ring *ring;
 	struct xb_backend *be;
 	struct ev_watch *xs_watch, *evt_watch;
+	struct pb_pool *pool;
+	struct xen_irq_hyp *hyp;
+	struct xen_irq irq;
 };
 
 bool xen_transport_built(void)
@@ -46,6 +51,13 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		return NULL;
 	}
 	t->loop = loop;
+	t->pool = pool;
+	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq. */
+	t->hyp = xen_irq_hyp_open(err, errlen);
+	if (!t->hyp)
+		goto fail;
+	xen_irq_provider_init(&t->irq, t->hyp);
+	pool->irqp = &t->irq.provider;
 	t->xs = xs_xen_open(err, errlen);
 	if (!t->xs)
 		goto fail;
@@ -88,6 +100,10 @@ void xen_transport_stop(struct xen_transport *t)
 	if (t->ring)
 		t->ring->ops->close(t->ring);
 	pb_xs_close(t->xs);
+	if (t->hyp) {
+		t->pool->irqp = NULL;
+		xen_irq_hyp_close(t->hyp);
+	}
 	free(t);
 }
 

@@ -535,6 +535,7 @@ static void dev_probe(struct xb_backend *b, uint32_t fe, uint32_t devid)
 		return;
 	}
 	g->transport = d;
+	g->dg.domid = fe; /* MSI/MSI-X vectors are mapped into this domain's PIRQ space */
 	d->guest = g;
 	rc = switch_state(b, d, XB_INITWAIT);
 	if (rc) {
