@@ -11,6 +11,8 @@ void pool_init(struct pb_pool *p, enum topo_mode mode)
 {
 	memset(p, 0, sizeof(*p));
 	p->mode = mode;
+	p->aer_timeout_ms = AER_DEFAULT_TIMEOUT_MS;
+	p->aer_policy = AER_POLICY_DETACH;
 }
 
 struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
@@ -68,6 +70,8 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	dispatch_guest_init(&g->dg, g->name, &g->topo);
 	g->dg.trace = p->trace;
 	g->dg.irqp = p->irqp;
+	g->dg.aer.timeout_ms = p->aer_timeout_ms;
+	g->dg.aer.policy = p->aer_policy;
 	p->guests[p->nguests++] = g;
 	return g;
 }
@@ -110,6 +114,8 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 	if (!pd->owner)
 		return 0;
 	dispatch_irq_release(&pd->owner->dg, &pd->dev);
+	/* No recovery may point at a device the guest no longer has (the transport clears its page's bit first). */
+	aer_forget(&pd->owner->dg.aer, NULL, &pd->dev);
 	topo_remove(&pd->owner->topo, &pd->dev);
 	struct hostdev *hd = pd->dev.host;
 	int rc = 0;
@@ -136,6 +142,23 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 	/* Only now, reset and restored (or quarantined), is the device free again. */
 	pd->owner = NULL;
 	return rc ? -1 : 0;
+}
+
+int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reason)
+{
+	int rc = pool_release(p, pd);
+	char why[2 * sizeof(pd->reason)];
+	if (pd->quarantined && pd->reason[0])
+		snprintf(why, sizeof(why), "%s; %s", reason, pd->reason);
+	else
+		snprintf(why, sizeof(why), "%s", reason);
+	snprintf(pd->reason, sizeof(pd->reason), "%.*s", (int)sizeof(pd->reason) - 1, why);
+	if (!pd->quarantined) {
+		char a[PB_BDF_STRLEN];
+		pd->quarantined = true;
+		pb_err("%s quarantined: %s", pb_bdf_format(&pd->dev.host->addr, a), pd->reason);
+	}
+	return rc;
 }
 
 void pool_fini(struct pb_pool *p)

@@ -43,6 +43,8 @@ struct pb_pool {
 	struct pb_guest *guests[POOL_MAX_GUESTS];
 	FILE *trace;                  /* passed to every guest's dispatcher */
 	struct irq_provider *irqp;    /* passed to every guest's dispatcher (NULL: no MSI ops) */
+	uint32_t aer_timeout_ms;      /* every new guest's AER step timeout (pool_init: the kernel's 300 s) */
+	enum aer_policy aer_policy;   /* and what a failed recovery does (pool_init: detach) */
 };
 
 void pool_init(struct pb_pool *p, enum topo_mode mode);
@@ -69,5 +71,12 @@ int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, s
  * -1 if the reset failed (the device is then quarantined, with a message).
  */
 int pool_release(struct pb_pool *p, struct pb_pool_dev *pd);
+
+/*
+ * Takes the device from its guest (if any) through pool_release and marks it
+ * quarantined with `reason` (kept after a reset failure's own message): it is
+ * never handed out again.  Returns what pool_release returned.
+ */
+int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reason);
 
 #endif

@@ -15,11 +15,13 @@
 #include "core/pool.h"
 
 struct lt_backend;
+struct sim_irq;
 
 /* What commands can reach. */
 struct ctl_ctx {
 	struct pb_pool *pool;
-	struct lt_backend *local;  /* for connection states; may be NULL */
+	struct lt_backend *local;  /* for connection states, AER and hot-plug; may be NULL */
+	struct sim_irq *sim_irq;   /* the simulated interrupt provider, for its counts; may be NULL */
 };
 
 #define CTL_MAX_ARGS 16

@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "daemon/control.h"
+#include "daemon/devices.h"
+#include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "proto/xenbus_state.h"
 #include "transport/local/local_backend.h"
+#include "transport/local/local_msg.h"
 
 static struct pb_guest *find_guest(struct ctl_ctx *ctx, const char *name, char *err, size_t errlen)
 {
@@ -132,11 +135,229 @@ static int cmd_writes(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 	return 0;
 }
 
+/* ---- interrupts ---- */
+
+static void print_hw_enable(FILE *out, struct hostdev *hd, const char *name, uint8_t cap_id, uint32_t bit)
+{
+	unsigned cap = hostdev_find_cap(hd, cap_id);
+	uint32_t ctl;
+	if (!cap)
+		fprintf(out, " hw_%s=absent", name);
+	else if (hostdev_read(hd, cap + 2, 2, &ctl))
+		fprintf(out, " hw_%s=unreadable", name);
+	else
+		fprintf(out, " hw_%s=%s", name, ctl & bit ? "on" : "off");
+}
+
+static int cmd_irq(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (argc == 1) {
+		snprintf(err, errlen, "usage: irq [GUEST VADDR]");
+		return -1;
+	}
+	if (argc == 2) {
+		struct pb_dev *d = find_vdev(ctx, argv[0], argv[1], err, errlen);
+		if (!d)
+			return -1;
+		const struct pb_irq_state *s = &d->irq;
+		fprintf(out, "msi=%s msi_pirq=%" PRIu32 " msix=%s msix_nvec=%u msix_pirqs=", s->msi_on ? "on" : "off",
+			s->msi_pirq, s->msix_on ? "on" : "off", s->nmsix);
+		for (unsigned i = 0; i < s->nmsix; i++)
+			fprintf(out, "%s%" PRIu32, i ? "," : "", s->msix_pirqs[i]);
+		if (!s->nmsix)
+			fputc('-', out);
+		print_hw_enable(out, d->host, "msi", 0x05, 0x0001);
+		print_hw_enable(out, d->host, "msix", 0x11, 0x8000);
+		fprintf(out, " intx=%u\n", d->host->irq);
+	}
+	if (ctx->sim_irq)
+		fprintf(out, "provider maps=%u unmaps=%u live=%u\n", ctx->sim_irq->maps, ctx->sim_irq->unmaps,
+			sim_irq_live(ctx->sim_irq));
+	else
+		fprintf(out, "provider none\n");
+	return 0;
+}
+
+/* ---- error recovery ---- */
+
+/* Channel names, and the AER uncorrectable status bit a simulated device shows for each. */
+static const struct {
+	const char *name;
+	int channel;
+	uint32_t ue_status;
+} aer_channels[] = {
+	{ "normal", PCIIF_AER_IO_NORMAL, 1u << 14 },        /* Completion Timeout (non-fatal) */
+	{ "frozen", PCIIF_AER_IO_FROZEN, 1u << 18 },        /* Malformed TLP (fatal) */
+	{ "failure", PCIIF_AER_IO_PERM_FAILURE, 1u << 4 },  /* Data Link Protocol Error (fatal) */
+};
+
+#define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_ERR_UNCOR_STATUS 4
+
+static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	const char *chname = argc == 3 ? argv[2] : "frozen";
+	size_t ci = 0;
+	while (ci < sizeof(aer_channels) / sizeof(aer_channels[0]) && strcmp(aer_channels[ci].name, chname))
+		ci++;
+	if (ci == sizeof(aer_channels) / sizeof(aer_channels[0])) {
+		snprintf(err, errlen, "expected normal, frozen or failure, not \"%s\"", chname);
+		return -1;
+	}
+	struct pb_guest *g = find_guest(ctx, argv[0], err, errlen);
+	struct pb_dev *d = g ? find_vdev(ctx, argv[0], argv[1], err, errlen) : NULL;
+	if (!d)
+		return -1;
+	if (!simdev_is_sim(d->host)) {
+		snprintf(err, errlen, "%s is not a simulated device: errors are injected into simulated devices only",
+			 argv[1]);
+		return -1;
+	}
+	if (!ctx->local) {
+		snprintf(err, errlen, "no transport to reach guest %s", g->name);
+		return -1;
+	}
+	/* What the hardware would show: the error's bit in the AER uncorrectable status. */
+	unsigned pos = hostdev_find_ext_cap(d->host, PCI_EXT_CAP_ID_ERR);
+	if (pos && pos + PCI_ERR_UNCOR_STATUS + 4 <= d->host->cfg_size) {
+		const uint8_t *cfg = simdev_config(d->host);
+		uint32_t st;
+		memcpy(&st, cfg + pos + PCI_ERR_UNCOR_STATUS, 4);
+		simdev_poke(d->host, pos + PCI_ERR_UNCOR_STATUS, 4, st | aer_channels[ci].ue_status);
+	}
+	char what[160];
+	int rc = lt_backend_aer_inject(ctx->local, g, d, aer_channels[ci].channel, what, sizeof(what));
+	if (rc) {
+		snprintf(err, errlen, "%s", what);
+		return -1;
+	}
+	fprintf(out, "aer %s %s channel=%s: %s\n", g->name, argv[1], chname, what);
+	return 0;
+}
+
+static int cmd_aer_status(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct pb_pool *p = ctx->pool;
+	if (argc == 1 && !find_guest(ctx, argv[0], err, errlen))
+		return -1;
+	for (size_t i = 0; i < p->nguests; i++) {
+		struct pb_guest *g = p->guests[i];
+		if (argc == 1 && strcmp(argv[0], g->name))
+			continue;
+		const struct aer_state *a = &g->dg.aer;
+		fprintf(out,
+			"guest %s busy=%s step=%s queued=%u recovered=%" PRIu64 " failed=%" PRIu64 " timeouts=%" PRIu64
+			" dropped=%" PRIu64 " timeout_ms=%" PRIu32 " policy=%s last=\"%s\"\n",
+			g->name, a->busy ? "yes" : "no", a->busy ? pciif_cmd_name(a->step) + 4 : "-", a->nqueued,
+			a->recovered, a->failed, a->timeouts, a->dropped, a->timeout_ms,
+			a->policy == AER_POLICY_KEEP ? "keep" : "detach", a->last);
+	}
+	return 0;
+}
+
+/* ---- hot-plug ---- */
+
+static int cmd_detach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct pb_dev *d = find_vdev(ctx, argv[0], argv[1], err, errlen);
+	if (!d)
+		return -1;
+	struct pb_pool_dev *pd = pool_dev_of(d);
+	char ra[PB_BDF_STRLEN];
+	pb_bdf_format(&d->host->addr, ra);
+	int rc = ctx->local ? lt_backend_detach(ctx->local, pd, NULL) : pool_release(ctx->pool, pd);
+	if (rc) {
+		snprintf(err, errlen, "%s left guest %s but is quarantined: %s", ra, argv[0], pd->reason);
+		return -1;
+	}
+	fprintf(out, "detached %s (real %s) from %s\n", argv[1], ra, argv[0]);
+	return 0;
+}
+
+/* The pool device SOURCE names: one already in the pool (same source), else a new one. */
+static struct pb_pool_dev *source_dev(struct ctl_ctx *ctx, const char *source, char *err, size_t errlen)
+{
+	char e[256];
+	struct hostdev *hd = daemon_load_source(source, e, sizeof(e));
+	if (!hd) {
+		snprintf(err, errlen, "%s", e);
+		return NULL;
+	}
+	for (size_t i = 0; i < ctx->pool->ndevs; i++)
+		if (!strcmp(ctx->pool->devs[i]->dev.host->source, hd->source)) {
+			hostdev_destroy(hd);
+			return ctx->pool->devs[i];
+		}
+	struct cfg_options copts = { 0 };
+	struct pb_pool_dev *pd = pool_add_device(ctx->pool, hd, &copts, e, sizeof(e));
+	if (!pd)
+		snprintf(err, errlen, "%s", e);
+	return pd;
+}
+
+static int cmd_attach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (!lt_guest_name_ok(argv[0])) {
+		snprintf(err, errlen, "bad guest name \"%.64s\" (1-63 of A-Z a-z 0-9 _ . -)", argv[0]);
+		return -1;
+	}
+	struct pb_pool_dev *pd = source_dev(ctx, argv[1], err, errlen);
+	if (!pd)
+		return -1;
+	char ra[PB_BDF_STRLEN], va[PB_BDF_STRLEN];
+	pb_bdf_format(&pd->dev.host->addr, ra);
+	if (pd->quarantined) {
+		snprintf(err, errlen, "%s is quarantined (%s)", ra, pd->reason);
+		return -1;
+	}
+	if (pd->owner) {
+		snprintf(err, errlen, "%s is already assigned to guest %s", ra, pd->owner->name);
+		return -1;
+	}
+	struct pb_guest *g = pool_guest(ctx->pool, argv[0], true);
+	if (!g) {
+		snprintf(err, errlen, "cannot create guest %s (at most %d guests)", argv[0], POOL_MAX_GUESTS);
+		return -1;
+	}
+	/* As at seize time: no interrupts or DMA until the guest enables them (a reset may have restored some). */
+	hostdev_quiesce(pd->dev.host);
+	struct pb_bdf v;
+	if (pool_assign(ctx->pool, g, pd, &v, err, errlen)) {
+		if (g->topo.count == 0 && !g->transport)
+			pool_guest_destroy(ctx->pool, g);
+		return -1;
+	}
+	if (ctx->local)
+		lt_backend_attached(ctx->local, g);
+	fprintf(out, "attached %s (real %s) to %s at %s\n", argv[1], ra, g->name, pb_bdf_format(&v, va));
+	return 0;
+}
+
+static int cmd_quarantine(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct pb_pool *p = ctx->pool;
+	for (size_t i = 0; i < p->ndevs; i++) {
+		struct pb_pool_dev *pd = p->devs[i];
+		if (!pd->quarantined)
+			continue;
+		char ra[PB_BDF_STRLEN];
+		fprintf(out, "%s source=%s reason=%s\n", pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source,
+			pd->reason);
+	}
+	return 0;
+}
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ "help", "", 0, 0, cmd_help },
 	{ "list", "", 0, 0, cmd_list },
 	{ "stats", "[GUEST]", 0, 1, cmd_stats },
 	{ "permissive", "GUEST VADDR on|off", 3, 3, cmd_permissive },
 	{ "writes", "GUEST VADDR", 2, 2, cmd_writes },
+	{ "irq", "[GUEST VADDR]", 0, 2, cmd_irq },
+	{ "aer", "GUEST VADDR [normal|frozen|failure]", 2, 3, cmd_aer },
+	{ "aer-status", "[GUEST]", 0, 1, cmd_aer_status },
+	{ "detach", "GUEST VADDR", 2, 2, cmd_detach },
+	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach },
+	{ "quarantine", "", 0, 0, cmd_quarantine },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -16,7 +16,7 @@ static const struct device_source sources[] = {
 	{ "sim:", simdev_load },
 };
 
-static struct hostdev *load_source(const char *source, char *err, size_t errlen)
+struct hostdev *daemon_load_source(const char *source, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
 		size_t n = strlen(sources[i].prefix);
@@ -38,7 +38,7 @@ int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, char *
 				snprintf(err, errlen, "%s %s: %s is listed twice", opt, a->arg, a->source);
 				return -1;
 			}
-		struct hostdev *hd = load_source(a->source, e, sizeof(e));
+		struct hostdev *hd = daemon_load_source(a->source, e, sizeof(e));
 		if (!hd) {
 			snprintf(err, errlen, "%s %s: %s", opt, a->arg, e);
 			return -1;

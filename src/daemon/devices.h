@@ -11,4 +11,7 @@
 /* Loads every device, adds it to the pool and assigns it; 0, or -1 with one line naming the problem. */
 int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, char *err, size_t errlen);
 
+/* A device from a SOURCE (sim:FILE[#ADDR]); NULL with a one-line message. */
+struct hostdev *daemon_load_source(const char *source, char *err, size_t errlen);
+
 #endif

@@ -14,11 +14,14 @@
 #include "daemon/control.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "host/sim_irq.h"
 #include "transport/local/local_backend.h"
 #include "transport/xen/xen_transport.h"
 
 static struct daemon_opts opts;
 static struct pb_pool pool;
+/* Every device source is simulated so far: the simulated provider maps their interrupts. */
+static struct sim_irq sim_irq;
 
 static void on_signal(struct ev_watch *w, uint32_t events, void *arg)
 {
@@ -43,6 +46,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	pool_init(&pool, opts.mode);
+	sim_irq_init(&sim_irq);
+	pool.irqp = &sim_irq.provider;
+	pool.aer_timeout_ms = opts.aer_timeout_ms;
+	pool.aer_policy = opts.aer_policy;
 	if (opts.trace_path) {
 		pool.trace = strcmp(opts.trace_path, "-") ? fopen(opts.trace_path, "w") : stdout;
 		if (!pool.trace) {
@@ -56,7 +63,7 @@ int main(int argc, char **argv)
 	struct lt_backend *local = NULL;
 	struct xen_transport *xen = NULL;
 	struct ctl_server *ctl = NULL;
-	struct ctl_ctx ctx = { .pool = &pool };
+	struct ctl_ctx ctx = { .pool = &pool, .sim_irq = &sim_irq };
 	int sfd = -1;
 	if (daemon_add_devices(&pool, &opts, err, sizeof(err))) {
 		pb_err("%s", err);

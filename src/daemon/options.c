@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +14,17 @@ const char daemon_usage[] =
 	"usage: pcibackd --socket PATH [--mode vpci|passthrough] --device GUEST=SOURCE ...\n"
 	"       pcibackd --transport xen [--xen-domid N] [--mode vpci|passthrough] --device SOURCE ...\n"
 	"                [--permissive GUEST=SOURCE ...] [--control PATH] [--trace FILE|-]\n"
-	"                [--log-level err|warn|info|debug]\n"
+	"                [--log-level err|warn|info|debug] [--aer-timeout MS] [--aer-policy detach|keep]\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump)\n"
 	"  --permissive exports the device like --device, with permissive config-space writes.\n"
 	"  --transport xen serves the Xen guests whose backend nodes name this domain; their\n"
-	"          devices come from the pool by real address (attach them with pcibackctl).\n";
+	"          devices come from the pool by real address (attach them with pcibackctl).\n"
+	"  --aer-timeout MS: how long each AER recovery step waits for the guest (default 300000, the kernel's).\n"
+	"  --aer-policy: when a recovery fails (no guest handler, timeout, answer none or disconnect),\n"
+	"          detach (default) takes the device from the guest and quarantines it; keep only logs.\n";
+
+#define AER_TIMEOUT_MAX_MS 86400000ul
 
 static int add_device(struct daemon_opts *o, const char *arg, bool permissive, char *err, size_t errlen)
 {
@@ -69,6 +76,8 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "control", required_argument, NULL, 'c' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "aer-timeout", required_argument, NULL, 'A' },
+		{ "aer-policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "transport", required_argument, NULL, 'T' },
 		{ "xen-domid", required_argument, NULL, 'X' },
@@ -77,6 +86,8 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 	memset(o, 0, sizeof(*o));
 	o->mode = TOPO_VPCI;
 	o->log_level = PB_LOG_INFO;
+	o->aer_timeout_ms = AER_DEFAULT_TIMEOUT_MS;
+	o->aer_policy = AER_POLICY_DETACH;
 	o->xen_domid = -1;
 	opterr = 0;
 	optind = 1;
@@ -122,6 +133,24 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 			o->log_level = (enum pb_log_level)l;
 			break;
 		}
+		case 'A': {
+			char *end;
+			errno = 0;
+			unsigned long ms = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || *optarg == '-' || ms < 1 || ms > AER_TIMEOUT_MAX_MS) {
+				snprintf(err, errlen, "--aer-timeout %s: expected milliseconds, 1 to %lu", optarg,
+					 AER_TIMEOUT_MAX_MS);
+				return -1;
+			}
+			o->aer_timeout_ms = (uint32_t)ms;
+			break;
+		}
+		case 'P':
+			if (aer_parse_policy(optarg, &o->aer_policy)) {
+				snprintf(err, errlen, "--aer-policy %s: expected detach or keep", optarg);
+				return -1;
+			}
+			break;
 		case 'd':
 		case 'p':
 			if (add_device(o, optarg, c == 'p', err, errlen))

@@ -5,8 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/log.h"
+#include "dispatch/aer.h"
 #include "topology/topology.h"
 
 #define DAEMON_MAX_DEVICES 1024
@@ -28,6 +30,8 @@ struct daemon_opts {
 	const char *trace_path;    /* NULL: no trace; "-": stdout */
 	enum topo_mode mode;
 	enum pb_log_level log_level;
+	uint32_t aer_timeout_ms;   /* each AER step's wait for the guest */
+	enum aer_policy aer_policy;
 	size_t ndevices;
 	struct daemon_device_arg devices[DAEMON_MAX_DEVICES];
 	bool help;

@@ -15,32 +15,10 @@
 
 #include "common/log.h"
 #include "proto/xenbus_state.h"
+#include "transport/local/local_conn.h"
 #include "transport/local/local_msg.h"
 
-struct lt_conn {
-	struct lt_backend *b;
-	int sock;
-	struct ev_watch *sock_w;
-	int state;                 /* the backend's XenbusState for this connection */
-	struct pb_guest *guest;    /* bound once named */
-	struct pciif_sharedinfo *page;
-	int page_fd, kick_fd, notify_fd;
-	struct ev_watch *kick_w;
-	struct lt_conn *next;
-};
-
-struct lt_backend {
-	struct evloop *loop;
-	struct pb_pool *pool;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int lsock;
-	struct ev_watch *lw;
-	struct lt_conn *conns;
-	size_t nconns;
-	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
-};
-
-static struct pb_ratelimit *conn_rl(struct lt_conn *c)
+struct pb_ratelimit *lt_conn_rl(struct lt_conn *c)
 {
 	return c->guest ? &c->guest->dg.rl : &c->b->rl;
 }
@@ -53,6 +31,11 @@ static const char *conn_name(const struct lt_conn *c)
 static void conn_free(struct lt_conn *c)
 {
 	struct lt_backend *b = c->b;
+	if (c->guest && c->guest->transport == c) {
+		c->guest->transport = NULL;
+		/* Nobody is left to answer: a recovery in progress fails now, while the page is still mapped. */
+		lt_aer_conn_gone(c);
+	}
 	evloop_remove(b->loop, c->kick_w);
 	evloop_remove(b->loop, c->sock_w);
 	if (c->page)
@@ -64,8 +47,6 @@ static void conn_free(struct lt_conn *c)
 	if (c->notify_fd >= 0)
 		close(c->notify_fd);
 	close(c->sock);
-	if (c->guest && c->guest->transport == c)
-		c->guest->transport = NULL;
 	for (struct lt_conn **pp = &b->conns; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -83,27 +64,47 @@ static void conn_fail(struct lt_conn *c, const char *why)
 	lt_msg_set(&m, LT_K_STATE, "%d", XB_CLOSING);
 	lt_msg_set(&m, LT_K_ERROR, "%.150s", why);
 	lt_send(c->sock, &m, NULL, 0);
-	pb_log_rl(conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+	pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
 	conn_free(c);
 }
 
-static void conn_send_or_fail(struct lt_conn *c, const struct lt_msg *m)
+int lt_conn_send(struct lt_conn *c, const struct lt_msg *m)
 {
 	int r = lt_send(c->sock, m, NULL, 0);
 	if (r) {
 		char why[128];
 		snprintf(why, sizeof(why), "send failed: %s", strerror(-r));
-		pb_log_rl(conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+		pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
 		conn_free(c);
+		return -1;
 	}
+	return 0;
+}
+
+int lt_conn_notify(struct lt_conn *c)
+{
+	uint64_t v = 1;
+	if (write(c->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+		char why[96];
+		snprintf(why, sizeof(why), "notify eventfd: %s", strerror(errno));
+		conn_fail(c, why);
+		return -1;
+	}
+	return 0;
+}
+
+struct lt_conn *lt_conn_of(struct pb_guest *g)
+{
+	struct lt_conn *c = g->transport;
+	return c && c->page ? c : NULL;
 }
 
 /* What the backend publishes for a guest (xenstore keys of §3.1). */
-static int publish(const struct pb_guest *g, struct lt_msg *m)
+int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m)
 {
 	char a[PB_BDF_STRLEN + 4];
 	lt_msg_init(m);
-	lt_msg_set(m, LT_K_STATE, "%d", XB_INITIALISED);
+	lt_msg_set(m, LT_K_STATE, "%d", state);
 	lt_msg_set(m, LT_K_NUM_DEVS, "%zu", g->topo.count);
 	for (size_t i = 0; i < g->topo.count; i++) {
 		const struct pb_bdf *v = &g->topo.e[i].vaddr;
@@ -149,13 +150,14 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 	c->guest = g;
 	g->transport = c;
 	struct lt_msg out;
-	if (publish(g, &out)) {
+	if (lt_publish(g, XB_INITIALISED, &out)) {
 		conn_fail(c, "too many devices to publish");
 		return;
 	}
 	c->state = XB_INITIALISED;
+	lt_reconf_set_view(c);
 	pb_debug("local guest %s connecting (%zu devices)", g->name, g->topo.count);
-	conn_send_or_fail(c, &out);
+	lt_conn_send(c, &out);
 }
 
 static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
@@ -173,14 +175,14 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 		conn_fail(c, "kick eventfd failed");
 		return;
 	}
-	if (dispatch_pending(&c->guest->dg, c->page)) {
-		v = 1;
-		if (write(c->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
-			char why[96];
-			snprintf(why, sizeof(why), "notify eventfd: %s", strerror(errno));
-			conn_fail(c, why);
-		}
-	}
+	/* The guest may have answered an AER step (it clears _XEN_PCIB_active and notifies): first that. */
+	struct aer_actions act;
+	lt_aer_poll(c, &act);
+	if (dispatch_pending(&c->guest->dg, c->page))
+		act.notify = true;
+	struct lt_backend *b = c->b;
+	lt_aer_apply(b, c, &act);
+	lt_aer_arm(b);
 }
 
 static int is_eventfd(int fd)
@@ -264,7 +266,8 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
 	pb_info("local guest %s connected", c->guest->name);
-	conn_send_or_fail(c, &out);
+	if (lt_conn_send(c, &out) == 0)
+		lt_reconf_kick(c); /* changes while it was connecting */
 	return;
 fail:
 	for (int i = 0; i < nfds; i++)
@@ -293,10 +296,15 @@ static void on_sock(struct ev_watch *w, uint32_t events, void *arg)
 		conn_fail(c, why);
 		return;
 	}
-	if (c->state == XB_CONNECTED || c->state == XB_INITIALISED) {
+	if (c->state != XB_INITIALISING && nfds == 0 && m.n == 1) {
 		long st = lt_msg_get_num(&m, LT_K_STATE, 99);
-		if ((st == XB_CLOSING || st == XB_CLOSED) && nfds == 0 && m.n == 1)
+		if (st == XB_CLOSING || st == XB_CLOSED)
 			goto hangup;
+		if (c->state != XB_INITIALISED) {
+			int r2 = lt_reconf_on_msg(c, st);
+			if (r2)
+				return; /* handled, or c was dropped */
+		}
 	}
 	switch (c->state) {
 	case XB_INITIALISING:
@@ -402,6 +410,11 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	b->lsock = -1;
+	if (lt_aer_init(b, err, errlen)) {
+		free(b);
+		return NULL;
+	}
 	snprintf(b->path, sizeof(b->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	b->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -419,6 +432,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 fail:
 	if (b->lsock >= 0)
 		close(b->lsock);
+	lt_aer_fini(b);
 	free(b);
 	return NULL;
 }
@@ -432,6 +446,7 @@ void lt_backend_free(struct lt_backend *b)
 	evloop_remove(b->loop, b->lw);
 	close(b->lsock);
 	unlink(b->path);
+	lt_aer_fini(b);
 	free(b);
 }
 

@@ -32,4 +32,24 @@ void lt_backend_free(struct lt_backend *b);
 /* The XenbusState of g's connection on this transport: XB_CLOSED when none. */
 int lt_backend_guest_state(const struct lt_backend *b, const struct pb_guest *g);
 
+/*
+ * Reports a PCIe error on d (assigned to g, channel PCIIF_AER_IO_*): the
+ * guest's recovery starts (or is queued behind the one in progress).  A
+ * guest that is not connected, or has no handler, fails at once and the
+ * guest's AER policy applies.  Writes a one-line summary to out; returns 0,
+ * or -1 when the event was dropped (queue full).
+ */
+int lt_backend_aer_inject(struct lt_backend *b, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
+			  size_t outlen);
+
+/*
+ * Takes pd from its guest through pool_release (and quarantines it with
+ * `reason` when not NULL); a connected guest hears of it through hot-unplug.
+ * Returns what pool_release returned.
+ */
+int lt_backend_detach(struct lt_backend *b, struct pb_pool_dev *pd, const char *reason);
+
+/* A device was just assigned to g (pool_assign): a connected guest hears of it through hot-plug. */
+void lt_backend_attached(struct lt_backend *b, struct pb_guest *g);
+
 #endif

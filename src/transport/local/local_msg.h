@@ -19,9 +19,15 @@
  * an op by setting _XEN_PCIF_active and writing 1 to the kick eventfd; the
  * backend clears the bit and writes the notify eventfd.
  *
- * Reserved, not implemented yet: state=7/8 (Reconfiguring/Reconfigured) for
- * hot-plug with per-device state-N keys as in §3.3, and backend-posted AER
- * ops (_XEN_PCIB_active + a write to the notify eventfd, §2.3).
+ * Hot-plug (local_reconf.c, §3.3), at any time while connected:
+ *   backend -> guest   state=7 num_devs=N vdev-I=... state-I=3|5   (5: that device was taken away)
+ *   guest -> backend   state=7                         (it detached those)
+ *   backend -> guest   state=8 + the publication as at state=3 (Reconfigured)
+ *   guest -> backend   state=4                         (it rescanned its roots)
+ *
+ * AER (§2.3): the backend fills aer_op, sets _XEN_PCIB_active and writes the
+ * notify eventfd; the guest writes its answer to aer_op.err, clears the bit
+ * and writes the kick eventfd.  _XEN_PCIB_AERHANDLER is the guest's to set.
  */
 #ifndef PCIBACKD_TRANSPORT_LOCAL_MSG_H
 #define PCIBACKD_TRANSPORT_LOCAL_MSG_H
@@ -46,6 +52,7 @@
 #define LT_K_VDEV "vdev-"      /* + index */
 #define LT_K_ROOT_NUM "root_num"
 #define LT_K_ROOT "root-"      /* + index */
+#define LT_K_DEV_STATE "state-" /* + index: a device's XenbusState in a hot-plug round */
 
 struct lt_kv {
 	char key[LT_KEY_MAX];

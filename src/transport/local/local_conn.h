@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The local transport's backend internals, shared by its files:
+ * local_backend.c (connections and the handshake), local_reconf.c (hot-plug
+ * rounds, research notes §3.3) and local_aer.c (error recovery glue, §2.3).
+ */
+#ifndef PCIBACKD_TRANSPORT_LOCAL_CONN_H
+#define PCIBACKD_TRANSPORT_LOCAL_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/evloop.h"
+#include "common/log.h"
+#include "core/pool.h"
+#include "transport/local/local_msg.h"
+
+/* One device as the guest was last told about it. */
+struct lt_view_dev {
+	struct pb_bdf vaddr;
+	const struct pb_dev *dev;
+	bool gone;                 /* taken from the guest since: state-N = 5 in the next round */
+};
+
+struct lt_conn {
+	struct lt_backend *b;
+	int sock;
+	struct ev_watch *sock_w;
+	int state;                 /* the backend's XenbusState for this connection */
+	struct pb_guest *guest;    /* bound once named */
+	struct pciif_sharedinfo *page;
+	int page_fd, kick_fd, notify_fd;
+	struct ev_watch *kick_w;
+	/* Hot-plug: what the guest knows, and whether it must hear of a change. */
+	size_t nview;
+	struct lt_view_dev view[TOPO_MAX_DEVS];
+	bool reconf_pending;
+	struct lt_conn *next;
+};
+
+struct lt_backend {
+	struct evloop *loop;
+	struct pb_pool *pool;
+	char path[108];
+	int lsock;
+	struct ev_watch *lw;
+	int timer_fd;              /* AER deadlines: armed to the earliest over every guest */
+	struct ev_watch *timer_w;
+	struct lt_conn *conns;
+	size_t nconns;
+	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
+};
+
+/* local_backend.c */
+struct pb_ratelimit *lt_conn_rl(struct lt_conn *c);
+/* Sends m; on failure drops the client (c is freed) and returns -1. */
+int lt_conn_send(struct lt_conn *c, const struct lt_msg *m);
+/* Writes the notify eventfd; on failure drops the client and returns -1. */
+int lt_conn_notify(struct lt_conn *c);
+/* The connection serving g with a mapped page, or NULL. */
+struct lt_conn *lt_conn_of(struct pb_guest *g);
+/* The publication of g's devices (the xenstore keys of §3.1) with backend state `state`. */
+int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
+
+/* local_reconf.c */
+/* Remembers what was just published to c's guest. */
+void lt_reconf_set_view(struct lt_conn *c);
+/* d left c's guest: the guest hears of it (now, or after the round in progress). -1: c was dropped. */
+int lt_reconf_removed(struct lt_conn *c, const struct pb_dev *d);
+/* A device joined c's guest.  -1: c was dropped. */
+int lt_reconf_added(struct lt_conn *c);
+/* Starts a round if one is pending and the connection is Connected.  -1: c was dropped. */
+int lt_reconf_kick(struct lt_conn *c);
+/* A state message from the guest while connected; 1 if it was one of the round's, -1 if c was dropped. */
+int lt_reconf_on_msg(struct lt_conn *c, long state);
+/* Takes pd from its guest (quarantined with reason when not NULL) and tells the guest.  May free its conn. */
+int lt_release(struct lt_backend *b, struct pb_pool_dev *pd, const char *reason);
+
+/* local_aer.c */
+int lt_aer_init(struct lt_backend *b, char *err, size_t errlen);
+void lt_aer_fini(struct lt_backend *b);
+/* Advances c's guest recovery after a kick; sets *notify.  Applies no policy yet. */
+void lt_aer_poll(struct lt_conn *c, struct aer_actions *act);
+/* Applies what a recovery step asked: notify c (may be NULL), the policy on a failed device.  c may be freed. */
+void lt_aer_apply(struct lt_backend *b, struct lt_conn *c, const struct aer_actions *act);
+/* Re-arms the deadline timer to the earliest deadline over every connection. */
+void lt_aer_arm(struct lt_backend *b);
+/* c is going away: a recovery in progress with it fails (the policy applies). */
+void lt_aer_conn_gone(struct lt_conn *c);
+
+#endif
