@@ -17,20 +17,10 @@
 #include "common/log.h"
 #include "dispatch/dispatch.h"
 #include "proto/xenbus_state.h"
+#include "guest/pf_conn.h"
 #include "transport/local/local_msg.h"
 
 #define PF_HANDSHAKE_TIMEOUT_MS 5000
-
-struct pf_conn {
-	int sock;
-	int page_fd, kick_fd, notify_fd;
-	struct pciif_sharedinfo *page;
-	size_t nroots;
-	struct pf_root roots[PF_MAX_ROOTS];
-	size_t ndevs;
-	struct pb_bdf devs[LT_MSG_MAX_KEYS];
-	char last_error[200];
-};
 
 static void pf_free(struct pf_conn *c)
 {
@@ -90,44 +80,6 @@ static int expect_state(const struct lt_msg *m, int want, char *err, size_t errl
 	return 0;
 }
 
-static int parse_published(struct pf_conn *c, const struct lt_msg *m, char *err, size_t errlen)
-{
-	long nd = lt_msg_get_num(m, LT_K_NUM_DEVS, LT_MSG_MAX_KEYS);
-	long nr = lt_msg_get_num(m, LT_K_ROOT_NUM, PF_MAX_ROOTS);
-	if (nd < 0) {
-		snprintf(err, errlen, "backend published no valid num_devs");
-		return -1;
-	}
-	for (long i = 0; i < nd; i++) {
-		char key[LT_KEY_MAX];
-		unsigned d, b, s, f;
-		snprintf(key, sizeof(key), LT_K_VDEV "%ld", i);
-		const char *v = lt_msg_get(m, key);
-		if (!v || sscanf(v, "%x:%x:%x.%x", &d, &b, &s, &f) != 4 || d > 0xffff || b > 0xff || s > 31 || f > 7) {
-			snprintf(err, errlen, "backend published a bad %s", key);
-			return -1;
-		}
-		c->devs[c->ndevs++] = (struct pb_bdf){ .domain = (uint16_t)d, .bus = (uint8_t)b, .devfn = PB_DEVFN(s, f) };
-	}
-	if (nr < 0) {
-		/* Like Linux: "No PCI Roots found, trying 0000:00". */
-		c->roots[c->nroots++] = (struct pf_root){ 0, 0 };
-		return 0;
-	}
-	for (long i = 0; i < nr; i++) {
-		char key[LT_KEY_MAX];
-		unsigned d, b;
-		snprintf(key, sizeof(key), LT_K_ROOT "%ld", i);
-		const char *v = lt_msg_get(m, key);
-		if (!v || sscanf(v, "%x:%x", &d, &b) != 2 || d > 0xffff || b > 0xff) {
-			snprintf(err, errlen, "backend published a bad %s", key);
-			return -1;
-		}
-		c->roots[c->nroots++] = (struct pf_root){ (uint16_t)d, (uint8_t)b };
-	}
-	return 0;
-}
-
 /* Allocates the page and the two event channels, as a Xen frontend grants its page. */
 static int make_channels(struct pf_conn *c, char *err, size_t errlen)
 {
@@ -153,6 +105,11 @@ static int make_channels(struct pf_conn *c, char *err, size_t errlen)
 }
 
 struct pf_conn *pf_connect(const char *sock_path, const char *name, char *err, size_t errlen)
+{
+	return pf_connect_with(sock_path, name, true, err, errlen);
+}
+
+struct pf_conn *pf_connect_with(const char *sock_path, const char *name, bool aer_handler, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
@@ -185,8 +142,12 @@ struct pf_conn *pf_connect(const char *sock_path, const char *name, char *err, s
 		goto fail;
 	}
 	if (recv_msg(c, &m, PF_HANDSHAKE_TIMEOUT_MS, err, errlen) || expect_state(&m, XB_INITIALISED, err, errlen) ||
-	    parse_published(c, &m, err, errlen) || make_channels(c, err, errlen))
+	    pf_parse_published(c, &m, err, errlen) || make_channels(c, err, errlen))
 		goto fail;
+	/* Like Linux's pcifront at probe: the page starts with flags 0, then the AER handler bit. */
+	c->page->flags = 0;
+	if (aer_handler)
+		pciif_flags_set(c->page, PCIIF_FLAG_B_AERHANDLER);
 	lt_msg_init(&m);
 	lt_msg_set(&m, LT_K_MAGIC, "%s", PCIIF_MAGIC);
 	lt_msg_set(&m, LT_K_STATE, "%d", XB_INITIALISED);
@@ -229,28 +190,6 @@ size_t pf_published_devs(const struct pf_conn *c, const struct pb_bdf **devs)
 
 const char *pf_last_error(const struct pf_conn *c) { return c->last_error; }
 
-/* A message from the backend while waiting for an op: only a fatal error is expected. */
-static int drain_socket(struct pf_conn *c)
-{
-	struct lt_msg m;
-	int fds[LT_FDS_MAX], nfds = 0;
-	char e[160];
-	int r = lt_recv(c->sock, &m, fds, &nfds, e, sizeof(e));
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
-	if (r == -EAGAIN)
-		return 0;
-	if (r == 1) {
-		const char *err = lt_msg_get(&m, LT_K_ERROR);
-		snprintf(c->last_error, sizeof(c->last_error), "backend: %s", err ? err : "unexpected message");
-	} else if (r == 0) {
-		snprintf(c->last_error, sizeof(c->last_error), "the backend hung up");
-	} else {
-		snprintf(c->last_error, sizeof(c->last_error), "bad message from the backend: %s", e);
-	}
-	return ECONNRESET;
-}
-
 int pf_op(struct pf_conn *c, struct pciif_op *op)
 {
 	struct pciif_sharedinfo *sh = c->page;
@@ -282,15 +221,18 @@ int pf_op(struct pf_conn *c, struct pciif_op *op)
 			uint64_t v;
 			if (read(c->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				return errno;
+			/* The backend may have posted an AER step meanwhile (Linux schedules its AER work here). */
+			pf_answer_aer(c);
 		}
 		if (p[1].revents) {
-			int r = drain_socket(c);
+			int r = pf_backend_msg(c);
 			if (r && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE))
 				return r;
 		}
 	}
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	memcpy(op, &sh->op, sizeof(*op));
+	pf_answer_aer(c);
 	return 0;
 }
 
@@ -333,6 +275,6 @@ const char *pf_strerror(int r, char *buf, size_t len)
 	else if (pciif_err_name(r))
 		snprintf(buf, len, "%s", pciif_err_name(r));
 	else
-		snprintf(buf, len, "errno %d (%s)", r, strerror(-r));
+		snprintf(buf, len, "errno %d %s (%s)", r, strerrorname_np(-r) ? strerrorname_np(-r) : "", strerror(-r));
 	return buf;
 }

@@ -14,6 +14,7 @@
 #ifndef PCIBACKD_GUEST_PCIFRONT_H
 #define PCIBACKD_GUEST_PCIFRONT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,8 +32,14 @@ struct pf_root {
 	uint8_t bus;
 };
 
-/* Connects as guest `name`; NULL with a one-line message in err. */
+/*
+ * Connects as guest `name`; NULL with a one-line message in err.  Like
+ * Linux's pcifront, it announces a PV AER handler (_XEN_PCIB_AERHANDLER);
+ * pf_connect_with(..., false, ...) leaves that bit clear.
+ */
 struct pf_conn *pf_connect(const char *sock_path, const char *name, char *err, size_t errlen);
+struct pf_conn *pf_connect_with(const char *sock_path, const char *name, bool aer_handler, char *err,
+				size_t errlen);
 /* Says Closed to the backend and frees everything. */
 void pf_close(struct pf_conn *c);
 
@@ -68,5 +75,54 @@ int pf_enumerate(struct pf_conn *c, struct pf_device **devs, size_t *count, char
 
 /* Prints d in `lspci -xxxx` form (header line, 16 bytes a line), as `lspci -F` reads it. */
 void pf_print_lspci(FILE *f, const struct pf_device *d);
+
+/* ---- MSI and MSI-X (research notes §7, the frontend's side) ---- */
+
+/* Results as for config accesses: 0, the backend's err (negative), or a positive transport errno. */
+int pf_enable_msi(struct pf_conn *c, const struct pb_bdf *a, uint32_t *pirq);
+/* *intx: the INTx interrupt the backend returns. */
+int pf_disable_msi(struct pf_conn *c, const struct pb_bdf *a, uint32_t *intx);
+/*
+ * Asks for n (1..PCIIF_MAX_VEC) MSI-X entries, vectors -1 in; fills vectors[n]
+ * with the pirqs.  A non-zero `value` from the backend is returned as the
+ * error, and a zero vector gives -EINVAL, as Linux's frontend does.
+ */
+int pf_enable_msix(struct pf_conn *c, const struct pb_bdf *a, const uint16_t *entries, unsigned n,
+		   uint16_t *vectors);
+int pf_disable_msix(struct pf_conn *c, const struct pb_bdf *a, uint32_t *intx);
+
+/* ---- Events from the backend: AER steps and hot-plug ---- */
+
+/* One AER step the backend posted (aer_op). */
+struct pf_aer_step {
+	uint32_t cmd;            /* PCIIF_OP_AER_* */
+	int channel;             /* PCIIF_AER_IO_* */
+	struct pb_bdf addr;
+};
+#define PF_AER_NO_ANSWER 0   /* an aer handler's result: leave the step unanswered */
+
+struct pf_handlers {
+	/*
+	 * The driver's answer to a step: a PCIIF_AER_RESULT_*, or PF_AER_NO_ANSWER.
+	 * NULL: NONE, as Linux answers for a device without a driver handler.
+	 * Called from inside any wait, also during an op: it must not post ops.
+	 */
+	int (*aer)(void *arg, const struct pf_aer_step *s);
+	/* A device was hot-unplugged (backend Reconfiguring, its state-N = 5). */
+	void (*removed)(void *arg, const struct pb_bdf *a);
+	/* The backend republished (Reconfigured): roots and devices are re-read; rescan now. */
+	void (*reconfigured)(void *arg);
+	void *arg;
+};
+void pf_set_handlers(struct pf_conn *c, const struct pf_handlers *h);
+
+/*
+ * Serves events for up to timeout_ms (-1: no limit): answers AER steps,
+ * follows hot-plug and calls removed / reconfigured (outside any op, so they
+ * may post ops).  Returns early, setting *extra_ready, when extra_fd (>= 0)
+ * is readable, and on a signal.  0, or a positive errno once the connection
+ * is gone (pf_last_error says why).
+ */
+int pf_wait(struct pf_conn *c, int timeout_ms, int extra_fd, bool *extra_ready);
 
 #endif
