@@ -1,0 +1,360 @@
+# The scenarios, run in dom0 in one boot (sourced by dom0-init.sh; busybox sh).
+# Devices: QEMU places them at fixed addresses (tests/e2e/run.sh).
+NVME=0000:00:03.0
+NIC=0000:00:04.0
+TESTDEV=0000:00:05.0
+DEVS="$NVME $NIC $TESTDEV"
+IDS="1b36:0010 8086:10d3 1b36:0005"
+# What the guest sees in vpci layout: one slot per function, in attach order.
+VPCI_LAYOUT="00:00.0 01 1b36:0010|00:01.0 02 8086:10d3|00:02.0 00 1b36:0005"
+
+# --- helpers -------------------------------------------------------------------
+# guest_wait_devs NAME N: waits until the guest's PCI core lists N devices; /tmp/gout has them.
+guest_wait_devs() {
+	gcmd "$1" 60 "i=0; while [ \$(ls /sys/bus/pci/devices | wc -l) -ne $2 ] && [ \$i -lt 250 ]; do sleep 0.2; i=\$((i+1)); done; ls /sys/bus/pci/devices; [ \$(ls /sys/bus/pci/devices | wc -l) -eq $2 ]"
+}
+
+# guest_layout NAME: "BB:DD.F CLASS-HI VENDOR:DEVICE" lines joined by '|', as the guest sees them.
+guest_layout() {
+	gcmd "$1" 30 'for d in /sys/bus/pci/devices/*; do c=$(cat $d/class); v=$(cat $d/vendor); i=$(cat $d/device); echo "${d##*/0000:} ${c:2:2} ${v#0x}:${i#0x}"; done' || return 1
+	tr '\n' '|' < /tmp/gout | sed 's/|$//'
+}
+
+# guest_xxxx NAME FILE: lspci -xxxx of every guest device into FILE.
+guest_xxxx() {
+	gcmd "$1" 120 'for d in /sys/bus/pci/devices/*; do echo "== ${d##*/}"; lspci -xxxx -s ${d##*/}; done' || return 1
+	cp /tmp/gout "$2"
+}
+
+guest_enum_s() { tr -d '\r' < "$(console_log "$1")" | sed -n 's/^E2E-GUEST: pcifront rc=0 enum_s=//p' | tail -1; }
+
+# io_check NAME TAG BLOCK: in the guest, nvme binds with MSI-X enabled, a pattern is written
+# at 4 KiB block BLOCK and read back; e1000e binds with MSI-X and reports link up.
+io_check() {
+	local name=$1 tag=$2 blk=$3
+	gcmd "$name" 90 "
+modprobe nvme; modprobe e1000e
+yes 'pcibackd-e2e-$tag' | head -c 4096 > /tmp/pat
+i=0; while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 200 ]; do sleep 0.2; i=\$((i+1)); done
+[ -b /dev/nvme0n1 ] || { echo 'IO: no /dev/nvme0n1'; exit 1; }
+n=\$(basename \$(readlink /sys/class/nvme/nvme0/device))
+lspci -vv -s \$n | grep -q 'MSI-X: Enable+' && echo 'IO: nvme MSI-X Enable+' || echo 'IO: nvme MSI-X not enabled'
+grep -q nvme0q1 /proc/interrupts && echo 'IO: nvme queue interrupts present'
+dd if=/tmp/pat of=/dev/nvme0n1 bs=4096 seek=$blk count=1 conv=fsync 2>/dev/null || { echo 'IO: write failed'; exit 1; }
+echo 3 > /proc/sys/vm/drop_caches
+dd if=/dev/nvme0n1 of=/tmp/back bs=4096 skip=$blk count=1 iflag=direct 2>/dev/null || dd if=/dev/nvme0n1 of=/tmp/back bs=4096 skip=$blk count=1 2>/dev/null
+cmp /tmp/pat /tmp/back && echo 'IO: nvme pattern read back'
+e=\$(ls /sys/class/net | grep -v lo | head -1)
+[ -n \"\$e\" ] || { echo 'IO: no e1000e interface'; exit 1; }
+ip link set \$e up
+i=0; while [ \"\$(cat /sys/class/net/\$e/carrier 2>/dev/null)\" != 1 ] && [ \$i -lt 100 ]; do sleep 0.2; i=\$((i+1)); done
+[ \"\$(cat /sys/class/net/\$e/carrier 2>/dev/null)\" = 1 ] && echo 'IO: e1000e link up'
+n=\$(basename \$(readlink /sys/class/net/\$e/device))
+lspci -vv -s \$n | grep -q 'MSI-X: Enable+' && echo 'IO: e1000e MSI-X Enable+' || echo 'IO: e1000e MSI-X not enabled'
+exit 0"
+	local rc=$? miss= w
+	cat /tmp/gout
+	[ $rc = 0 ] || { WHY="the guest's I/O commands failed (rc $rc): $(grep '^IO:' /tmp/gout | tail -1)"; return 1; }
+	for w in 'nvme MSI-X Enable+' 'nvme queue interrupts present' 'nvme pattern read back' 'e1000e link up' 'e1000e MSI-X Enable+'; do
+		grep -q "^IO: $w" /tmp/gout || miss="$miss${miss:+, }$w"
+	done
+	[ -z "$miss" ] || { WHY="missing in the guest: $miss"; return 1; }
+	yes "pcibackd-e2e-$tag" | head -c 4096 > "/tmp/pat-$tag"
+	return 0
+}
+
+# check_pattern_dom0 TAG BLOCK: dom0 reads the block back through its own nvme driver.
+check_pattern_dom0() {
+	local dev
+	wait_until 20 sh -c 'ls /sys/class/nvme/*/nvme*n1 >/dev/null 2>&1' || { WHY="dom0's nvme did not come back"; return 1; }
+	dev=/dev/$(basename "$(ls -d /sys/class/nvme/*/nvme*n1 | head -1)")
+	wait_until 10 test -b "$dev"
+	dd if="$dev" of=/tmp/dom0back bs=4096 skip="$2" count=1 2>/dev/null &&
+		cmp "/tmp/pat-$1" /tmp/dom0back >/dev/null || { WHY="dom0 does not find pattern $1 on the NVMe disk"; return 1; }
+}
+
+# --- scenario: boot --------------------------------------------------------------
+sc_boot() {
+	[ "$boot_ok" = 1 ] || { WHY="the Xen toolstack did not come up (see dom0 log)"; return 1; }
+	xl info > /dev/null || { WHY="xl info failed"; return 1; }
+	local d
+	for d in $DEVS; do
+		[ -e "/sys/bus/pci/devices/$d" ] || { WHY="dom0 has no device $d"; return 1; }
+	done
+	[ "$(drv_of $NVME)" = nvme ] && [ "$(drv_of $NIC)" = e1000e ] ||
+		{ WHY="dom0 drivers not bound: nvme=$(drv_of $NVME) e1000e=$(drv_of $NIC)"; return 1; }
+}
+
+# --- the kernel backend (reference for scenario 6 and the benchmark) ------------
+KREF_OK=0
+sc_kernel_baseline() {
+	local d
+	modprobe xen-pciback || { WHY="modprobe xen-pciback failed"; return 1; }
+	for d in $DEVS; do
+		xl pci-assignable-add "$d" > /tmp/xl.log 2>&1 || { WHY="xl pci-assignable-add $d: $(tail -1 /tmp/xl.log)"; return 1; }
+	done
+	guest_create kref 1 "pci = [ '$NVME', '$NIC', '$TESTDEV' ]" > /dev/null ||
+		{ WHY="xl create with pci= failed: $(tail -1 /tmp/kref.create.log)"; return 1; }
+	guest_start kref || { WHY="the guest's command loop did not start"; return 1; }
+	guest_wait_devs kref 3 || { WHY="the guest did not see 3 devices: $(tr '\n' ' ' < /tmp/gout)"; return 1; }
+	local lay
+	lay=$(guest_layout kref)
+	[ "$lay" = "$VPCI_LAYOUT" ] || { WHY="guest layout '$lay', expected '$VPCI_LAYOUT'"; return 1; }
+	guest_xxxx kref /tmp/ref.xxxx || { WHY="lspci -xxxx in the guest failed"; return 1; }
+	KREF_ENUM=$(guest_enum_s kref)
+	gcmd kref 300 "e2e-cfgbench 0000:00:00.0 10000" && KREF_BENCH=$(cat /tmp/gout)
+	echo "E2E-BENCH: kernel enum_s=$KREF_ENUM $KREF_BENCH"
+	KREF_OK=1
+}
+
+sc_kernel_io() {
+	[ "$KREF_OK" = 1 ] || { WHY="kernel-baseline did not pass"; return 77; }
+	io_check kref kernel 256
+}
+
+kernel_teardown() {
+	local d
+	xl destroy kref 2>/dev/null
+	guest_gone kref
+	for d in $DEVS; do xl pci-assignable-remove -r "$d" 2>/dev/null; done
+	rmmod xen-pciback 2>/dev/null
+	wait_until 20 sh -c "[ \"\$(basename \$(readlink /sys/bus/pci/devices/$NVME/driver))\" = nvme ]"
+	mark "kernel backend torn down: nvme=$(drv_of $NVME) e1000e=$(drv_of $NIC) testdev=$(drv_of $TESTDEV)"
+}
+
+# --- pcibackd --------------------------------------------------------------------
+# What the pcibackd scenarios need from the tree, found from the binaries themselves.
+PB_MISSING=
+ATTACH=
+pb_detect() {
+	local help
+	help=$(pcibackd --help 2>&1)
+	if ! command -v pcibackd > /dev/null; then
+		PB_MISSING="pcibackd is not in the build"
+	elif ! echo "$help" | grep -q -- '--transport'; then
+		PB_MISSING="pcibackd has no --transport option (the Xen transport is not wired into the daemon)"
+	elif ! echo "$help" | grep -q 'host:'; then
+		PB_MISSING="pcibackd has no host: device source (real devices are not wired into the daemon)"
+	fi
+	if pcibackctl --help 2>&1 | grep -q 'attach DOMID'; then
+		ATTACH=pcibackctl
+	elif command -v pcibackctl-xen > /dev/null; then
+		ATTACH=pcibackctl-xen
+	else
+		PB_MISSING="${PB_MISSING:+$PB_MISSING; }pcibackctl has no attach DOMID DEVICE command"
+	fi
+}
+pb_need() { [ -z "$PB_MISSING" ] || { WHY=$PB_MISSING; return 77; }; }
+
+# pb_start MODE: starts pcibackd on the three devices; waits until they are seized.
+PB_PID=
+pb_start() {
+	local d args=
+	for d in $DEVS; do args="$args --device pool=host:$d"; done
+	pcibackd --transport xen --mode "$1" --log-level debug $args > "/tmp/pcibackd-$1.log" 2>&1 &
+	PB_PID=$!
+	for d in $DEVS; do
+		wait_until 20 sh -c "[ \"\$(basename \$(readlink /sys/bus/pci/devices/$d/driver))\" = pci-stub ]" ||
+			{ WHY="pcibackd did not seize $d (driver: $(drv_of $d))"; return 1; }
+	done
+}
+pb_stop() {
+	[ -n "$PB_PID" ] || return 0
+	kill "$PB_PID" 2>/dev/null
+	wait "$PB_PID" 2>/dev/null
+	PB_PID=
+}
+pb_alive() { [ -n "$PB_PID" ] && kill -0 "$PB_PID" 2>/dev/null; }
+
+# dom0_cfg_snapshot FILE: the first 256 config bytes of each device as dom0 sees them.
+dom0_cfg_snapshot() {
+	local d
+	for d in $DEVS; do echo "== $d"; lspci -xxx -s "$d" | sed 1d; done > "$1"
+}
+
+# released_ok: every device pristine (as when seized), bus mastering off.
+released_ok() {
+	local d
+	for d in $DEVS; do
+		[ $(( 0x$(setpci -s "$d" COMMAND) & 4 )) = 0 ] || { WHY="$d still has bus mastering on after release"; return 1; }
+	done
+	dom0_cfg_snapshot /tmp/after.cfg
+	cmp -s /tmp/pristine.cfg /tmp/after.cfg || {
+		WHY="config space after release differs from the pristine copy: $(diff /tmp/pristine.cfg /tmp/after.cfg | grep '^[-+][0-9a-f]' | head -2 | tr '\n' ' ')"
+		return 1
+	}
+}
+
+# pb_guest NAME [DEV...]: creates a guest, attaches DEVs before it boots, starts it.
+pb_guest() {
+	local name=$1 domid d
+	shift
+	domid=$(guest_create "$name" 1) || { WHY="xl create $name failed"; return 1; }
+	for d in "$@"; do
+		$ATTACH attach "$domid" "$d" > /tmp/attach.log 2>&1 ||
+			{ WHY="$ATTACH attach $domid $d: $(tail -1 /tmp/attach.log)"; return 1; }
+	done
+	guest_start "$name" || { WHY="guest $name's command loop did not start"; return 1; }
+}
+
+S1_OK=0
+sc_boot_attach() {
+	pb_need || return 77
+	pb_start vpci || return 1
+	dom0_cfg_snapshot /tmp/pristine.cfg
+	pb_guest g1 $DEVS || return 1
+	guest_wait_devs g1 3 || { WHY="guest g1 did not see 3 devices: $(tr '\n' ' ' < /tmp/gout)"; return 1; }
+	local lay be
+	lay=$(guest_layout g1)
+	[ "$lay" = "$VPCI_LAYOUT" ] || { WHY="guest layout '$lay', expected '$VPCI_LAYOUT'"; return 1; }
+	be=/local/domain/0/backend/pci/$(xl domid g1)/0
+	[ "$(xenstore-read $be/state)" = 4 ] || { WHY="backend state $(xenstore-read $be/state), expected 4"; return 1; }
+	[ "$(xenstore-read $be/vdev-0)" = 0000:00:00.00 ] || { WHY="vdev-0 is '$(xenstore-read $be/vdev-0)'"; return 1; }
+	guest_xxxx g1 /tmp/pb.xxxx || { WHY="lspci -xxxx in the guest failed"; return 1; }
+	PB_ENUM=$(guest_enum_s g1)
+	S1_OK=1
+}
+
+# busybox awk has no strtonum.
+AWK_HEX='function hex(s,  i, v) { v = 0; s = tolower(s); for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+'
+
+# Differences between the kernel backend and pcibackd that are intended, one per line:
+# "GUEST-BDF|* OFFSET[-OFFSET] (hex) justification".  Empty: byte for byte.
+DIFF_ALLOWED=""
+sc_differential() {
+	[ "$KREF_OK" = 1 ] || { WHY="no kernel-backend reference (kernel-baseline did not pass)"; return 77; }
+	pb_need || return 77
+	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
+	# Offsets of differing bytes: "DEVICE OFFSET REF PB".
+	awk "$AWK_HEX"'
+		FNR == 1 { f++ }
+		/^== / { dev = $2; next }
+		/^[0-9a-f]+: / { off = hex(substr($1, 1, length($1) - 1));
+			for (i = 2; i <= NF; i++) b[f, dev, off + i - 2] = $i; devs[dev] = 1 }
+		END { for (d in devs) for (o = 0; o < 4096; o++)
+			if (b[1, d, o] != b[2, d, o]) printf "%s %03x %s %s\n", d, o, b[1, d, o], b[2, d, o] }
+	' /tmp/ref.xxxx /tmp/pb.xxxx | sort > /tmp/diff.all
+	{ echo "none fffff never"; echo "$DIFF_ALLOWED" | awk 'NF >= 2'; } > /tmp/diff.allowed
+	local unexpected
+	unexpected=$(awk "$AWK_HEX"'NR == FNR { split($2, r, "-"); dv[NR] = $1; lo[NR] = hex(r[1]); hi[NR] = hex(r[2] != "" ? r[2] : r[1]); n = NR; next }
+		{ o = hex($2); ok = 0; for (i = 1; i <= n; i++) if ((dv[i] == "*" || dv[i] == $1) && o >= lo[i] && o <= hi[i]) ok = 1; if (!ok) print }' \
+		/tmp/diff.allowed /tmp/diff.all)
+	cat /tmp/diff.all | head -50
+	[ -z "$unexpected" ] || { WHY="$(echo "$unexpected" | wc -l) bytes differ from the kernel backend, first: $(echo "$unexpected" | head -4 | tr '\n' ';')"; return 1; }
+}
+
+sc_real_io() {
+	pb_need || return 77
+	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
+	io_check g1 pcibackd 512
+}
+
+sc_hotplug() {
+	pb_need || return 77
+	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
+	local d
+	d=$(xl domid g1)
+	$ATTACH detach "$d" "$TESTDEV" > /tmp/attach.log 2>&1 || { WHY="detach: $(tail -1 /tmp/attach.log)"; return 1; }
+	guest_wait_devs g1 2 || { WHY="the guest still sees $(wc -l < /tmp/gout) devices after detach"; return 1; }
+	[ "$(drv_of $TESTDEV)" = pci-stub ] || { WHY="the detached device is not back in pcibackd's pool (driver $(drv_of $TESTDEV))"; return 1; }
+	$ATTACH attach "$d" "$TESTDEV" > /tmp/attach.log 2>&1 || { WHY="attach: $(tail -1 /tmp/attach.log)"; return 1; }
+	guest_wait_devs g1 3 || { WHY="the guest sees $(wc -l < /tmp/gout) devices after the hot-plug, expected 3"; return 1; }
+	guest_layout g1 | grep -q 1b36:0005 || { WHY="the hot-plugged pci-testdev is not in the guest's layout"; return 1; }
+}
+
+sc_release() {
+	pb_need || return 77
+	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
+	# 1. guest shutdown
+	gcmd g1 5 'poweroff -f' > /dev/null
+	guest_gone g1 60 || { WHY="g1 did not shut down"; return 1; }
+	wait_until 20 sh -c "! xenstore-read /local/domain/0/backend/pci/*/0/state" 
+	sleep 2
+	released_ok || { WHY="after guest shutdown: $WHY"; return 1; }
+	pb_alive || { WHY="pcibackd exited"; return 1; }
+	# 2. the devices serve a second guest, which finds g1's pattern on the disk; then xl destroy
+	pb_guest g2 $DEVS || return 1
+	guest_wait_devs g2 3 || { WHY="the second guest did not see 3 devices"; return 1; }
+	gcmd g2 60 "modprobe nvme; i=0; while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done
+		yes 'pcibackd-e2e-pcibackd' | head -c 4096 > /tmp/pat; dd if=/dev/nvme0n1 of=/tmp/b bs=4096 skip=512 count=1 2>/dev/null; cmp /tmp/pat /tmp/b" ||
+		{ WHY="the second guest could not read the first guest's pattern back"; return 1; }
+	xl destroy g2
+	guest_gone g2 30 || { WHY="xl destroy g2 did not finish"; return 1; }
+	sleep 3
+	released_ok || { WHY="after xl destroy: $WHY"; return 1; }
+	pb_alive || { WHY="pcibackd exited"; return 1; }
+}
+
+sc_passthrough() {
+	pb_need || return 77
+	pb_stop
+	pb_start passthrough || return 1
+	pb_guest g3 $DEVS || return 1
+	guest_wait_devs g3 3 || { WHY="guest g3 did not see 3 devices: $(tr '\n' ' ' < /tmp/gout)"; return 1; }
+	local got
+	got=$(tr '\n' ' ' < /tmp/gout)
+	[ "$got" = "0000:00:03.0 0000:00:04.0 0000:00:05.0 " ] || { WHY="passthrough guest sees '$got', expected the real addresses"; return 1; }
+	xl destroy g3
+	guest_gone g3 30
+	pb_stop
+}
+
+sc_hostile() {
+	pb_need || return 77
+	command -v e2e-hostile > /dev/null || { WHY="e2e-hostile was not built (needs libxen-dev)"; return 77; }
+	pb_alive || pb_start vpci || return 1
+	local hd
+	pb_guest g4 $NVME $NIC || return 1
+	guest_wait_devs g4 2 || { WHY="g4 did not see its 2 devices"; return 1; }
+	hd=$(guest_create g5 0) || { WHY="xl create g5 failed"; return 1; }
+	$ATTACH attach "$hd" "$TESTDEV" > /tmp/attach.log 2>&1 || { WHY="attach to g5: $(tail -1 /tmp/attach.log)"; return 1; }
+	guest_start g5 || { WHY="g5's command loop did not start"; return 1; }
+	# The hostile guest connects its own frontend and attacks for 20 s...
+	xenstore-write "/local/domain/$hd/data/e2e/cmd-0" "e2e-hostile 20"
+	echo 1 > /tmp/g5.ncmd
+	# ...while the good guest keeps doing config reads and disk I/O.
+	gcmd g4 120 "e2e-cfgbench 0000:00:00.0 3000 && modprobe nvme && sleep 3 && dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null; e2e-cfgbench 0000:00:01.0 3000" ||
+		{ WHY="the good guest failed while the hostile one attacked: $(tail -2 /tmp/gout | tr '\n' ' ')"; return 1; }
+	cat /tmp/gout
+	wait_until 60 grep -q '^E2E-OUT-END 0 rc=' "$(console_log g5)"
+	tr -d '\r' < "$(console_log g5)" | grep '^HOSTILE' | tail -20
+	pb_alive || { WHY="pcibackd died under the hostile guest"; return 1; }
+	xl destroy g5; xl destroy g4
+	guest_gone g4 30; guest_gone g5 30
+	local n
+	n=$(grep -c . "/tmp/pcibackd-vpci.log")
+	echo "pcibackd log: $n lines"
+	[ "$n" -lt 5000 ] || { WHY="pcibackd logged $n lines: guest-caused lines are not rate-limited"; return 1; }
+}
+
+sc_bench() {
+	[ "$KREF_OK" = 1 ] || { WHY="no kernel-backend measurement (kernel-baseline did not pass)"; return 77; }
+	pb_need || return 77
+	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
+	echo "E2E-BENCH: pcibackd enum_s=$PB_ENUM $PB_BENCH"
+	[ -n "$PB_BENCH" ] || { WHY="no pcibackd measurement"; return 1; }
+}
+
+scenario_on() { [ -z "$E2E_ONLY" ] || echo "+$E2E_ONLY+" | grep -q "+$1+"; }
+run() { scenario_on "$1" && run_scenario "$1" "$2"; }
+
+scenarios_run() {
+	pb_detect
+	run boot sc_boot
+	run kernel-baseline sc_kernel_baseline
+	run kernel-io sc_kernel_io
+	kernel_teardown
+	run 1-boot-attach sc_boot_attach
+	if [ "$S1_OK" = 1 ]; then
+		gcmd g1 300 "e2e-cfgbench 0000:00:00.0 10000" && PB_BENCH=$(cat /tmp/gout)
+	fi
+	run 6-differential sc_differential
+	run bench sc_bench
+	run 2-real-io sc_real_io
+	run 3-hotplug sc_hotplug
+	run 4-release sc_release
+	run 5-passthrough sc_passthrough
+	run 7-hostile sc_hostile
+	pb_stop
+}
