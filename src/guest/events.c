@@ -156,9 +156,20 @@ int pf_backend_msg(struct pf_conn *c)
 		return on_reconfiguring(c, &m);
 	if (!err && st == XB_RECONFIGURED) {
 		char why[160];
+		size_t nold = c->ndevs;
+		struct pb_bdf old[LT_MSG_MAX_KEYS];
+		memcpy(old, c->devs, nold * sizeof(old[0]));
 		if (pf_parse_published(c, &m, why, sizeof(why))) {
 			snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 			return ECONNRESET;
+		}
+		/* A device taken while the round was under way is simply no longer published: gone too. */
+		for (size_t i = 0; i < nold; i++) {
+			bool kept = false;
+			for (size_t j = 0; j < c->ndevs && !kept; j++)
+				kept = pb_bdf_equal(&old[i], &c->devs[j]);
+			if (!kept && c->nremoved < LT_MSG_MAX_KEYS)
+				c->removed[c->nremoved++] = old[i];
 		}
 		c->reconfigured = true;
 		return send_state(c, XB_CONNECTED);
@@ -170,14 +181,19 @@ int pf_backend_msg(struct pf_conn *c)
 /* Reports deferred hot-plug events; the handlers may post ops now. */
 static void deliver(struct pf_conn *c)
 {
-	for (size_t i = 0; i < c->nremoved; i++)
-		if (c->h.removed)
-			c->h.removed(c->h.arg, &c->removed[i]);
-	c->nremoved = 0;
-	if (c->reconfigured) {
-		c->reconfigured = false;
-		if (c->h.reconfigured)
-			c->h.reconfigured(c->h.arg);
+	/* The handlers' own ops may bring the next round: deliver until nothing is left. */
+	while (c->nremoved || c->reconfigured) {
+		while (c->nremoved) {
+			struct pb_bdf a = c->removed[0];
+			memmove(&c->removed[0], &c->removed[1], --c->nremoved * sizeof(c->removed[0]));
+			if (c->h.removed)
+				c->h.removed(c->h.arg, &a);
+		}
+		if (c->reconfigured) {
+			c->reconfigured = false;
+			if (c->h.reconfigured)
+				c->h.reconfigured(c->h.arg);
+		}
 	}
 }
 
