@@ -66,9 +66,9 @@ int cfg_quirk_parse(const char *str, struct cfg_quirk *q, char *err, size_t errl
 		snprintf(err, errlen, "quirk '%s': expected DDDD:BB:SS.F-REG:SIZE:MASK or BB:SS.F-REG:SIZE:MASK (hex)", str);
 		return -1;
 	}
-	unsigned long *v = q->has_domain ? n : n - 1;
-	unsigned long dom = q->has_domain ? n[0] : 0, bus = v[1], slot = v[2], fn = v[3];
-	unsigned long reg = v[4], size = v[5], mask = v[6];
+	unsigned b = q->has_domain ? 1 : 0; /* index of the bus number in n[] */
+	unsigned long dom = q->has_domain ? n[0] : 0, bus = n[b], slot = n[b + 1], fn = n[b + 2];
+	unsigned long reg = n[b + 3], size = n[b + 4], mask = n[b + 5];
 	if (slot > 31 || fn > 7) {
 		snprintf(err, errlen, "quirk '%s': slot must be 0..1f and function 0..7", str);
 		return -1;
