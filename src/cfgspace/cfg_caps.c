@@ -166,9 +166,29 @@ static int msix_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val,
 	return flags_write(cd, fi, val, MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL, MSIX_FLAGS_ENABLE, CFG_IRQ_MSIX);
 }
 
-static const struct cfg_field msi_fields[] = {
-	CAP_HDR,
-	{ .name = "msi flags", .offset = 2, .size = 2, .write = msi_flags_write },
+/*
+ * MSI: four layouts (32/64-bit address, with or without per-vector masking).
+ * The message address, data, mask and pending bits belong to the hypervisor,
+ * which programs them when it maps the vector: they read through and writes
+ * are dropped in every mode, permissive included (XSA-129; the kernel leaves
+ * them undescribed, so permissive mode would write them).
+ */
+#define MSI_FLAGS_FIELD { .name = "msi flags", .offset = 2, .size = 2, .write = msi_flags_write }
+#define MSI_RO(n, o, sz) { .name = n, .offset = o, .size = sz, .ro = (sz) == 4 ? 0xffffffffu : 0xffffu }
+static const struct cfg_field msi32_fields[] = {
+	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi data", 8, 2),
+};
+static const struct cfg_field msi32_mask_fields[] = {
+	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi data", 8, 2),
+	MSI_RO("msi mask bits", 0x0c, 4), MSI_RO("msi pending bits", 0x10, 4),
+};
+static const struct cfg_field msi64_fields[] = {
+	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi upper address", 8, 4),
+	MSI_RO("msi data", 0x0c, 2),
+};
+static const struct cfg_field msi64_mask_fields[] = {
+	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi upper address", 8, 4),
+	MSI_RO("msi data", 0x0c, 2), MSI_RO("msi mask bits", 0x10, 4), MSI_RO("msi pending bits", 0x14, 4),
 };
 
 static const struct cfg_field msix_fields[] = {
@@ -213,7 +233,10 @@ const struct cfg_field cfg_quirk_field = {
 
 static const struct cfg_table pm_table = TABLE("power management", pm_fields, 8);
 static const struct cfg_table vpd_table = TABLE("vpd", vpd_fields, 8);
-static const struct cfg_table msi_table = TABLE("msi", msi_fields, 10);
+static const struct cfg_table msi32_table = TABLE("msi", msi32_fields, 0x0a);
+static const struct cfg_table msi32_mask_table = TABLE("msi (masking)", msi32_mask_fields, 0x14);
+static const struct cfg_table msi64_table = TABLE("msi (64-bit)", msi64_fields, 0x0e);
+static const struct cfg_table msi64_mask_table = TABLE("msi (64-bit, masking)", msi64_mask_fields, 0x18);
 static const struct cfg_table msix_table = TABLE("msi-x", msix_fields, 12);
 static const struct cfg_table exp_table = TABLE("pci express", exp_fields, 0x24);
 static const struct cfg_table generic_table = TABLE("capability", generic_fields, 2);
@@ -223,12 +246,18 @@ static const struct {
 	uint8_t id;
 	const struct cfg_table *table;
 } cap_tables[] = {
-	{ CAP_ID_PM, &pm_table }, { CAP_ID_VPD, &vpd_table }, { CAP_ID_MSI, &msi_table },
+	{ CAP_ID_PM, &pm_table }, { CAP_ID_VPD, &vpd_table },
 	{ CAP_ID_MSIX, &msix_table }, { CAP_ID_EXP, &exp_table },
 };
 
-const struct cfg_table *cfg_cap_table(uint8_t cap_id)
+const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags)
 {
+	if (cap_id == CAP_ID_MSI) {
+		static const struct cfg_table *const msi[2][2] = {
+			{ &msi32_table, &msi32_mask_table }, { &msi64_table, &msi64_mask_table },
+		};
+		return msi[(cap_flags >> 7) & 1][(cap_flags >> 8) & 1];
+	}
 	for (size_t i = 0; i < sizeof(cap_tables) / sizeof(cap_tables[0]); i++)
 		if (cap_tables[i].id == cap_id)
 			return cap_tables[i].table;
@@ -236,7 +265,8 @@ const struct cfg_table *cfg_cap_table(uint8_t cap_id)
 }
 
 const struct cfg_table *const cfg_all_tables[] = {
-	&cfg_header0_table, &cfg_header1_table, &pm_table, &vpd_table, &msi_table, &msix_table,
+	&cfg_header0_table, &cfg_header1_table, &pm_table, &vpd_table, &msi32_table, &msi32_mask_table,
+	&msi64_table, &msi64_mask_table, &msix_table,
 	&exp_table, &generic_table, &cfg_ext_cap_table,
 };
 const size_t cfg_all_tables_count = sizeof(cfg_all_tables) / sizeof(cfg_all_tables[0]);

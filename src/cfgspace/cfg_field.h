@@ -122,7 +122,8 @@ int cfg_hw_write(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t val);
 /* Header tables (cfg_header.c). */
 extern const struct cfg_table cfg_header0_table, cfg_header1_table;
 /* Capability tables (cfg_caps.c). */
-const struct cfg_table *cfg_cap_table(uint8_t cap_id);
+/* The table for a capability; cap_flags is its 16-bit word at +2 (the MSI layout depends on it). */
+const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags);
 extern const struct cfg_table cfg_ext_cap_table;
 extern const struct cfg_field cfg_quirk_field;
 

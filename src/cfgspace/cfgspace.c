@@ -213,11 +213,11 @@ static void build_caps(struct cfg_dev *cd)
 			why = "points into the header";
 		else if (seen[pos])
 			why = "loops";
-		else if (cfg_hw_read(cd, pos, 2, &hdr))
+		else if (cfg_hw_read(cd, pos, 4, &hdr))
 			why = "unreadable";
-		else if (pos + cfg_cap_table(hdr & 0xff)->min_len > 0x100)
+		else if (pos + cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16))->min_len > 0x100)
 			why = "runs past the end of config space";
-		else if (!add_table(cd, cfg_cap_table(hdr & 0xff), pos))
+		else if (!add_table(cd, cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16)), pos))
 			why = "overlaps another structure";
 		if (why) {
 			cd->chain_cut = true;
