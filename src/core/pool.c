@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "pool.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,18 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 			snprintf(why, sizeof(why), "reset failed: %s", strerror(-rc));
 	}
 	cfg_dev_release(pd->dev.cfg);
+	/*
+	 * Whatever the reset and the restore left, the device goes back with no
+	 * DMA and no interrupts (XSA-302); one that will not stop is quarantined.
+	 */
+	if (!rc) {
+		int q = hostdev_quiesce(hd);
+		uint32_t cmd;
+		if (q != -EROFS && (hostdev_read(hd, 0x04, 2, &cmd) || (cmd & 0x0004))) {
+			rc = -EIO;
+			snprintf(why, sizeof(why), "bus mastering still on after reset");
+		}
+	}
 	if (rc) {
 		char a[PB_BDF_STRLEN];
 		pd->quarantined = true;

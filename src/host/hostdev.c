@@ -60,8 +60,12 @@ static int clear_bits16(struct hostdev *hd, unsigned off, uint32_t bits)
 {
 	uint32_t v;
 	int rc = hostdev_read(hd, off, 2, &v);
-	if (rc || !(v & bits))
+	if (rc)
 		return rc;
+	if (v == 0xffff)
+		return -ENODEV; /* the device does not answer: writing back all ones would set every bit */
+	if (!(v & bits))
+		return 0;
 	return hostdev_write(hd, off, 2, v & ~bits);
 }
 

@@ -348,7 +348,11 @@ static void record(struct simdev *s, unsigned off, unsigned size, uint32_t val)
 		s->writes = w;
 		s->capwrites = n;
 	}
-	s->writes[s->nwrites++] = (struct simdev_write){ (uint16_t)off, (uint8_t)size, val };
+	struct simdev_write *w = &s->writes[s->nwrites++];
+	memset(w, 0, sizeof(*w)); /* padding too: tests compare records with memcmp */
+	w->off = (uint16_t)off;
+	w->size = (uint8_t)size;
+	w->value = val;
 }
 
 static int sim_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
@@ -411,10 +415,26 @@ static int sim_set_power_state(struct hostdev *hd, int dstate)
 	return 0;
 }
 
+/*
+ * A function-level reset: the config space returns to the dump's state, but
+ * as a reset leaves it: command register 0 (no decoding, no bus mastering)
+ * and MSI / MSI-X off.
+ */
 static int sim_reset(struct hostdev *hd)
 {
 	struct simdev *s = to_sim(hd);
 	memcpy(s->cfg, s->initial, sizeof(s->cfg));
+	set_cmd(s, 0);
+	static const struct {
+		uint8_t cap;
+		uint8_t byte; /* of the control word */
+		uint8_t bit;
+	} enables[] = { { 0x05, 0, 0x01 }, { 0x11, 1, 0x80 | 0x40 } };
+	for (size_t i = 0; i < sizeof(enables) / sizeof(enables[0]); i++) {
+		unsigned cap = hostdev_find_cap(hd, enables[i].cap);
+		if (cap)
+			s->cfg[cap + 2 + enables[i].byte] &= (uint8_t)~enables[i].bit;
+	}
 	hd->enabled = false;
 	s->counters.resets++;
 	return 0;
