@@ -25,6 +25,7 @@ static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
 	(void)events;
 	struct lt_backend *b = arg;
 	uint64_t n;
+	b->timer_armed_ms = 0; /* expired: re-arm even to the same deadline */
 	if (read(b->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: AER timer: %s", strerror(errno));
 	struct lt_conn *next;
@@ -69,6 +70,9 @@ void lt_aer_arm(struct lt_backend *b)
 		if (d && (!first || d < first))
 			first = d;
 	}
+	if (first == b->timer_armed_ms)
+		return;
+	b->timer_armed_ms = first;
 	/* pb_now_ms() is CLOCK_MONOTONIC too; 0 disarms, so a due deadline becomes 1 ns. */
 	struct itimerspec its = { 0 };
 	if (first) {
@@ -77,8 +81,10 @@ void lt_aer_arm(struct lt_backend *b)
 		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 			its.it_value.tv_nsec = 1;
 	}
-	if (timerfd_settime(b->timer_fd, first ? TFD_TIMER_ABSTIME : 0, &its, NULL) < 0)
+	if (timerfd_settime(b->timer_fd, first ? TFD_TIMER_ABSTIME : 0, &its, NULL) < 0) {
+		b->timer_armed_ms = 0;
 		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: cannot arm the AER timer: %s", strerror(errno));
+	}
 }
 
 void lt_aer_poll(struct lt_conn *c, struct aer_actions *act)

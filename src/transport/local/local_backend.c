@@ -176,13 +176,19 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 		return;
 	}
 	/* The guest may have answered an AER step (it clears _XEN_PCIB_active and notifies): first that. */
+	struct aer_state *a = &c->guest->dg.aer;
+	bool aer_active = a->busy;
 	struct aer_actions act;
 	lt_aer_poll(c, &act);
-	if (dispatch_pending(&c->guest->dg, c->page))
+	bool aer_moved = act.notify || act.outcome != AER_OUT_NONE;
+	/* A kick that only answered an AER step is not a spurious op kick. */
+	if ((!aer_moved || (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)) && dispatch_pending(&c->guest->dg, c->page))
 		act.notify = true;
+	aer_active = aer_active || a->busy;
 	struct lt_backend *b = c->b;
 	lt_aer_apply(b, c, &act);
-	lt_aer_arm(b);
+	if (aer_active)
+		lt_aer_arm(b);
 }
 
 static int is_eventfd(int fd)

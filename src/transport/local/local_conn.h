@@ -46,6 +46,7 @@ struct lt_backend {
 	struct ev_watch *lw;
 	int timer_fd;              /* AER deadlines: armed to the earliest over every guest */
 	struct ev_watch *timer_w;
+	uint64_t timer_armed_ms;   /* the deadline it is armed to (0: disarmed) */
 	struct lt_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
