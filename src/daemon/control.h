@@ -13,6 +13,7 @@
 
 #include "common/evloop.h"
 #include "core/pool.h"
+#include "host/host_options.h"
 
 struct lt_backend;
 struct sim_irq;
@@ -22,6 +23,7 @@ struct ctl_ctx {
 	struct pb_pool *pool;
 	struct lt_backend *local;  /* for connection states, AER and hot-plug; may be NULL */
 	struct sim_irq *sim_irq;   /* the simulated interrupt provider, for its counts; may be NULL */
+	const struct host_options *host; /* for host: sources attached at run time */
 };
 
 #define CTL_MAX_ARGS 16

@@ -278,7 +278,7 @@ static int cmd_detach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 static struct pb_pool_dev *source_dev(struct ctl_ctx *ctx, const char *source, char *err, size_t errlen)
 {
 	char e[256];
-	struct hostdev *hd = daemon_load_source(source, e, sizeof(e));
+	struct hostdev *hd = daemon_load_source(source, ctx->host, e, sizeof(e));
 	if (!hd) {
 		snprintf(err, errlen, "%s", e);
 		return NULL;
@@ -347,6 +347,16 @@ static int cmd_quarantine(struct ctl_ctx *ctx, int argc, char **argv, FILE *out,
 	return 0;
 }
 
+/* Adds a quirk field to the pool device with that real address (until it next leaves a guest). */
+static int cmd_quirk(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	(void)argc;
+	if (daemon_add_quirk(ctx->pool, argv[0], err, errlen))
+		return -1;
+	fprintf(out, "quirk %s added\n", argv[0]);
+	return 0;
+}
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ "help", "", 0, 0, cmd_help },
 	{ "list", "", 0, 0, cmd_list },
@@ -359,5 +369,6 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "detach", "GUEST VADDR", 2, 2, cmd_detach },
 	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach },
 	{ "quarantine", "", 0, 0, cmd_quarantine },
+	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	struct lt_backend *local = NULL;
 	struct xen_transport *xen = NULL;
 	struct ctl_server *ctl = NULL;
-	struct ctl_ctx ctx = { .pool = &pool, .sim_irq = &sim_irq };
+	struct ctl_ctx ctx = { .pool = &pool, .sim_irq = &sim_irq, .host = &opts.host };
 	int sfd = -1;
 	if (daemon_add_devices(&pool, &opts, err, sizeof(err))) {
 		pb_err("%s", err);

@@ -15,8 +15,18 @@ const char daemon_usage[] =
 	"       pcibackd --transport xen [--xen-domid N] [--mode vpci|passthrough] --device SOURCE ...\n"
 	"                [--permissive GUEST=SOURCE ...] [--control PATH] [--trace FILE|-]\n"
 	"                [--log-level err|warn|info|debug] [--aer-timeout MS] [--aer-policy detach|keep]\n"
+	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
+	"                [--read-only] [--force-seize] [--sysfs DIR] [--stub DRIVER]\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
-	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump)\n"
+	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
+	"          host:DDDD:BB:DD.F (a real device of this host: seized from its driver, pci-stub bound)\n"
+	"  --quirk: a field whose writes reach the device through MASK (the kernel's quirks syntax; the\n"
+	"          device is named by its real address).  Also at run time: control command quirk.\n"
+	"  --hide: xen-pciback's hide grammar; every matching host device (never a bridge) joins the\n"
+	"          pool (--transport xen).\n"
+	"  --read-only: host devices are only read, never written (no seizing, reset or config write):\n"
+	"          for inspecting a live host safely.  --force-seize: seize devices whose driver is in use.\n"
+	"  --sysfs DIR: the PCI bus directory (default /sys/bus/pci).  --stub: the holding driver (pci-stub).\n"
 	"  --permissive exports the device like --device, with permissive config-space writes.\n"
 	"  --transport xen serves the Xen guests whose backend nodes name this domain; their\n"
 	"          devices come from the pool by real address (attach them with pcibackctl).\n"
@@ -81,6 +91,12 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "help", no_argument, NULL, 'h' },
 		{ "transport", required_argument, NULL, 'T' },
 		{ "xen-domid", required_argument, NULL, 'X' },
+		{ "quirk", required_argument, NULL, 'Q' },
+		{ "hide", required_argument, NULL, 'H' },
+		{ "read-only", no_argument, NULL, 'R' },
+		{ "force-seize", no_argument, NULL, 'F' },
+		{ "sysfs", required_argument, NULL, 'S' },
+		{ "stub", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -98,6 +114,18 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		case 'c': o->control_path = optarg; break;
 		case 't': o->trace_path = optarg; break;
 		case 'h': o->help = true; return 0;
+		case 'R': o->host.read_only = true; break;
+		case 'F': o->host.force = true; break;
+		case 'S': o->host.sysfs_path = optarg; break;
+		case 'U': o->host.stub_driver = optarg; break;
+		case 'H': o->hide = optarg; break;
+		case 'Q':
+			if (o->nquirks >= DAEMON_MAX_QUIRKS) {
+				snprintf(err, errlen, "too many quirks (at most %d)", DAEMON_MAX_QUIRKS);
+				return -1;
+			}
+			o->quirks[o->nquirks++] = optarg;
+			break;
 		case 'T':
 			if (!strcmp(optarg, "local")) {
 				o->transport = DAEMON_TRANSPORT_LOCAL;
@@ -176,8 +204,13 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 			return -1;
 		}
 	}
+	if (o->hide && o->transport != DAEMON_TRANSPORT_XEN) {
+		snprintf(err, errlen, "--hide puts devices in the pool for --transport xen; with the local transport "
+				      "give --device GUEST=host:DDDD:BB:DD.F");
+		return -1;
+	}
 	if (o->transport == DAEMON_TRANSPORT_XEN) {
-		if (o->ndevices == 0) {
+		if (o->ndevices == 0 && !o->hide) {
 			snprintf(err, errlen, "no devices: give at least one --device SOURCE (see --help)");
 			return -1;
 		}

@@ -9,9 +9,11 @@
 
 #include "common/log.h"
 #include "dispatch/aer.h"
+#include "host/host_options.h"
 #include "topology/topology.h"
 
 #define DAEMON_MAX_DEVICES 1024
+#define DAEMON_MAX_QUIRKS 256
 
 struct daemon_device_arg {
 	const char *arg;      /* the whole GUEST=SOURCE, for messages */
@@ -34,6 +36,10 @@ struct daemon_opts {
 	enum aer_policy aer_policy;
 	size_t ndevices;
 	struct daemon_device_arg devices[DAEMON_MAX_DEVICES];
+	struct host_options host;  /* host: sources (--read-only, --force-seize, --sysfs, --stub) */
+	const char *hide;          /* --hide: host devices put in the pool (xen transport) */
+	size_t nquirks;
+	const char *quirks[DAEMON_MAX_QUIRKS]; /* --quirk DDDD:BB:SS.F-REG:SIZE:MASK */
 	bool help;
 };
 
