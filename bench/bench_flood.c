@@ -11,8 +11,9 @@
  * flood, their ratios, and the victim's ops served per second; then the
  * daemon's log lines and VmRSS before and after the floods.
  * --check exits 1 unless: the victim is served at least a third of its solo
- * rate under flood (median over rounds), the flood added at most 100 log
- * lines, and VmRSS grew by at most 1 MiB.  Why a rate and not "p99 within
+ * rate under flood (median over rounds), the flood added at most 20 + 4 per
+ * second log lines (the rate limits' budget: 3 * 10^6 events must not show),
+ * and VmRSS grew by at most 1 MiB.  Why a rate and not "p99 within
  * 2x": the daemon serves guests round-robin, one op each per loop turn, and
  * each guest has at most one op in flight; so under flood every victim op
  * waits behind up to one flood op, and its p50 doubles by construction (the
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 		die(err);
 	measure(victim, samples); /* warm-up */
 	long lines0 = log_lines(), rss0 = rss_kb();
+	uint64_t logged_from = now_ns();
 
 	double solo99[64], flood99[64], share[64];
 	printf("%-6s %10s %10s %10s %10s %9s %9s %12s %12s\n", "round", "solo p50", "solo p99", "flood p50",
@@ -288,13 +290,20 @@ int main(int argc, char **argv)
 		       solo.ops_per_s, fl.ops_per_s);
 	}
 	long lines1 = log_lines(), rss1 = rss_kb();
+	/*
+	 * Guest-caused lines are rate-limited in time (10 per 5 s per limiter), so
+	 * the bound grows with the time the floods took, never with their size.
+	 */
+	double logged_secs = (double)(now_ns() - logged_from) / 1e9;
+	long max_lines = 20 + (long)(4 * logged_secs);
 	double ms = median(solo99, rounds), mf = median(flood99, rounds);
 	double msh = median(share, rounds);
 	printf("median p99: solo %.1fus, under flood %.1fus, ratio %.2f\n", ms, mf, mf / ms);
 	printf("median victim rate under flood: %.2f of solo (fair share 0.50)\n", msh);
 	printf("flood: %lu events per round (half invalid ops, half spurious kicks), %.1f s of flood in all\n", events,
 	       flood_secs);
-	printf("daemon log lines during the floods: %ld\n", lines1 - lines0);
+	printf("daemon log lines during the floods: %ld in %.1f s (bound %ld)\n", lines1 - lines0, logged_secs,
+	       max_lines);
 	printf("daemon VmRSS: %ld kB before, %ld kB after (%+ld kB)\n", rss0, rss1, rss1 - rss0);
 
 	pf_close(victim);
@@ -310,8 +319,8 @@ int main(int argc, char **argv)
 		printf("FAIL: under flood the victim is served at %.2f of its solo rate (at least 0.33)\n", msh);
 		bad = 1;
 	}
-	if (lines1 - lines0 > 100) {
-		printf("FAIL: the flood produced %ld log lines (at most 100)\n", lines1 - lines0);
+	if (lines1 - lines0 > max_lines) {
+		printf("FAIL: the flood produced %ld log lines (at most %ld)\n", lines1 - lines0, max_lines);
 		bad = 1;
 	}
 	if (rss1 - rss0 > 1024) {
