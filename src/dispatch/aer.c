@@ -156,6 +156,24 @@ static uint32_t next_step(uint32_t step, int32_t result, bool *ok)
 	}
 }
 
+/*
+ * The reset before slot_reset.  Like dom0's pci_restore_state afterwards, the
+ * interrupts the guest had enabled through the MSI ops are switched back on:
+ * their vectors stay mapped, so hardware and bookkeeping agree again.
+ */
+static void slot_reset(struct dispatch_guest *g, struct pb_dev *d)
+{
+	struct hostdev *hd = d->host;
+	if (!hd->ops->reset || hd->ops->reset(hd))
+		return;
+	if (!g->irqp)
+		return;
+	if (d->irq.msix_on)
+		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSIX, true);
+	if (d->irq.msi_on)
+		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSI, true);
+}
+
 void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)
 {
 	struct aer_state *a = &g->aer;
@@ -177,8 +195,8 @@ void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t no
 	note(a, "%s%s:%d", a->last[0] ? " " : "", step_name(a->step), (int)result);
 	bool ok;
 	uint32_t next = next_step(a->step, result, &ok);
-	if (next == PCIIF_OP_AER_SLOTRESET && a->cur.dev->host->ops->reset)
-		a->cur.dev->host->ops->reset(a->cur.dev->host);
+	if (next == PCIIF_OP_AER_SLOTRESET)
+		slot_reset(g, a->cur.dev);
 	if (next)
 		post(g, sh, next, now_ms, act);
 	else

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dispatch/dispatch.h"
+#include "host/sim_irq.h"
 #include "host/simdev.h"
 
 static const char *fixtures;
@@ -122,6 +123,39 @@ static void test_need_reset(void **state)
 	assert_int_equal(s[2], PCIIF_OP_AER_RESUME);
 	assert_int_equal(simdev_counters(f->hd)->resets, resets + 1); /* the slot was reset before slot_reset */
 	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
+}
+
+static void test_slot_reset_keeps_msix(void **state)
+{
+	struct fixture *f = *state;
+	struct sim_irq irq;
+	sim_irq_init(&irq);
+	f->g.irqp = &irq.provider;
+	hostdev_quiesce(f->hd); /* as when seized: the dump has MSI-X on */
+	f->hd->ops->enable(f->hd);
+	struct pciif_sharedinfo *sh = &f->sh;
+	memset(&sh->op, 0, sizeof(sh->op));
+	sh->op.cmd = PCIIF_OP_ENABLE_MSIX;
+	sh->op.value = 2;
+	sh->op.msix_entries[1].entry = 1;
+	sh->flags |= PCIIF_FLAG_F_ACTIVE;
+	assert_true(dispatch_pending(&f->g, sh));
+	assert_int_equal(sh->op.err, 0);
+	int32_t a[] = { PCIIF_AER_RESULT_NEED_RESET, PCIIF_AER_RESULT_RECOVERED, PCIIF_AER_RESULT_RECOVERED };
+	uint32_t s[3];
+	struct aer_actions act;
+	run(f, a, 3, s, &act);
+	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
+	/* The reset cleared the enable; the backend switched it back on, the vectors are still mapped. */
+	unsigned cap = hostdev_find_cap(f->hd, 0x11);
+	uint32_t ctl;
+	hostdev_read(f->hd, cap + 2, 2, &ctl);
+	assert_true(ctl & 0x8000);
+	assert_true(f->dev.irq.msix_on);
+	assert_int_equal(sim_irq_live(&irq), 2);
+	dispatch_irq_release(&f->g, &f->dev);
+	assert_int_equal(sim_irq_live(&irq), 0);
+	f->g.irqp = NULL;
 }
 
 static void test_mmio_then_need_reset(void **state)
@@ -240,7 +274,7 @@ int main(int argc, char **argv)
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
 	const struct CMUnitTest tests[] = {
 		T(test_recovered_directly), T(test_can_recover_then_mmio), T(test_need_reset),
-		T(test_mmio_then_need_reset), T(test_failing_answers), T(test_keep_policy), T(test_no_handler),
+		T(test_mmio_then_need_reset), T(test_slot_reset_keeps_msix), T(test_failing_answers), T(test_keep_policy), T(test_no_handler),
 		T(test_guest_never_answers), T(test_events_queue),
 	};
 	return cmocka_run_group_tests_name("aer", tests, NULL, NULL);
