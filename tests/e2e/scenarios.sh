@@ -38,7 +38,7 @@ yes 'pcibackd-e2e-$tag' | head -c 4096 > /tmp/pat
 i=0; while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 200 ]; do sleep 0.2; i=\$((i+1)); done
 [ -b /dev/nvme0n1 ] || { echo 'IO: no /dev/nvme0n1'; exit 1; }
 n=\$(basename \$(readlink /sys/class/nvme/nvme0/device))
-lspci -vv -s \$n | grep -q 'MSI-X: Enable+' && echo 'IO: nvme MSI-X Enable+' || echo 'IO: nvme MSI-X not enabled'
+lspci -vv -s \$n | grep -q 'MSI-X: Enable+' && echo 'IO: nvme MSI-X Enable+' || { echo 'IO: nvme MSI-X not enabled'; lspci -vv -s \$n | grep -E 'MSI|Interrupt|Region'; grep -E 'nvme|CPU' /proc/interrupts; dmesg | grep -iE 'nvme|msi' | tail; }
 grep -q nvme0q1 /proc/interrupts && echo 'IO: nvme queue interrupts present'
 dd if=/tmp/pat of=/dev/nvme0n1 bs=4096 seek=$blk count=1 conv=fsync 2>/dev/null || { echo 'IO: write failed'; exit 1; }
 echo 3 > /proc/sys/vm/drop_caches
@@ -150,12 +150,12 @@ pb_need() { [ -z "$PB_MISSING" ] || { WHY=$PB_MISSING; return 77; }; }
 PB_PID=
 pb_start() {
 	local d args=
-	for d in $DEVS; do args="$args --device pool=host:$d"; done
+	for d in $DEVS; do args="$args --device host:$d"; done
 	pcibackd --transport xen --mode "$1" --log-level debug $args > "/tmp/pcibackd-$1.log" 2>&1 &
 	PB_PID=$!
 	for d in $DEVS; do
 		wait_until 20 sh -c "[ \"\$(basename \$(readlink /sys/bus/pci/devices/$d/driver))\" = pci-stub ]" ||
-			{ WHY="pcibackd did not seize $d (driver: $(drv_of $d))"; return 1; }
+			{ WHY="pcibackd did not seize $d (driver: $(drv_of $d)); its log: $(tail -2 /tmp/pcibackd-$1.log | tr '\n' ' ')"; return 1; }
 	done
 }
 pb_stop() {
