@@ -139,107 +139,25 @@ static int create_backend(struct pb_xs *xs, pb_xs_tx tx, const struct pbctl_targ
 
 #define TX_RETRIES 16
 
-int pbctl_attach_xs(struct pb_xs *xs, const struct pbctl_target *t, const struct pb_bdf *addr,
-		    const struct pbctl_opts *o, bool *hotplug, char *err, size_t errlen)
-{
-	char be[PBCTL_PATH], fe[PBCTL_PATH], a[PB_BDF_STRLEN];
-	pbctl_backend_path(t, be);
-	pbctl_frontend_path(t, fe);
-	pb_bdf_format(addr, a);
-	*hotplug = false;
-	for (int attempt = 0; attempt < TX_RETRIES; attempt++) {
-		pb_xs_tx tx;
-		int rc = xs->ops->tx_start(xs, &tx), num = 0, state = XB_UNKNOWN;
-		if (rc) {
-			snprintf(err, errlen, "xenstore transaction: %s", strerror(-rc));
-			return rc;
-		}
-		bool exists = !pb_xs_read_int(xs, tx, be, "num_devs", &num);
-		if (exists && pb_xs_read_int(xs, tx, be, "state", &state))
-			state = XB_UNKNOWN;
-		if (!exists) {
-			rc = create_backend(xs, tx, t, be, fe, addr, o);
-		} else if (find_device(xs, tx, be, num, addr) >= 0) {
-			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "%s is already attached to domain %u", a, t->domid);
-			return -EEXIST;
-		} else if (state == XB_INITIALISING || state == XB_INITWAIT || state == XB_INITIALISED ||
-			   state == XB_CONNECTED) {
-			rc = write_device(xs, tx, be, num, addr, o);
-			if (!rc)
-				rc = pb_xs_printf(xs, tx, be, "num_devs", "%d", num + 1);
-			if (!rc && state == XB_CONNECTED)
-				rc = pb_xs_printf(xs, tx, be, "state", "%d", XB_RECONFIGURING);
-		} else {
-			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "the backend of domain %u is %s, not Connected", t->domid,
-				 xb_state_name(state));
-			return -EAGAIN;
-		}
-		if (rc) {
-			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "writing the nodes of %s: %s", a, strerror(-rc));
-			return rc;
-		}
-		rc = xs->ops->tx_end(xs, tx, false);
-		if (rc == -EAGAIN)
-			continue;
-		if (rc) {
-			snprintf(err, errlen, "committing the nodes of %s: %s", a, strerror(-rc));
-			return rc;
-		}
-		*hotplug = exists && state == XB_CONNECTED;
-		return 0;
-	}
-	snprintf(err, errlen, "xenstore kept conflicting; giving up");
-	return -EAGAIN;
-}
+/*
+ * One attempt inside a transaction: 0 to commit, or -errno with err set to
+ * abort without retrying.
+ */
+typedef int (*tx_body)(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *err, size_t errlen);
 
-int pbctl_detach_begin(struct pb_xs *xs, const struct pbctl_target *t, const struct pb_bdf *addr,
-		       enum pbctl_detach_wait *wait, char *err, size_t errlen)
+/* Runs body in a transaction, again while the commit conflicts (-EAGAIN). */
+static int run_tx(struct pb_xs *xs, tx_body body, void *arg, char *err, size_t errlen)
 {
-	char be[PBCTL_PATH], a[PB_BDF_STRLEN];
-	pbctl_backend_path(t, be);
-	pb_bdf_format(addr, a);
 	for (int attempt = 0; attempt < TX_RETRIES; attempt++) {
 		pb_xs_tx tx;
-		int rc = xs->ops->tx_start(xs, &tx), num = 0, state = XB_UNKNOWN;
+		int rc = xs->ops->tx_start(xs, &tx);
 		if (rc) {
 			snprintf(err, errlen, "xenstore transaction: %s", strerror(-rc));
 			return rc;
 		}
-		int i = -1;
-		if (!pb_xs_read_int(xs, tx, be, "num_devs", &num))
-			i = find_device(xs, tx, be, num, addr);
-		if (i < 0) {
-			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "%s is not attached to domain %u", a, t->domid);
-			return -ENOENT;
-		}
-		if (pb_xs_read_int(xs, tx, be, "state", &state))
-			state = XB_UNKNOWN;
-		if (num == 1) {
-			/* The last device: the whole backend goes, the generic libxl way. */
-			*wait = PBCTL_WAIT_CLOSED;
-			rc = pb_xs_printf(xs, tx, be, "online", "0");
-			if (!rc && state != XB_CLOSED)
-				rc = pb_xs_printf(xs, tx, be, "state", "%d", XB_CLOSING);
-		} else if (state != XB_CONNECTED) {
-			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "the backend of domain %u is %s, not Connected", t->domid,
-				 xb_state_name(state));
-			return -EAGAIN;
-		} else {
-			char key[32];
-			*wait = PBCTL_WAIT_CONNECTED;
-			snprintf(key, sizeof(key), "state-%d", i);
-			rc = pb_xs_printf(xs, tx, be, key, "%d", XB_CLOSING);
-			if (!rc)
-				rc = pb_xs_printf(xs, tx, be, "state", "%d", XB_RECONFIGURING);
-		}
+		rc = body(xs, tx, arg, err, errlen);
 		if (rc) {
 			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "writing the nodes of %s: %s", a, strerror(-rc));
 			return rc;
 		}
 		rc = xs->ops->tx_end(xs, tx, false);
@@ -251,6 +169,117 @@ int pbctl_detach_begin(struct pb_xs *xs, const struct pbctl_target *t, const str
 	}
 	snprintf(err, errlen, "xenstore kept conflicting; giving up");
 	return -EAGAIN;
+}
+
+/* What one command works on, shared by its transaction bodies. */
+struct tx_job {
+	const struct pbctl_target *t;
+	const struct pb_bdf *addr;
+	const struct pbctl_opts *o;
+	char be[PBCTL_PATH], fe[PBCTL_PATH], a[PB_BDF_STRLEN];
+	bool hotplug;                 /* attach: the guest was Connected (a Reconfiguring round) */
+	enum pbctl_detach_wait wait;  /* detach: what to wait for */
+};
+
+static void job_init(struct tx_job *j, const struct pbctl_target *t, const struct pb_bdf *addr,
+		     const struct pbctl_opts *o)
+{
+	memset(j, 0, sizeof(*j));
+	j->t = t;
+	j->addr = addr;
+	j->o = o;
+	pbctl_backend_path(t, j->be);
+	pbctl_frontend_path(t, j->fe);
+	pb_bdf_format(addr, j->a);
+}
+
+static int not_connected(const struct tx_job *j, int state, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "the backend of domain %u is %s, not Connected", j->t->domid, xb_state_name(state));
+	return -EAGAIN;
+}
+
+static int failed_writing(const struct tx_job *j, int rc, char *err, size_t errlen)
+{
+	if (rc)
+		snprintf(err, errlen, "writing the nodes of %s: %s", j->a, strerror(-rc));
+	return rc;
+}
+
+static int attach_body(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *err, size_t errlen)
+{
+	struct tx_job *j = arg;
+	int rc, num = 0, state = XB_UNKNOWN;
+	bool exists = !pb_xs_read_int(xs, tx, j->be, "num_devs", &num);
+	if (exists && pb_xs_read_int(xs, tx, j->be, "state", &state))
+		state = XB_UNKNOWN;
+	j->hotplug = exists && state == XB_CONNECTED;
+	if (!exists)
+		return failed_writing(j, create_backend(xs, tx, j->t, j->be, j->fe, j->addr, j->o), err, errlen);
+	if (find_device(xs, tx, j->be, num, j->addr) >= 0) {
+		snprintf(err, errlen, "%s is already attached to domain %u", j->a, j->t->domid);
+		return -EEXIST;
+	}
+	if (state != XB_INITIALISING && state != XB_INITWAIT && state != XB_INITIALISED && state != XB_CONNECTED)
+		return not_connected(j, state, err, errlen);
+	rc = write_device(xs, tx, j->be, num, j->addr, j->o);
+	if (!rc)
+		rc = pb_xs_printf(xs, tx, j->be, "num_devs", "%d", num + 1);
+	if (!rc && state == XB_CONNECTED)
+		rc = pb_xs_printf(xs, tx, j->be, "state", "%d", XB_RECONFIGURING);
+	return failed_writing(j, rc, err, errlen);
+}
+
+int pbctl_attach_xs(struct pb_xs *xs, const struct pbctl_target *t, const struct pb_bdf *addr,
+		    const struct pbctl_opts *o, bool *hotplug, char *err, size_t errlen)
+{
+	struct tx_job j;
+	job_init(&j, t, addr, o);
+	int rc = run_tx(xs, attach_body, &j, err, errlen);
+	*hotplug = !rc && j.hotplug;
+	return rc;
+}
+
+static int detach_begin_body(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *err, size_t errlen)
+{
+	struct tx_job *j = arg;
+	int rc, num = 0, state = XB_UNKNOWN, i = -1;
+	if (!pb_xs_read_int(xs, tx, j->be, "num_devs", &num))
+		i = find_device(xs, tx, j->be, num, j->addr);
+	if (i < 0) {
+		snprintf(err, errlen, "%s is not attached to domain %u", j->a, j->t->domid);
+		return -ENOENT;
+	}
+	if (pb_xs_read_int(xs, tx, j->be, "state", &state))
+		state = XB_UNKNOWN;
+	if (num == 1) {
+		/* The last device: the whole backend goes, the generic libxl way. */
+		j->wait = PBCTL_WAIT_CLOSED;
+		rc = pb_xs_printf(xs, tx, j->be, "online", "0");
+		if (!rc && state != XB_CLOSED)
+			rc = pb_xs_printf(xs, tx, j->be, "state", "%d", XB_CLOSING);
+		return failed_writing(j, rc, err, errlen);
+	}
+	if (state != XB_CONNECTED)
+		return not_connected(j, state, err, errlen);
+	char key[32];
+	j->wait = PBCTL_WAIT_CONNECTED;
+	snprintf(key, sizeof(key), "state-%d", i);
+	rc = pb_xs_printf(xs, tx, j->be, key, "%d", XB_CLOSING);
+	if (!rc)
+		rc = pb_xs_printf(xs, tx, j->be, "state", "%d", XB_RECONFIGURING);
+	return failed_writing(j, rc, err, errlen);
+}
+
+int pbctl_detach_begin(struct pb_xs *xs, const struct pbctl_target *t, const struct pb_bdf *addr,
+		       enum pbctl_detach_wait *wait, char *err, size_t errlen)
+{
+	struct tx_job j;
+	job_init(&j, t, addr, NULL);
+	int rc = run_tx(xs, detach_begin_body, &j, err, errlen);
+	if (!rc)
+		*wait = j.wait;
+	return rc;
 }
 
 /* Deletes device i's keys, moves i+1..num-1 down by one, num_devs - 1. */
@@ -281,49 +310,35 @@ static int renumber(struct pb_xs *xs, pb_xs_tx tx, const char *be, int i, int nu
 	return 0;
 }
 
+static int detach_finish_body(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *err, size_t errlen)
+{
+	struct tx_job *j = arg;
+	int rc, num = 0, i = -1;
+	if (j->wait == PBCTL_WAIT_CLOSED) {
+		rc = xs->ops->rm(xs, tx, j->fe);
+		if (!rc)
+			rc = xs->ops->rm(xs, tx, j->be);
+	} else {
+		if (!pb_xs_read_int(xs, tx, j->be, "num_devs", &num))
+			i = find_device(xs, tx, j->be, num, j->addr);
+		if (i < 0) {
+			snprintf(err, errlen, "%s is no longer listed for domain %u", j->a, j->t->domid);
+			return -ENOENT;
+		}
+		rc = renumber(xs, tx, j->be, i, num);
+	}
+	if (rc)
+		snprintf(err, errlen, "removing the nodes of %s: %s", j->a, strerror(-rc));
+	return rc;
+}
+
 int pbctl_detach_finish(struct pb_xs *xs, const struct pbctl_target *t, const struct pb_bdf *addr,
 			enum pbctl_detach_wait wait, char *err, size_t errlen)
 {
-	char be[PBCTL_PATH], fe[PBCTL_PATH], a[PB_BDF_STRLEN];
-	pbctl_backend_path(t, be);
-	pbctl_frontend_path(t, fe);
-	pb_bdf_format(addr, a);
-	for (int attempt = 0; attempt < TX_RETRIES; attempt++) {
-		pb_xs_tx tx;
-		int rc = xs->ops->tx_start(xs, &tx), num = 0;
-		if (rc) {
-			snprintf(err, errlen, "xenstore transaction: %s", strerror(-rc));
-			return rc;
-		}
-		if (wait == PBCTL_WAIT_CLOSED) {
-			rc = xs->ops->rm(xs, tx, fe);
-			if (!rc)
-				rc = xs->ops->rm(xs, tx, be);
-		} else {
-			int i = -1;
-			if (!pb_xs_read_int(xs, tx, be, "num_devs", &num))
-				i = find_device(xs, tx, be, num, addr);
-			if (i < 0) {
-				xs->ops->tx_end(xs, tx, true);
-				snprintf(err, errlen, "%s is no longer listed for domain %u", a, t->domid);
-				return -ENOENT;
-			}
-			rc = renumber(xs, tx, be, i, num);
-		}
-		if (rc) {
-			xs->ops->tx_end(xs, tx, true);
-			snprintf(err, errlen, "removing the nodes of %s: %s", a, strerror(-rc));
-			return rc;
-		}
-		rc = xs->ops->tx_end(xs, tx, false);
-		if (rc == -EAGAIN)
-			continue;
-		if (rc)
-			snprintf(err, errlen, "committing: %s", strerror(-rc));
-		return rc;
-	}
-	snprintf(err, errlen, "xenstore kept conflicting; giving up");
-	return -EAGAIN;
+	struct tx_job j;
+	job_init(&j, t, addr, NULL);
+	j.wait = wait;
+	return run_tx(xs, detach_finish_body, &j, err, errlen);
 }
 
 int pbctl_wait_backend_state(struct pb_xs *xs, const struct pbctl_target *t, int want, int timeout_ms)
