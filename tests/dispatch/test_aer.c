@@ -16,15 +16,13 @@
 #include "dispatch/dispatch.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
+#include "one_guest.h"
 
 static const char *fixtures;
 
 struct fixture {
+	struct one_guest og;
 	struct hostdev *hd;
-	struct pb_dev dev;
-	struct topology topo;
-	struct dispatch_guest g;
-	struct pciif_sharedinfo sh;
 	uint64_t now;
 };
 
@@ -32,18 +30,10 @@ static int setup(void **state)
 {
 	static struct fixture f;
 	memset(&f, 0, sizeof(f));
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/cap-pcie-2.lspci#01:00.0", fixtures);
-	f.hd = simdev_load(spec, err, sizeof(err));
-	if (!f.hd)
-		fail_msg("%s", err);
-	f.dev.host = f.hd;
-	f.dev.cfg = cfg_dev_new(f.hd, NULL, err, sizeof(err));
-	topo_init(&f.topo, TOPO_VPCI);
-	assert_int_equal(topo_add(&f.topo, f.hd, &f.dev, NULL, err, sizeof(err)), 0);
-	dispatch_guest_init(&f.g, "g1", &f.topo);
-	f.g.aer.timeout_ms = 1000;
-	f.sh.flags = PCIIF_FLAG_B_AERHANDLER;
+	one_guest_init(&f.og, fixtures, "cap-pcie-2.lspci#01:00.0");
+	f.hd = f.og.hd;
+	f.og.g.aer.timeout_ms = 1000;
+	f.og.sh.flags = PCIIF_FLAG_B_AERHANDLER;
 	f.now = 5000;
 	*state = &f;
 	return 0;
@@ -52,23 +42,22 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	cfg_dev_free(f->dev.cfg);
-	hostdev_destroy(f->hd);
+	one_guest_fini(&f->og);
 	return 0;
 }
 
 /* The guest's handler answers the posted step with `result`. */
 static uint32_t answer(struct fixture *f, int32_t result, struct aer_actions *act)
 {
-	assert_true(f->sh.flags & PCIIF_FLAG_B_ACTIVE);
-	uint32_t cmd = f->sh.aer_op.cmd;
-	assert_int_equal(f->sh.aer_op.domain, 0); /* the guest-visible address */
-	assert_int_equal(f->sh.aer_op.bus, 0);
-	assert_int_equal(f->sh.aer_op.devfn, 0);
-	f->sh.aer_op.err = result;
-	f->sh.flags &= ~PCIIF_FLAG_B_ACTIVE;
+	assert_true(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
+	uint32_t cmd = f->og.sh.aer_op.cmd;
+	assert_int_equal(f->og.sh.aer_op.domain, 0); /* the guest-visible address */
+	assert_int_equal(f->og.sh.aer_op.bus, 0);
+	assert_int_equal(f->og.sh.aer_op.devfn, 0);
+	f->og.sh.aer_op.err = result;
+	f->og.sh.flags &= ~PCIIF_FLAG_B_ACTIVE;
 	f->now += 10;
-	aer_poll(&f->g, &f->sh, f->now, act);
+	aer_poll(&f->og.g, &f->og.sh, f->now, act);
 	return cmd;
 }
 
@@ -76,9 +65,9 @@ static uint32_t answer(struct fixture *f, int32_t result, struct aer_actions *ac
 static void run(struct fixture *f, const int32_t *answers, size_t n, uint32_t *steps, struct aer_actions *last)
 {
 	struct aer_actions act;
-	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
 	assert_true(act.notify);
-	assert_int_equal(f->sh.aer_op.err, PCIIF_AER_IO_FROZEN); /* the channel state goes to the guest */
+	assert_int_equal(f->og.sh.aer_op.err, PCIIF_AER_IO_FROZEN); /* the channel state goes to the guest */
 	for (size_t i = 0; i < n; i++)
 		steps[i] = answer(f, answers[i], &act);
 	*last = act;
@@ -95,8 +84,8 @@ static void test_recovered_directly(void **state)
 	assert_int_equal(s[1], PCIIF_OP_AER_RESUME);
 	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
 	assert_null(act.failed);
-	assert_false(f->g.aer.busy);
-	assert_string_equal(f->g.aer.last, "detected:5 resume:1 -> recovered");
+	assert_false(f->og.g.aer.busy);
+	assert_string_equal(f->og.g.aer.last, "detected:5 resume:1 -> recovered");
 }
 
 static void test_can_recover_then_mmio(void **state)
@@ -130,16 +119,16 @@ static void test_slot_reset_keeps_msix(void **state)
 	struct fixture *f = *state;
 	struct sim_irq irq;
 	sim_irq_init(&irq);
-	f->g.irqp = &irq.provider;
+	f->og.g.irqp = &irq.provider;
 	hostdev_quiesce(f->hd); /* as when seized: the dump has MSI-X on */
 	f->hd->ops->enable(f->hd);
-	struct pciif_sharedinfo *sh = &f->sh;
+	struct pciif_sharedinfo *sh = &f->og.sh;
 	memset(&sh->op, 0, sizeof(sh->op));
 	sh->op.cmd = PCIIF_OP_ENABLE_MSIX;
 	sh->op.value = 2;
 	sh->op.msix_entries[1].entry = 1;
 	sh->flags |= PCIIF_FLAG_F_ACTIVE;
-	assert_true(dispatch_pending(&f->g, sh));
+	assert_true(dispatch_pending(&f->og.g, sh));
 	assert_int_equal(sh->op.err, 0);
 	int32_t a[] = { PCIIF_AER_RESULT_NEED_RESET, PCIIF_AER_RESULT_RECOVERED, PCIIF_AER_RESULT_RECOVERED };
 	uint32_t s[3];
@@ -151,11 +140,11 @@ static void test_slot_reset_keeps_msix(void **state)
 	uint32_t ctl;
 	hostdev_read(f->hd, cap + 2, 2, &ctl);
 	assert_true(ctl & 0x8000);
-	assert_true(f->dev.irq.msix_on);
+	assert_true(f->og.dev.irq.msix_on);
 	assert_int_equal(sim_irq_live(&irq), 2);
-	dispatch_irq_release(&f->g, &f->dev);
+	dispatch_irq_release(&f->og.g, &f->og.dev);
 	assert_int_equal(sim_irq_live(&irq), 0);
-	f->g.irqp = NULL;
+	f->og.g.irqp = NULL;
 }
 
 static void test_mmio_then_need_reset(void **state)
@@ -181,8 +170,8 @@ static void test_failing_answers(void **state)
 		struct aer_actions act;
 		run(f, &bad[i], 1, s, &act);
 		assert_int_equal(act.outcome, AER_OUT_FAILED);
-		assert_ptr_equal(act.failed, &f->dev); /* default policy: detach */
-		assert_false(f->g.aer.busy);
+		assert_ptr_equal(act.failed, &f->og.dev); /* default policy: detach */
+		assert_false(f->og.g.aer.busy);
 	}
 	/* A slot reset that does not recover fails too. */
 	int32_t a[] = { PCIIF_AER_RESULT_NEED_RESET, PCIIF_AER_RESULT_DISCONNECT };
@@ -190,13 +179,13 @@ static void test_failing_answers(void **state)
 	struct aer_actions act;
 	run(f, a, 2, s, &act);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
-	assert_int_equal(f->g.aer.failed, 7);
+	assert_int_equal(f->og.g.aer.failed, 7);
 }
 
 static void test_keep_policy(void **state)
 {
 	struct fixture *f = *state;
-	f->g.aer.policy = AER_POLICY_KEEP;
+	f->og.g.aer.policy = AER_POLICY_KEEP;
 	int32_t a[] = { PCIIF_AER_RESULT_DISCONNECT };
 	uint32_t s[1];
 	struct aer_actions act;
@@ -208,64 +197,64 @@ static void test_keep_policy(void **state)
 static void test_no_handler(void **state)
 {
 	struct fixture *f = *state;
-	f->sh.flags = 0;
+	f->og.sh.flags = 0;
 	struct aer_actions act;
-	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
 	assert_false(act.notify); /* nothing posted */
-	assert_false(f->sh.flags & PCIIF_FLAG_B_ACTIVE);
+	assert_false(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
-	assert_ptr_equal(act.failed, &f->dev);
-	assert_string_equal(f->g.aer.last, "no guest handler -> failed");
+	assert_ptr_equal(act.failed, &f->og.dev);
+	assert_string_equal(f->og.g.aer.last, "no guest handler -> failed");
 }
 
 static void test_guest_never_answers(void **state)
 {
 	struct fixture *f = *state;
 	struct aer_actions act;
-	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, f->now, &act);
-	assert_int_equal(aer_deadline(&f->g.aer), f->now + 1000);
+	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	assert_int_equal(aer_deadline(&f->og.g.aer), f->now + 1000);
 	/* Config ops are served while the guest sits on the AER request. */
-	f->sh.op.cmd = PCIIF_OP_CONF_READ;
-	f->sh.op.offset = 0;
-	f->sh.op.size = 2;
-	f->sh.flags |= PCIIF_FLAG_F_ACTIVE;
-	assert_true(dispatch_pending(&f->g, &f->sh));
-	assert_int_equal(f->sh.op.err, 0);
-	assert_int_equal(f->sh.op.value, f->hd->vendor_id);
-	assert_true(f->sh.flags & PCIIF_FLAG_B_ACTIVE); /* untouched by the config op */
+	f->og.sh.op.cmd = PCIIF_OP_CONF_READ;
+	f->og.sh.op.offset = 0;
+	f->og.sh.op.size = 2;
+	f->og.sh.flags |= PCIIF_FLAG_F_ACTIVE;
+	assert_true(dispatch_pending(&f->og.g, &f->og.sh));
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, f->hd->vendor_id);
+	assert_true(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE); /* untouched by the config op */
 	/* Before the deadline nothing happens; at it, the policy applies. */
-	aer_poll(&f->g, &f->sh, f->now + 999, &act);
+	aer_poll(&f->og.g, &f->og.sh, f->now + 999, &act);
 	assert_int_equal(act.outcome, AER_OUT_NONE);
-	aer_poll(&f->g, &f->sh, f->now + 1000, &act);
+	aer_poll(&f->og.g, &f->og.sh, f->now + 1000, &act);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
-	assert_ptr_equal(act.failed, &f->dev);
-	assert_false(f->sh.flags & PCIIF_FLAG_B_ACTIVE);
-	assert_int_equal(f->g.aer.timeouts, 1);
-	assert_int_equal(aer_deadline(&f->g.aer), 0);
-	assert_string_equal(f->g.aer.last, "detected:timeout -> failed");
+	assert_ptr_equal(act.failed, &f->og.dev);
+	assert_false(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
+	assert_int_equal(f->og.g.aer.timeouts, 1);
+	assert_int_equal(aer_deadline(&f->og.g.aer), 0);
+	assert_string_equal(f->og.g.aer.last, "detected:timeout -> failed");
 }
 
 static void test_events_queue(void **state)
 {
 	struct fixture *f = *state;
 	struct aer_actions act;
-	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, f->now, &act);
-	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_NORMAL, f->now, &act);
+	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_NORMAL, f->now, &act);
 	assert_false(act.notify); /* queued behind the first */
 	answer(f, PCIIF_AER_RESULT_RECOVERED, &act);
 	answer(f, PCIIF_AER_RESULT_RECOVERED, &act); /* resume: first recovery done, second starts */
 	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
 	assert_true(act.notify);
-	assert_int_equal(f->sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
-	assert_int_equal(f->sh.aer_op.err, PCIIF_AER_IO_NORMAL);
+	assert_int_equal(f->og.sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
+	assert_int_equal(f->og.sh.aer_op.err, PCIIF_AER_IO_NORMAL);
 	for (int i = 0; i < 10; i++)
-		aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, f->now, &act);
-	assert_int_equal(f->g.aer.nqueued, AER_QUEUE);
-	assert_int_equal(f->g.aer.dropped, 10 - AER_QUEUE);
-	aer_forget(&f->g.aer, &f->sh, &f->dev);
-	assert_int_equal(f->g.aer.nqueued, 0);
-	assert_false(f->g.aer.busy);
-	assert_false(f->sh.flags & PCIIF_FLAG_B_ACTIVE);
+		aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	assert_int_equal(f->og.g.aer.nqueued, AER_QUEUE);
+	assert_int_equal(f->og.g.aer.dropped, 10 - AER_QUEUE);
+	aer_forget(&f->og.g.aer, &f->og.sh, &f->og.dev);
+	assert_int_equal(f->og.g.aer.nqueued, 0);
+	assert_false(f->og.g.aer.busy);
+	assert_false(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

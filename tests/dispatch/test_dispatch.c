@@ -14,46 +14,28 @@
 
 #include "dispatch/dispatch.h"
 #include "host/simdev.h"
+#include "one_guest.h"
 
 static const char *fixtures;
 
-struct fixture {
-	struct hostdev *hd;
-	struct pb_dev dev;
-	struct topology topo;
-	struct dispatch_guest g;
-	struct pciif_sharedinfo sh;
-};
+/* The fixture: one guest holding a virtio block device at 00:00.0. */
 
 static int setup(void **state)
 {
-	static struct fixture f;
-	memset(&f, 0, sizeof(f));
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#00:02.0", fixtures);
-	f.hd = simdev_load(spec, err, sizeof(err));
-	if (!f.hd)
-		fail_msg("%s", err);
-	f.dev.host = f.hd;
-	f.dev.cfg = cfg_dev_new(f.hd, NULL, err, sizeof(err));
-	topo_init(&f.topo, TOPO_VPCI);
-	struct pb_bdf v;
-	assert_int_equal(topo_add(&f.topo, f.hd, &f.dev, &v, err, sizeof(err)), 0);
-	dispatch_guest_init(&f.g, "g1", &f.topo);
+	static struct one_guest f;
+	one_guest_init(&f, fixtures, "microvm-virtio.lspci#00:02.0");
 	*state = &f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	cfg_dev_free(f->dev.cfg);
-	hostdev_destroy(f->hd);
+	one_guest_fini(*state);
 	return 0;
 }
 
 /* Posts an op as a frontend does, with recognisable filler in every field. */
-static void post(struct fixture *f, uint32_t cmd, uint32_t devfn, int32_t off, int32_t size, uint32_t value)
+static void post(struct one_guest *f, uint32_t cmd, uint32_t devfn, int32_t off, int32_t size, uint32_t value)
 {
 	memset(&f->sh.op, 0xa5, sizeof(f->sh.op));
 	f->sh.op.cmd = cmd;
@@ -68,7 +50,7 @@ static void post(struct fixture *f, uint32_t cmd, uint32_t devfn, int32_t off, i
 
 static void test_read_vendor(void **state)
 {
-	struct fixture *f = *state;
+	struct one_guest *f = *state;
 	f->sh.flags = PCIIF_FLAG_B_AERHANDLER;
 	post(f, PCIIF_OP_CONF_READ, 0, 0, 4, 0);
 	assert_true(dispatch_pending(&f->g, &f->sh));
@@ -81,7 +63,7 @@ static void test_read_vendor(void **state)
 
 static void test_writeback_is_selective(void **state)
 {
-	struct fixture *f = *state;
+	struct one_guest *f = *state;
 	post(f, PCIIF_OP_CONF_READ, 0, 8, 2, 0);
 	struct pciif_op before = f->sh.op;
 	assert_true(dispatch_pending(&f->g, &f->sh));
@@ -94,7 +76,7 @@ static void test_writeback_is_selective(void **state)
 
 static void test_validation(void **state)
 {
-	struct fixture *f = *state;
+	struct one_guest *f = *state;
 	static const struct {
 		uint32_t cmd, devfn;
 		int32_t off, size;
@@ -143,7 +125,7 @@ static void test_validation(void **state)
 
 static void test_spurious_kick(void **state)
 {
-	struct fixture *f = *state;
+	struct one_guest *f = *state;
 	post(f, PCIIF_OP_CONF_READ, 0, 0, 4, 0);
 	f->sh.flags = 0;
 	struct pciif_sharedinfo before = f->sh;
@@ -165,7 +147,7 @@ static void rewrite_page(void *arg)
 
 static void test_single_fetch(void **state)
 {
-	struct fixture *f = *state;
+	struct one_guest *f = *state;
 	f->g.after_fetch = rewrite_page;
 	f->g.after_fetch_arg = &f->sh;
 	post(f, PCIIF_OP_CONF_READ, 0, 0, 2, 0);
@@ -181,7 +163,7 @@ static void test_single_fetch(void **state)
 
 static void test_trace_line(void **state)
 {
-	struct fixture *f = *state;
+	struct one_guest *f = *state;
 	char buf[512] = "";
 	FILE *mem = fmemopen(buf, sizeof(buf), "w");
 	f->g.trace = mem;

@@ -17,17 +17,15 @@
 #include "dispatch/dispatch.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
+#include "one_guest.h"
 
 static const char *fixtures;
 
 struct fixture {
-	struct hostdev *hd;
-	struct pb_dev dev;
-	struct topology topo;
-	struct dispatch_guest g;
+	struct one_guest og;
 	struct sim_irq irq;
-	struct pciif_sharedinfo sh;
 	unsigned msi_cap, msix_cap;
+	struct hostdev *hd; /* og.hd */
 };
 
 /* Myricom NIC: MSI at 0x44 and MSI-X (128 entries) at 0xd0. */
@@ -35,21 +33,13 @@ static int setup(void **state)
 {
 	static struct fixture f;
 	memset(&f, 0, sizeof(f));
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/cap-address-xlation.lspci#02:00.0", fixtures);
-	f.hd = simdev_load(spec, err, sizeof(err));
-	if (!f.hd)
-		fail_msg("%s", err);
+	one_guest_init(&f.og, fixtures, "cap-address-xlation.lspci#02:00.0");
+	f.hd = f.og.hd;
 	hostdev_quiesce(f.hd);
 	f.hd->ops->enable(f.hd); /* memory decoding on, as after the guest's command write */
-	f.dev.host = f.hd;
-	f.dev.cfg = cfg_dev_new(f.hd, NULL, err, sizeof(err));
-	topo_init(&f.topo, TOPO_VPCI);
-	assert_int_equal(topo_add(&f.topo, f.hd, &f.dev, NULL, err, sizeof(err)), 0);
-	dispatch_guest_init(&f.g, "g1", &f.topo);
 	sim_irq_init(&f.irq);
-	f.g.irqp = &f.irq.provider;
-	f.g.domid = 5;
+	f.og.g.irqp = &f.irq.provider;
+	f.og.g.domid = 5;
 	f.msi_cap = hostdev_find_cap(f.hd, 0x05);
 	f.msix_cap = hostdev_find_cap(f.hd, 0x11);
 	assert_int_equal(f.msi_cap, 0x44);
@@ -61,24 +51,23 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	dispatch_irq_release(&f->g, &f->dev);
+	dispatch_irq_release(&f->og.g, &f->og.dev);
 	assert_int_equal(sim_irq_live(&f->irq), 0);
-	cfg_dev_free(f->dev.cfg);
-	hostdev_destroy(f->hd);
+	one_guest_fini(&f->og);
 	return 0;
 }
 
 static void op(struct fixture *f, uint32_t cmd, uint32_t value)
 {
-	memset(&f->sh.op, 0, sizeof(f->sh.op));
-	f->sh.op.cmd = cmd;
-	f->sh.op.value = value;
+	memset(&f->og.sh.op, 0, sizeof(f->og.sh.op));
+	f->og.sh.op.cmd = cmd;
+	f->og.sh.op.value = value;
 	for (unsigned i = 0; i < PCIIF_MAX_VEC; i++) {
-		f->sh.op.msix_entries[i].entry = (uint16_t)i;
-		f->sh.op.msix_entries[i].vector = 0xffff;
+		f->og.sh.op.msix_entries[i].entry = (uint16_t)i;
+		f->og.sh.op.msix_entries[i].vector = 0xffff;
 	}
-	f->sh.flags = PCIIF_FLAG_F_ACTIVE;
-	assert_true(dispatch_pending(&f->g, &f->sh));
+	f->og.sh.flags = PCIIF_FLAG_F_ACTIVE;
+	assert_true(dispatch_pending(&f->og.g, &f->og.sh));
 }
 
 static uint32_t ctl(struct fixture *f, unsigned cap)
@@ -92,19 +81,19 @@ static void test_enable_msi_twice(void **state)
 {
 	struct fixture *f = *state;
 	op(f, PCIIF_OP_ENABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, 0);
-	uint32_t pirq = f->sh.op.value;
+	assert_int_equal(f->og.sh.op.err, 0);
+	uint32_t pirq = f->og.sh.op.value;
 	assert_int_not_equal(pirq, 0);
 	assert_true(ctl(f, f->msi_cap) & 1);
 	op(f, PCIIF_OP_ENABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, PCIIF_ERR_OP_FAILED);
-	assert_int_equal(f->sh.op.value, 0);
+	assert_int_equal(f->og.sh.op.err, PCIIF_ERR_OP_FAILED);
+	assert_int_equal(f->og.sh.op.value, 0);
 	assert_int_equal(sim_irq_live(&f->irq), 1);
-	assert_true(f->dev.irq.msi_on);
-	assert_int_equal(f->dev.irq.msi_pirq, pirq);
+	assert_true(f->og.dev.irq.msi_on);
+	assert_int_equal(f->og.dev.irq.msi_pirq, pirq);
 	op(f, PCIIF_OP_DISABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, 0);
-	assert_int_equal(f->sh.op.value, f->hd->irq); /* INTx comes back */
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, f->hd->irq); /* INTx comes back */
 	assert_false(ctl(f, f->msi_cap) & 1);
 	assert_int_equal(f->irq.maps, f->irq.unmaps);
 }
@@ -113,19 +102,19 @@ static void test_msix_while_msi(void **state)
 {
 	struct fixture *f = *state;
 	op(f, PCIIF_OP_ENABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
 	op(f, PCIIF_OP_ENABLE_MSIX, 4);
-	assert_int_equal(f->sh.op.err, -ENXIO);
-	assert_int_equal(f->sh.op.value, 4); /* early refusals leave value = nvec */
-	assert_false(f->dev.irq.msix_on);
+	assert_int_equal(f->og.sh.op.err, -ENXIO);
+	assert_int_equal(f->og.sh.op.value, 4); /* early refusals leave value = nvec */
+	assert_false(f->og.dev.irq.msix_on);
 	assert_false(ctl(f, f->msix_cap) & 0x8000);
 	assert_int_equal(sim_irq_live(&f->irq), 1);
 	/* And MSI while MSI-X is on. */
 	op(f, PCIIF_OP_DISABLE_MSI, 0);
 	op(f, PCIIF_OP_ENABLE_MSIX, 4);
-	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
 	op(f, PCIIF_OP_ENABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, PCIIF_ERR_OP_FAILED);
+	assert_int_equal(f->og.sh.op.err, PCIIF_ERR_OP_FAILED);
 	assert_int_equal(sim_irq_live(&f->irq), 4);
 }
 
@@ -136,8 +125,8 @@ static void test_msix_memory_decoding_off(void **state)
 	hostdev_read(f->hd, 4, 2, &cmd);
 	hostdev_write(f->hd, 4, 2, cmd & ~2u);
 	op(f, PCIIF_OP_ENABLE_MSIX, 8);
-	assert_int_equal(f->sh.op.err, -ENXIO);
-	assert_int_equal(f->sh.op.value, 8);
+	assert_int_equal(f->og.sh.op.err, -ENXIO);
+	assert_int_equal(f->og.sh.op.value, 8);
 	assert_int_equal(f->irq.maps, 0);
 	assert_false(ctl(f, f->msix_cap) & 0x8000);
 }
@@ -153,10 +142,10 @@ static void test_msix_vf_checks_pf_memory(void **state)
 	hostdev_write(pf, 4, 2, cmd & ~2u);
 	f->hd->physfn = pf; /* the VF's own decoding is on, its PF's is off */
 	op(f, PCIIF_OP_ENABLE_MSIX, 2);
-	assert_int_equal(f->sh.op.err, -ENXIO);
+	assert_int_equal(f->og.sh.op.err, -ENXIO);
 	hostdev_write(pf, 4, 2, cmd | 2u);
 	op(f, PCIIF_OP_ENABLE_MSIX, 2);
-	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
 	f->hd->physfn = NULL;
 	hostdev_destroy(pf);
 }
@@ -165,21 +154,21 @@ static void test_nvec_129(void **state)
 {
 	struct fixture *f = *state;
 	op(f, PCIIF_OP_ENABLE_MSIX, 129);
-	assert_int_equal(f->sh.op.err, -EINVAL);
-	assert_int_equal(f->sh.op.value, 129);
+	assert_int_equal(f->og.sh.op.err, -EINVAL);
+	assert_int_equal(f->og.sh.op.value, 129);
 	assert_int_equal(f->irq.maps, 0);
 	op(f, PCIIF_OP_ENABLE_MSIX, 0xffffffff);
-	assert_int_equal(f->sh.op.err, -EINVAL);
+	assert_int_equal(f->og.sh.op.err, -EINVAL);
 	op(f, PCIIF_OP_ENABLE_MSIX, 0);
-	assert_int_equal(f->sh.op.err, -EINVAL);
-	assert_int_equal(f->sh.op.value, (uint32_t)-EINVAL);
+	assert_int_equal(f->og.sh.op.err, -EINVAL);
+	assert_int_equal(f->og.sh.op.value, (uint32_t)-EINVAL);
 	assert_int_equal(f->irq.maps, 0);
 	/* 128 is allowed, with one vector per entry. */
 	op(f, PCIIF_OP_ENABLE_MSIX, 128);
-	assert_int_equal(f->sh.op.err, 0);
-	assert_int_equal(f->sh.op.value, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, 0);
 	for (unsigned i = 0; i < 128; i++)
-		assert_int_not_equal(f->sh.op.msix_entries[i].vector, 0xffff);
+		assert_int_not_equal(f->og.sh.op.msix_entries[i].vector, 0xffff);
 	assert_int_equal(sim_irq_live(&f->irq), 128);
 }
 
@@ -188,28 +177,28 @@ static void test_table_of_2048(void **state)
 	struct fixture *f = *state;
 	simdev_poke(f->hd, f->msix_cap + 2, 2, 0x07ff); /* the device claims 2048 entries */
 	op(f, PCIIF_OP_ENABLE_MSIX, 128);
-	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
 	assert_int_equal(sim_irq_live(&f->irq), 128);
 	op(f, PCIIF_OP_DISABLE_MSIX, 0);
 	/* A small table bounds the entries: entry 2 of a 2-entry table is refused. */
 	simdev_poke(f->hd, f->msix_cap + 2, 2, 0x0001);
 	op(f, PCIIF_OP_ENABLE_MSIX, 3);
-	assert_int_equal(f->sh.op.err, -EINVAL);
+	assert_int_equal(f->og.sh.op.err, -EINVAL);
 	assert_int_equal(sim_irq_live(&f->irq), 0);
-	assert_false(f->dev.irq.msix_on);
+	assert_false(f->og.dev.irq.msix_on);
 }
 
 static void test_duplicate_entries(void **state)
 {
 	struct fixture *f = *state;
-	memset(&f->sh.op, 0, sizeof(f->sh.op));
-	f->sh.op.cmd = PCIIF_OP_ENABLE_MSIX;
-	f->sh.op.value = 2;
-	f->sh.op.msix_entries[0].entry = 1;
-	f->sh.op.msix_entries[1].entry = 1;
-	f->sh.flags = PCIIF_FLAG_F_ACTIVE;
-	assert_true(dispatch_pending(&f->g, &f->sh));
-	assert_int_equal(f->sh.op.err, -EINVAL);
+	memset(&f->og.sh.op, 0, sizeof(f->og.sh.op));
+	f->og.sh.op.cmd = PCIIF_OP_ENABLE_MSIX;
+	f->og.sh.op.value = 2;
+	f->og.sh.op.msix_entries[0].entry = 1;
+	f->og.sh.op.msix_entries[1].entry = 1;
+	f->og.sh.flags = PCIIF_FLAG_F_ACTIVE;
+	assert_true(dispatch_pending(&f->og.g, &f->og.sh));
+	assert_int_equal(f->og.sh.op.err, -EINVAL);
 	assert_int_equal(f->irq.maps, 0);
 }
 
@@ -217,11 +206,11 @@ static void test_disable_without_enable(void **state)
 {
 	struct fixture *f = *state;
 	op(f, PCIIF_OP_DISABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, 0);
-	assert_int_equal(f->sh.op.value, f->hd->irq);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, f->hd->irq);
 	op(f, PCIIF_OP_DISABLE_MSIX, 0);
-	assert_int_equal(f->sh.op.err, 0);
-	assert_int_equal(f->sh.op.value, f->hd->irq);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, f->hd->irq);
 	assert_int_equal(f->irq.maps + f->irq.unmaps, 0);
 	size_t n;
 	simdev_writes(f->hd, &n);
@@ -235,18 +224,18 @@ static void test_provider_fails_halfway(void **state)
 	struct fixture *f = *state;
 	f->irq.fail_after = 5;
 	op(f, PCIIF_OP_ENABLE_MSIX, 8);
-	assert_int_equal(f->sh.op.err, -ENOSPC);
-	assert_int_equal(f->sh.op.value, (uint32_t)-ENOSPC);
+	assert_int_equal(f->og.sh.op.err, -ENOSPC);
+	assert_int_equal(f->og.sh.op.value, (uint32_t)-ENOSPC);
 	assert_int_equal(f->irq.maps, 5);
 	assert_int_equal(f->irq.unmaps, 5);
-	assert_false(f->dev.irq.msix_on);
+	assert_false(f->og.dev.irq.msix_on);
 	assert_false(ctl(f, f->msix_cap) & 0x8000);
 	/* Vectors are not written back on failure. */
 	for (unsigned i = 0; i < 8; i++)
-		assert_int_equal(f->sh.op.msix_entries[i].vector, 0xffff);
+		assert_int_equal(f->og.sh.op.msix_entries[i].vector, 0xffff);
 	/* And the device can still be enabled afterwards. */
 	op(f, PCIIF_OP_ENABLE_MSIX, 8);
-	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
 	assert_true(ctl(f, f->msix_cap) & 0x8000);
 	assert_int_equal(sim_irq_live(&f->irq), 8);
 }
@@ -255,14 +244,14 @@ static void test_writeback_only_nvec_vectors(void **state)
 {
 	struct fixture *f = *state;
 	op(f, PCIIF_OP_ENABLE_MSIX, 3);
-	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
 	for (unsigned i = 0; i < 3; i++)
-		assert_int_not_equal(f->sh.op.msix_entries[i].vector, 0xffff);
+		assert_int_not_equal(f->og.sh.op.msix_entries[i].vector, 0xffff);
 	for (unsigned i = 3; i < PCIIF_MAX_VEC; i++)
-		assert_int_equal(f->sh.op.msix_entries[i].vector, 0xffff);
+		assert_int_equal(f->og.sh.op.msix_entries[i].vector, 0xffff);
 	op(f, PCIIF_OP_ENABLE_MSIX, 3);
-	assert_int_equal(f->sh.op.err, -EALREADY);
-	assert_int_equal(f->sh.op.value, 3);
+	assert_int_equal(f->og.sh.op.err, -EALREADY);
+	assert_int_equal(f->og.sh.op.value, 3);
 	assert_int_equal(sim_irq_live(&f->irq), 3);
 }
 
@@ -271,7 +260,7 @@ static void test_release_unmaps(void **state)
 	struct fixture *f = *state;
 	op(f, PCIIF_OP_ENABLE_MSIX, 6);
 	assert_int_equal(sim_irq_live(&f->irq), 6);
-	dispatch_irq_release(&f->g, &f->dev);
+	dispatch_irq_release(&f->og.g, &f->og.dev);
 	assert_int_equal(sim_irq_live(&f->irq), 0);
 	assert_false(ctl(f, f->msix_cap) & 0x8000);
 }
@@ -279,10 +268,10 @@ static void test_release_unmaps(void **state)
 static void test_no_provider(void **state)
 {
 	struct fixture *f = *state;
-	f->g.irqp = NULL;
+	f->og.g.irqp = NULL;
 	op(f, PCIIF_OP_ENABLE_MSI, 0);
-	assert_int_equal(f->sh.op.err, PCIIF_ERR_NOT_IMPLEMENTED);
-	f->g.irqp = &f->irq.provider;
+	assert_int_equal(f->og.sh.op.err, PCIIF_ERR_NOT_IMPLEMENTED);
+	f->og.g.irqp = &f->irq.provider;
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

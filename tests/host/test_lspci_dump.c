@@ -21,6 +21,7 @@
 
 #include "host/lspci_dump.h"
 #include "host/simdev.h"
+#include "one_guest.h"
 
 static const char *fixtures;
 
@@ -210,15 +211,7 @@ static void test_bar_sizes_every_fixture(void **state)
 	assert_true(checked >= 30);
 }
 
-static struct hostdev *load(const char *name)
-{
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/%s", fixtures, name);
-	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-	if (!hd)
-		fail_msg("%s", err);
-	return hd;
-}
+static struct hostdev *load(const char *name) { return test_load(fixtures, name); }
 
 static void test_hardware_like_writes(void **state)
 {

@@ -10,19 +10,12 @@
 #include <cmocka.h>
 
 #include "host/simdev.h"
+#include "one_guest.h"
 #include "topology/topology.h"
 
 static const char *fixtures;
 
-static struct hostdev *load(const char *name)
-{
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/%s", fixtures, name);
-	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-	if (!hd)
-		fail_msg("%s", err);
-	return hd;
-}
+static struct hostdev *load(const char *name) { return test_load(fixtures, name); }
 
 /* A fake endpoint at a chosen address (class 0x020000). */
 static struct hostdev fake(uint8_t bus, uint8_t slot, uint8_t fn)
