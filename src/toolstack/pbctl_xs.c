@@ -92,6 +92,18 @@ static int write_device(struct pb_xs *xs, pb_xs_tx tx, const char *be, int n, co
 	return pb_xs_printf(xs, tx, be, key, "%d", XB_INITIALISING);
 }
 
+/* A backend holds at most this many devices (the backend's own bound, TOPO_MAX_DEVS). */
+#define PBCTL_MAX_DEVS 256
+
+/* num_devs, -EINVAL when it is not 0..PBCTL_MAX_DEVS (never loop over a corrupt count). */
+static int read_num_devs(struct pb_xs *xs, pb_xs_tx tx, const char *be, int *num)
+{
+	int rc = pb_xs_read_int(xs, tx, be, "num_devs", num);
+	if (!rc && (*num < 0 || *num > PBCTL_MAX_DEVS))
+		rc = -EINVAL;
+	return rc;
+}
+
 /* The index of the device in dev-0..num-1, or -1. */
 static int find_device(struct pb_xs *xs, pb_xs_tx tx, const char *be, int num, const struct pb_bdf *a)
 {
@@ -210,7 +222,12 @@ static int attach_body(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *err, size
 {
 	struct tx_job *j = arg;
 	int rc, num = 0, state = XB_UNKNOWN;
-	bool exists = !pb_xs_read_int(xs, tx, j->be, "num_devs", &num);
+	rc = read_num_devs(xs, tx, j->be, &num);
+	if (rc && rc != -ENOENT) {
+		snprintf(err, errlen, "%s/num_devs is not a device count (0 to %d)", j->be, PBCTL_MAX_DEVS);
+		return rc;
+	}
+	bool exists = !rc;
 	if (exists && pb_xs_read_int(xs, tx, j->be, "state", &state))
 		state = XB_UNKNOWN;
 	j->hotplug = exists && state == XB_CONNECTED;
@@ -244,7 +261,7 @@ static int detach_begin_body(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *err
 {
 	struct tx_job *j = arg;
 	int rc, num = 0, state = XB_UNKNOWN, i = -1;
-	if (!pb_xs_read_int(xs, tx, j->be, "num_devs", &num))
+	if (!read_num_devs(xs, tx, j->be, &num))
 		i = find_device(xs, tx, j->be, num, j->addr);
 	if (i < 0) {
 		snprintf(err, errlen, "%s is not attached to domain %u", j->a, j->t->domid);
@@ -319,7 +336,7 @@ static int detach_finish_body(struct pb_xs *xs, pb_xs_tx tx, void *arg, char *er
 		if (!rc)
 			rc = xs->ops->rm(xs, tx, j->be);
 	} else {
-		if (!pb_xs_read_int(xs, tx, j->be, "num_devs", &num))
+		if (!read_num_devs(xs, tx, j->be, &num))
 			i = find_device(xs, tx, j->be, num, j->addr);
 		if (i < 0) {
 			snprintf(err, errlen, "%s is no longer listed for domain %u", j->a, j->t->domid);
