@@ -179,6 +179,48 @@ static void test_no_reset_method_quarantines(void **state)
 	assert_non_null(strstr(c->pd->reason, "no reset"));
 }
 
+/*
+ * The device disappears under the daemon (hot-removed: its sysfs directory
+ * goes away; reads through a config file already open return nothing): the
+ * guest gets error codes (the IDs, emulated from what was read at seize as
+ * the kernel does, still answer), the release quarantines it, nothing crashes.
+ */
+static void test_sysfs_vanishes(void **state)
+{
+	struct ctx *c = *state;
+	seize_and_assign(c, false);
+	char p[512], cmd[600];
+	fake_sysfs_path(&c->fs, NIC, "config", p, sizeof(p));
+	assert_int_equal(truncate(p, 0), 0);
+	fake_sysfs_path(&c->fs, NIC, "", p, sizeof(p));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
+	assert_int_equal(system(cmd), 0);
+	struct pciif_sharedinfo sh = { 0 };
+	static const struct {
+		uint32_t cmd;
+		int32_t off, size;
+		uint32_t value;
+	} ops[] = {
+		{ PCIIF_OP_CONF_READ, 0x08, 4, 0 },  { PCIIF_OP_CONF_READ, 0x40, 2, 0 },
+		{ PCIIF_OP_CONF_WRITE, 0x04, 2, 6 }, { PCIIF_OP_CONF_WRITE, 0x0c, 1, 0x10 },
+		{ PCIIF_OP_ENABLE_MSI, 0, 0, 0 },    { PCIIF_OP_ENABLE_MSIX, 0, 0, 4 },
+	};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		memset(&sh.op, 0, sizeof(sh.op));
+		sh.op.cmd = ops[i].cmd;
+		sh.op.offset = ops[i].off;
+		sh.op.size = ops[i].size;
+		sh.op.value = ops[i].value;
+		sh.flags = PCIIF_FLAG_F_ACTIVE;
+		assert_true(dispatch_pending(&c->g->dg, &sh));
+		if (ops[i].cmd == PCIIF_OP_CONF_READ && sh.op.err == 0)
+			fail_msg("op %zu: a read of a vanished device succeeded", i);
+	}
+	assert_int_equal(pool_release(&c->pool, c->pd), -1);
+	assert_true(c->pd->quarantined);
+	assert_null(c->pd->owner);
+}
+
 /* Guest death goes through the same path: destroying the guest resets the device. */
 static void test_guest_destroy_and_shutdown_give_back(void **state)
 {
@@ -245,6 +287,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_release_quiesces_resets_restores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_reset_quarantines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_reset_method_quarantines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysfs_vanishes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_destroy_and_shutdown_give_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_and_bad_spec_refused, setup, teardown),
