@@ -198,10 +198,17 @@ static const struct cfg_field msix_fields[] = {
 
 /* ---- PCI Express: the RW1C status registers, so that permissive writes never clear what the guest did not set ---- */
 
+/*
+ * Version 1 of the capability may end after link status (0x14 bytes: an
+ * endpoint without slot or root registers, as QEMU's e1000e has at 0xe0);
+ * version 2 has every register.
+ */
+#define EXP_DEVSTA { .name = "device status", .offset = 0x0a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x000f, .ro = 0xfff0 }
+#define EXP_LNKSTA { .name = "link status", .offset = 0x12, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0xc000, .ro = 0x3fff }
+static const struct cfg_field exp_v1_fields[] = { CAP_HDR, EXP_DEVSTA, EXP_LNKSTA };
+
 static const struct cfg_field exp_fields[] = {
-	CAP_HDR,
-	{ .name = "device status", .offset = 0x0a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x000f, .ro = 0xfff0 },
-	{ .name = "link status", .offset = 0x12, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0xc000, .ro = 0x3fff },
+	CAP_HDR, EXP_DEVSTA, EXP_LNKSTA,
 	{ .name = "slot status", .offset = 0x1a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x011f, .ro = 0xfee0 },
 	{ .name = "root status", .offset = 0x20, .size = 4, .flags = CFG_F_PERMISSIVE, .rw1c = 0x00010000u,
 	  .ro = 0xfffeffffu },
@@ -238,6 +245,7 @@ static const struct cfg_table msi32_mask_table = TABLE("msi (masking)", msi32_ma
 static const struct cfg_table msi64_table = TABLE("msi (64-bit)", msi64_fields, 0x0e);
 static const struct cfg_table msi64_mask_table = TABLE("msi (64-bit, masking)", msi64_mask_fields, 0x18);
 static const struct cfg_table msix_table = TABLE("msi-x", msix_fields, 12);
+static const struct cfg_table exp_v1_table = TABLE("pci express v1", exp_v1_fields, 0x14);
 static const struct cfg_table exp_table = TABLE("pci express", exp_fields, 0x24);
 static const struct cfg_table generic_table = TABLE("capability", generic_fields, 2);
 const struct cfg_table cfg_ext_cap_table = TABLE("extended capability", ext_fields, 4);
@@ -247,8 +255,10 @@ static const struct {
 	const struct cfg_table *table;
 } cap_tables[] = {
 	{ CAP_ID_PM, &pm_table }, { CAP_ID_VPD, &vpd_table },
-	{ CAP_ID_MSIX, &msix_table }, { CAP_ID_EXP, &exp_table },
+	{ CAP_ID_MSIX, &msix_table },
 };
+
+const struct cfg_table *cfg_cap_header_table(void) { return &generic_table; }
 
 const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags)
 {
@@ -258,6 +268,8 @@ const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags)
 		};
 		return msi[(cap_flags >> 7) & 1][(cap_flags >> 8) & 1];
 	}
+	if (cap_id == CAP_ID_EXP)
+		return (cap_flags & 0x0f) >= 2 ? &exp_table : &exp_v1_table;
 	for (size_t i = 0; i < sizeof(cap_tables) / sizeof(cap_tables[0]); i++)
 		if (cap_tables[i].id == cap_id)
 			return cap_tables[i].table;
@@ -267,6 +279,6 @@ const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags)
 const struct cfg_table *const cfg_all_tables[] = {
 	&cfg_header0_table, &cfg_header1_table, &pm_table, &vpd_table, &msi32_table, &msi32_mask_table,
 	&msi64_table, &msi64_mask_table, &msix_table,
-	&exp_table, &generic_table, &cfg_ext_cap_table,
+	&exp_v1_table, &exp_table, &generic_table, &cfg_ext_cap_table,
 };
 const size_t cfg_all_tables_count = sizeof(cfg_all_tables) / sizeof(cfg_all_tables[0]);

@@ -124,6 +124,8 @@ extern const struct cfg_table cfg_header0_table, cfg_header1_table;
 /* Capability tables (cfg_caps.c). */
 /* The table for a capability; cap_flags is its 16-bit word at +2 (the MSI layout depends on it). */
 const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags);
+/* The table of any capability: its header (ID and next pointer) only. */
+const struct cfg_table *cfg_cap_header_table(void);
 extern const struct cfg_table cfg_ext_cap_table;
 extern const struct cfg_field cfg_quirk_field;
 

@@ -209,16 +209,28 @@ static void build_caps(struct cfg_dev *cd)
 	unsigned pos = ptr & 0xfc;
 	while (pos) {
 		const char *why = NULL;
+		const struct cfg_table *t = NULL;
 		if (pos < 0x40)
 			why = "points into the header";
 		else if (seen[pos])
 			why = "loops";
 		else if (cfg_hw_read(cd, pos, 4, &hdr))
 			why = "unreadable";
-		else if (pos + cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16))->min_len > 0x100)
-			why = "runs past the end of config space";
-		else if (!add_table(cd, cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16)), pos))
-			why = "overlaps another structure";
+		else
+			t = cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16));
+		if (t && (pos + t->min_len > 0x100 || !add_table(cd, t, pos))) {
+			/*
+			 * Its registers don't fit (past the end, or into the next
+			 * capability): describe only its header, so the chain stays
+			 * whole and the body stays read-only.
+			 */
+			char a[PB_BDF_STRLEN];
+			pb_warn("%s (%s): capability 0x%02x at 0x%x does not fit its %s layout; only its header is "
+				"described", pb_bdf_format(&cd->hd->addr, a), cd->hd->source, hdr & 0xff, pos, t->name);
+			t = cfg_cap_header_table();
+			if (!add_table(cd, t, pos))
+				why = "overlaps another structure";
+		}
 		if (why) {
 			cd->chain_cut = true;
 			chain_cut(cd, link, "standard", pos, why);

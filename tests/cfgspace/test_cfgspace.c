@@ -387,6 +387,41 @@ static void test_broken_chains_are_cut(void **state)
 	unload(f);
 }
 
+/* QEMU's e1000e: a version-1 PCI Express capability of 0x14 bytes at 0xe0, last in the chain. */
+static void exp_v1_at_e0(struct hostdev *hd)
+{
+	simdev_poke(hd, 0xa1, 1, 0xe0);       /* the PCIe cap at 0xa0 now leads to 0xe0 */
+	simdev_poke(hd, 0xe0, 4, 0x00010010); /* ID 0x10, next 0, version 1 */
+	simdev_poke(hd, 0xf2, 2, 0xc000);     /* link status: the RW1C bits set */
+}
+
+/* A version-2 capability that would run past 0x100: only its header is described. */
+static void exp_v2_at_e0(struct hostdev *hd)
+{
+	simdev_poke(hd, 0xa1, 1, 0xe0);
+	simdev_poke(hd, 0xe0, 4, 0x00020010);
+}
+
+static void test_short_capabilities_keep_the_chain(void **state)
+{
+	unsigned last;
+	struct fx *f = load(PCIE2, NULL, exp_v1_at_e0);
+	assert_false(cfg_chain_was_cut(f->cd));
+	assert_int_equal(guest_walk(f, &last), 5);
+	assert_int_equal(last, 0xe0);
+	/* Its status registers are described: a permissive-free write of 0 clears nothing. */
+	assert_int_equal(cfg_write(f->cd, 0xf2, 2, 0), 0);
+	assert_int_equal(hw(f, 0xf2, 2), 0xc000);
+	unload(f);
+	f = load(PCIE2, NULL, exp_v2_at_e0);
+	assert_false(cfg_chain_was_cut(f->cd));
+	assert_int_equal(guest_walk(f, &last), 5);
+	assert_int_equal(last, 0xe0);
+	assert_int_equal(cfg_write(f->cd, 0xe8, 2, 0xffff), 0); /* body: dropped */
+	assert_int_equal(nwrites(f), 0);
+	unload(f);
+}
+
 static void test_broken_ecaps_fixture_served(void **state)
 {
 	struct fx *f = load("broken-ecaps.lspci", NULL, NULL);
@@ -530,6 +565,7 @@ int main(int argc, char **argv)
 	g_dir = fx_dir(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tables_check),
+		cmocka_unit_test(test_short_capabilities_keep_the_chain),
 		cmocka_unit_test(test_identity_and_interrupt_line),
 		cmocka_unit_test(test_command_virtualized),
 		cmocka_unit_test(test_command_enable_failure_is_raw_errno),
