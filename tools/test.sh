@@ -30,6 +30,13 @@ if [ ! -f build-noxen/build.ninja ]; then
 	meson setup build-noxen -Dwerror=true -Dxen=disabled -Dtests=false >/dev/null
 fi
 ninja -C build-noxen >/dev/null
+# ...and there `--transport xen` says in one line that it is absent, touching no device.
+out=$(build-noxen/src/daemon/pcibackd --transport xen --device "sim:fixtures/lspci/cap-pcie-2.lspci" 2>&1) && {
+	echo "test.sh: pcibackd without libxen accepted --transport xen"; exit 1; }
+if [ "$(printf '%s\n' "$out" | wc -l)" -ne 1 ] || ! printf '%s' "$out" | grep -q 'Xen transport is not built'; then
+	echo "test.sh: pcibackd without libxen: expected one line saying the Xen transport is not built, got: $out"
+	exit 1
+fi
 
 # The fuzz targets: a separate clang build (libFuzzer, ASan+UBSan, coverage on every layer).
 if [[ " $SUITES " == *" fuzz "* ]]; then

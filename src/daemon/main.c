@@ -44,6 +44,11 @@ int main(int argc, char **argv)
 	}
 	pb_log_set_level(opts.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	if (opts.transport == DAEMON_TRANSPORT_XEN && !xen_transport_built()) {
+		/* Before any device is touched: nothing is seized for a transport that cannot serve. */
+		pb_err("the Xen transport is not built into this pcibackd (rebuild with libxen-dev installed)");
+		return 1;
+	}
 
 	pool_init(&pool, opts.mode);
 	sim_irq_init(&sim_irq);
