@@ -16,7 +16,7 @@ const char daemon_usage[] =
 	"                [--permissive GUEST=SOURCE ...] [--control PATH] [--trace FILE|-]\n"
 	"                [--log-level err|warn|info|debug] [--aer-timeout MS] [--aer-policy detach|keep]\n"
 	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
-	"                [--read-only] [--force-seize] [--sysfs DIR] [--stub DRIVER]\n"
+	"                [--read-only] [--force-seize] [--strict-reset] [--sysfs DIR] [--stub DRIVER]\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
 	"          host:DDDD:BB:DD.F (a real device of this host: seized from its driver, pci-stub bound)\n"
@@ -26,6 +26,8 @@ const char daemon_usage[] =
 	"          pool (--transport xen).\n"
 	"  --read-only: host devices are only read, never written (no seizing, reset or config write):\n"
 	"          for inspecting a live host safely.  --force-seize: seize devices whose driver is in use.\n"
+	"  --strict-reset: quarantine a released host device the kernel cannot reset (by default it is\n"
+	"          quiesced and restored, as xen-pciback does; a reset that fails always quarantines).\n"
 	"  --sysfs DIR: the PCI bus directory (default /sys/bus/pci).  --stub: the holding driver (pci-stub).\n"
 	"  --permissive exports the device like --device, with permissive config-space writes.\n"
 	"  --transport xen serves the Xen guests whose backend nodes name this domain; their\n"
@@ -95,6 +97,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "hide", required_argument, NULL, 'H' },
 		{ "read-only", no_argument, NULL, 'R' },
 		{ "force-seize", no_argument, NULL, 'F' },
+		{ "strict-reset", no_argument, NULL, 'Z' },
 		{ "sysfs", required_argument, NULL, 'S' },
 		{ "stub", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
@@ -116,6 +119,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		case 'h': o->help = true; return 0;
 		case 'R': o->host.read_only = true; break;
 		case 'F': o->host.force = true; break;
+		case 'Z': o->host.strict_reset = true; break;
 		case 'S': o->host.sysfs_path = optarg; break;
 		case 'U': o->host.stub_driver = optarg; break;
 		case 'H': o->hide = optarg; break;

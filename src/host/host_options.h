@@ -25,6 +25,7 @@ struct host_options {
 	const char *stub_driver; /* the driver that holds seized devices; NULL: pci-stub */
 	bool read_only;          /* --read-only: every write path refuses with -EROFS */
 	bool force;              /* seize a device even though its driver is in use */
+	bool strict_reset;       /* quarantine a device the kernel cannot reset (default: quiesce + restore) */
 	struct sysfs_observer observer; /* told about every sysfs attribute write */
 };
 

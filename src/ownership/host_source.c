@@ -107,7 +107,18 @@ static int o_release_steps(struct owned_dev *o, char *err, size_t errlen)
 		}
 	}
 	rc = in->ops->reset(in);
-	if (rc == -ENOTTY) {
+	if (rc == -ENOTTY && !o->opt.strict_reset) {
+		/*
+		 * The kernel offers no reset for this function (no FLR, PM or bus
+		 * reset): as xen-pciback does, it goes back quiesced (no DMA, no
+		 * interrupts) and restored, with a warning.  --strict-reset
+		 * quarantines such devices instead.
+		 */
+		char bdf[PB_BDF_STRLEN];
+		pb_warn("%s: no reset method: released after quiescing and restoring its config only",
+			pb_bdf_format(&o->own.addr, bdf));
+		rc = 0;
+	} else if (rc == -ENOTTY) {
 		snprintf(err, errlen, "no reset: the kernel offers no reset method (no sysfs `reset`) for this function");
 		return rc;
 	}

@@ -167,9 +167,31 @@ static void test_failed_reset_quarantines(void **state)
 	rmdir(p);
 }
 
-static void test_no_reset_method_quarantines(void **state)
+/* No reset method: released quiesced and restored (as xen-pciback does); --strict-reset quarantines it. */
+static void test_no_reset_method(void **state)
 {
 	struct ctx *c = *state;
+	seize_and_assign(c, false);
+	char p[512];
+	fake_sysfs_path(&c->fs, NIC, "reset", p, sizeof(p));
+	unlink(p);
+	guest_changes_device(c);
+	assert_int_equal(pool_release(&c->pool, c->pd), 0);
+	assert_false(c->pd->quarantined);
+	uint8_t now[4096];
+	assert_int_equal(fake_sysfs_config(&c->fs, NIC, now, sizeof(now)), 0);
+	assert_int_equal(cfg16(now, 0x04) & 0x0004, 0);      /* bus mastering off */
+	assert_int_equal(cfg16(now, MSIX_CTL) & 0x8000, 0);  /* MSI-X off */
+	assert_int_equal(cfg16(now, DEVCTL), cfg16(c->pristine, DEVCTL)); /* restored */
+	struct pb_bdf v;
+	char err[256];
+	assert_int_equal(pool_assign(&c->pool, c->g, c->pd, &v, err, sizeof(err)), 0); /* offered again */
+}
+
+static void test_no_reset_method_strict_quarantines(void **state)
+{
+	struct ctx *c = *state;
+	c->fs.opt.strict_reset = true;
 	seize_and_assign(c, false);
 	char p[512];
 	fake_sysfs_path(&c->fs, NIC, "reset", p, sizeof(p));
@@ -286,7 +308,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_seize_saves_quiet_pristine_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_quiesces_resets_restores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_reset_quarantines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_reset_method_quarantines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_reset_method, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_reset_method_strict_quarantines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysfs_vanishes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_destroy_and_shutdown_give_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_writes_nothing, setup, teardown),
