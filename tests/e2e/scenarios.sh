@@ -293,7 +293,7 @@ sc_passthrough() {
 	pb_guest g3 $DEVS || return 1
 	guest_wait_devs g3 3 || { WHY="guest g3 did not see 3 devices: $(tr '\n' ' ' < /tmp/gout)"; return 1; }
 	local got
-	got=$(tr '\n' ' ' < /tmp/gout)
+	got=$(tr -s ' \r\n' ' ' < /tmp/gout)
 	[ "$got" = "0000:00:03.0 0000:00:04.0 0000:00:05.0 " ] || { WHY="passthrough guest sees '$got', expected the real addresses"; return 1; }
 	xl destroy g3
 	guest_gone g3 30
