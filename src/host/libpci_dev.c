@@ -34,6 +34,7 @@ struct libpci_dev {
 	bool own_pdev;              /* from pci_get_dev(), not from the scan list */
 	bool read_only;
 	bool sysfs;                 /* linux-sysfs: the attribute files are there */
+	bool sysfs_enabled;         /* enabled through `enable` (a disable balances it there) */
 	char dir[PATH_MAX];         /* sysfs device directory */
 	struct sysfs_observer obs;
 };
@@ -178,9 +179,23 @@ static int command_update(struct hostdev *hd, uint32_t set, uint32_t clear)
 	return nv == cmd ? 0 : lp_write(hd, 0x04, 2, nv);
 }
 
+/* The decoding the device's resources need. */
+static uint32_t decode_bits(const struct hostdev *hd)
+{
+	uint32_t bits = 0;
+	for (unsigned i = 0; i < HOSTDEV_NUM_RES; i++) {
+		if (!hd->res[i].size || i == HOSTDEV_ROM)
+			continue;
+		bits |= (hd->res[i].flags & HOSTDEV_RES_IO) ? CMD_IO : CMD_MEM;
+	}
+	return bits;
+}
+
 /*
- * Linux: writing 1 to `enable` runs pci_enable_device().  Without that
- * attribute (other access methods), turn on the decoding the resources need.
+ * Linux: writing 1 to `enable` runs pci_enable_device(), but only while no
+ * driver is bound (-EBUSY otherwise, and a seized device is bound to
+ * pci-stub).  Without that attribute, or when it is busy, turn on the
+ * decoding the resources need in COMMAND.
  */
 static int lp_enable(struct hostdev *hd)
 {
@@ -190,18 +205,12 @@ static int lp_enable(struct hostdev *hd)
 	if (hd->enabled)
 		return 0;
 	char p[PATH_MAX];
-	int rc;
-	if (attr_path(d, "enable", p, sizeof(p))) {
+	int rc = -ENOENT;
+	if (attr_path(d, "enable", p, sizeof(p)))
 		rc = sysfs_attr_write(p, "1", &d->obs);
-	} else {
-		uint32_t bits = 0;
-		for (unsigned i = 0; i < HOSTDEV_NUM_RES; i++) {
-			if (!hd->res[i].size)
-				continue;
-			bits |= (hd->res[i].flags & HOSTDEV_RES_IO) ? CMD_IO : CMD_MEM;
-		}
-		rc = command_update(hd, bits, 0);
-	}
+	d->sysfs_enabled = rc == 0;
+	if (rc == -ENOENT || rc == -EBUSY)
+		rc = command_update(hd, decode_bits(hd), 0);
 	if (rc == 0)
 		hd->enabled = true;
 	return rc;
@@ -209,8 +218,8 @@ static int lp_enable(struct hostdev *hd)
 
 /*
  * Linux: writing 0 to `enable` runs pci_disable_device() (bus mastering off,
- * decoding stays on); it only balances an earlier enable.  Bus mastering is
- * cleared in COMMAND in every case.
+ * decoding stays on); it only balances an earlier enable through it.  Bus
+ * mastering is cleared in COMMAND in every case.
  */
 static int lp_disable(struct hostdev *hd)
 {
@@ -218,11 +227,12 @@ static int lp_disable(struct hostdev *hd)
 	if (d->read_only)
 		return -EROFS;
 	char p[PATH_MAX];
-	if (hd->enabled && attr_path(d, "enable", p, sizeof(p))) {
+	if (hd->enabled && d->sysfs_enabled && attr_path(d, "enable", p, sizeof(p))) {
 		int rc = sysfs_attr_write(p, "0", &d->obs);
 		if (rc)
 			return rc;
 	}
+	d->sysfs_enabled = false;
 	hd->enabled = false;
 	return command_update(hd, 0, CMD_MASTER);
 }
