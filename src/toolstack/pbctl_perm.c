@@ -98,8 +98,8 @@ int pbctl_grant(struct pbctl_hyp *h, uint32_t domid, const struct pb_bdf *addr, 
 	}
 	rc = h->ops->assign(h, domid, sbdf(addr), rdm_relaxed);
 	if (rc == -ENOSYS || rc == -EOPNOTSUPP || rc == -ENODEV) {
-		pb_warn("%s: not assigned to domain %u (%s): no IOMMU? the guest will have no MSI/MSI-X", a, domid,
-			strerror(-rc));
+		pb_warn("%s: not assigned to domain %u (%s): the guest will have no MSI/MSI-X (is there an IOMMU, "
+			"and was the guest created with passthrough = \"enabled\"?)", a, domid, strerror(-rc));
 	} else if (rc) {
 		snprintf(err, errlen, "%s: assigning to domain %u: %s", a, domid, strerror(-rc));
 		goto unwind;

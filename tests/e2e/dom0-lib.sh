@@ -30,6 +30,7 @@ extra = "console=hvc0 loglevel=1 e2e_front=$front"
 memory = 192
 vcpus = 1
 e820_host = 1
+passthrough = "enabled"
 on_poweroff = "destroy"
 on_crash = "destroy"
 EOF

@@ -194,6 +194,8 @@ pb_guest() {
 	for d in "$@"; do
 		$ATTACH attach "$domid" "$d" > /tmp/attach.log 2>&1 ||
 			{ WHY="$ATTACH attach $domid $d: $(tail -1 /tmp/attach.log)"; return 1; }
+		# Warnings (e.g. no assignment: no MSI/MSI-X for the guest) go to the console.
+		sed "s/^/attach $d: /" /tmp/attach.log
 	done
 	guest_start "$name" || { WHY="guest $name's command loop did not start"; return 1; }
 }
