@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(meson ninja-build gcc clang pkg-config libpci-dev pciutils pci.ids libxen-dev libcmocka-dev
-      libclang-rt-14-dev valgrind)
+      libclang-rt-14-dev valgrind python3)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
