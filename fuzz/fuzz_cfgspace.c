@@ -75,13 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);         \
-			__builtin_trap();                                                          \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_check.h"
 
 static unsigned walk_cap(const uint8_t *cfg, uint8_t id)
 {

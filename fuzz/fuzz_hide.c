@@ -12,13 +12,7 @@
 
 #include "ownership/hide.h"
 
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);  \
-			__builtin_trap();                                                   \
-		}                                                                           \
-	} while (0)
+#include "fuzz_check.h"
 
 static void print_id(char *buf, size_t len, const struct hide_id *id)
 {

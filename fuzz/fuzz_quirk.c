@@ -18,13 +18,7 @@
 #include "host/lspci_dump.h"
 #include "host/simdev.h"
 
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);  \
-			__builtin_trap();                                                   \
-		}                                                                           \
-	} while (0)
+#include "fuzz_check.h"
 
 /* A PCIe device with a 4 KiB config space: quirks anywhere in it. */
 static struct lspci_dump dump;

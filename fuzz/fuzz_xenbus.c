@@ -31,13 +31,7 @@
 #include "transport/xen/xenbus_backend.h"
 #include "xenstore/xs_mem.h"
 
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);  \
-			__builtin_trap();                                                   \
-		}                                                                           \
-	} while (0)
+#include "fuzz_check.h"
 
 #define BE "/local/domain/0/backend/pci/5/0"
 #define FE "/local/domain/5/device/pci/0"
