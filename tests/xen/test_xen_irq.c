@@ -31,6 +31,8 @@ struct fake_hyp {
 	unsigned last_entry;
 	uint64_t last_table;
 	struct pb_bdf last_dev;
+	int prepares;
+	int prepare_rc;  /* what prepare_msix answers */
 };
 
 static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table,
@@ -61,7 +63,15 @@ static int f_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
 	return -ENOENT;
 }
 
-static const struct xen_irq_hyp_ops fops = { .map = f_map, .unmap = f_unmap };
+static int f_prepare(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+{
+	struct fake_hyp *f = (struct fake_hyp *)h;
+	(void)dev;
+	f->prepares++;
+	return f->prepare_rc;
+}
+
+static const struct xen_irq_hyp_ops fops = { .map = f_map, .unmap = f_unmap, .prepare_msix = f_prepare };
 
 struct fixture {
 	struct fake_hyp hyp;
@@ -162,6 +172,28 @@ static void test_hypercall_fails_halfway(void **state)
 	assert_false(f->dev.irq.msix_on);
 }
 
+/* Xen learns the MSI-X table once per device, before the first vector; a refusal maps nothing. */
+static void test_prepare_msix_once(void **state)
+{
+	struct fixture *f = *state;
+	f->hyp.prepare_rc = -ENODEV;
+	op(f, PCIIF_OP_ENABLE_MSIX, 2);
+	assert_int_equal(f->sh.op.err, -ENODEV);
+	assert_int_equal(f->hyp.calls, 0);
+	f->hyp.prepare_rc = -EBUSY; /* already prepared: fine */
+	op(f, PCIIF_OP_ENABLE_MSIX, 2);
+	assert_int_equal(f->sh.op.err, 0);
+	op(f, PCIIF_OP_DISABLE_MSIX, 0);
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->sh.op.err, 0);
+	assert_int_equal(f->hyp.prepares, 2); /* not again once it succeeded */
+	op(f, PCIIF_OP_DISABLE_MSIX, 0);
+	/* MSI needs no preparation. */
+	op(f, PCIIF_OP_ENABLE_MSI, 0);
+	assert_int_equal(f->hyp.prepares, 2);
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -169,6 +201,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_msi_in_guest_pirq_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msix_table_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hypercall_fails_halfway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_msix_once, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("xen_irq", tests, NULL, NULL);
 }

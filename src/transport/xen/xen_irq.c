@@ -23,11 +23,30 @@ static int x_map_msi(struct irq_provider *p, struct hostdev *hd, unsigned domid,
 	return to_pirq(rc, pi, pirq);
 }
 
+/* Once per device: Xen must know the MSI-X table before vectors are mapped for another domain. */
+static int prepare_once(struct xen_irq *x, const struct pb_bdf *dev)
+{
+	for (size_t i = 0; i < x->nprepared; i++)
+		if (pb_bdf_equal(&x->prepared[i], dev))
+			return 0;
+	if (!x->hyp->ops->prepare_msix)
+		return 0;
+	int rc = x->hyp->ops->prepare_msix(x->hyp, dev);
+	if (rc && rc != -EBUSY && rc != -ENOSYS)
+		return rc;
+	if (x->nprepared < XEN_IRQ_MAX_PREPARED)
+		x->prepared[x->nprepared++] = *dev;
+	return 0;
+}
+
 static int x_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid, unsigned entry, uint32_t *pirq)
 {
 	struct xen_irq_hyp *h = hyp_of(p);
 	uint64_t base;
 	int rc = hostdev_msix_table_base(hd, &base);
+	if (rc)
+		return rc;
+	rc = prepare_once(p->ctx, &hd->addr);
 	if (rc)
 		return rc;
 	int pi = -1;
@@ -61,4 +80,5 @@ void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)
 	x->provider.ops = &xen_irq_ops;
 	x->provider.ctx = x;
 	x->hyp = hyp;
+	x->nprepared = 0;
 }

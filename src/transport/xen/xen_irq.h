@@ -30,15 +30,25 @@ struct xen_irq_hyp_ops {
 	int (*map)(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table_base,
 		   int *pirq);
 	int (*unmap)(struct xen_irq_hyp *h, uint32_t domid, int pirq);
+	/*
+	 * Optional: tells Xen the device's MSI-X table before its first vector is
+	 * mapped for a guest (PHYSDEVOP_prepare_msix, as dom0 Linux's pciback
+	 * does when it takes a device); -EBUSY when already prepared.
+	 */
+	int (*prepare_msix)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
 };
 
 struct xen_irq_hyp {
 	const struct xen_irq_hyp_ops *ops;
 };
 
+#define XEN_IRQ_MAX_PREPARED 256
+
 struct xen_irq {
 	struct irq_provider provider;
 	struct xen_irq_hyp *hyp;
+	size_t nprepared;
+	struct pb_bdf prepared[XEN_IRQ_MAX_PREPARED]; /* devices whose MSI-X Xen knows */
 };
 
 void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp);

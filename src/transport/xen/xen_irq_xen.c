@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xencall.h>
 #include <xenctrl.h>
+#include <xen/physdev.h>
 
 struct xen_irq_xc {
 	struct xen_irq_hyp hyp;
 	xc_interface *xch;
+	xencall_handle *call;
 };
 
 static int xc_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table_base,
@@ -36,7 +39,24 @@ static int xc_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
 	return 0;
 }
 
-static const struct xen_irq_hyp_ops xc_ops = { .map = xc_map, .unmap = xc_unmap };
+/* libxenctrl has no wrapper for PHYSDEVOP_prepare_msix: the hypercall through libxencall. */
+static int xc_prepare_msix(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+{
+	struct xen_irq_xc *x = (struct xen_irq_xc *)h;
+	struct physdev_pci_device *arg = xencall_alloc_buffer(x->call, sizeof(*arg));
+	if (!arg)
+		return -ENOMEM;
+	arg->seg = dev->domain;
+	arg->bus = dev->bus;
+	arg->devfn = dev->devfn;
+	errno = 0;
+	int rc = xencall2(x->call, __HYPERVISOR_physdev_op, PHYSDEVOP_prepare_msix, (uint64_t)(uintptr_t)arg);
+	int e = errno;
+	xencall_free_buffer(x->call, arg);
+	return rc < 0 ? (e ? -e : -EIO) : 0;
+}
+
+static const struct xen_irq_hyp_ops xc_ops = { .map = xc_map, .unmap = xc_unmap, .prepare_msix = xc_prepare_msix };
 
 struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen)
 {
@@ -51,6 +71,13 @@ struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen)
 		free(x);
 		return NULL;
 	}
+	x->call = xencall_open(NULL, 0);
+	if (!x->call) {
+		snprintf(err, errlen, "cannot open libxencall: %s", strerror(errno));
+		xc_interface_close(x->xch);
+		free(x);
+		return NULL;
+	}
 	x->hyp.ops = &xc_ops;
 	return &x->hyp;
 }
@@ -59,6 +86,7 @@ void xen_irq_hyp_close(struct xen_irq_hyp *h)
 {
 	if (!h)
 		return;
+	xencall_close(((struct xen_irq_xc *)h)->call);
 	xc_interface_close(((struct xen_irq_xc *)h)->xch);
 	free(h);
 }
