@@ -294,8 +294,8 @@ sc_release() {
 	# 2. the devices serve a second guest, which finds g1's pattern on the disk; then xl destroy
 	pb_guest g2 $DEVS || return 1
 	guest_wait_devs g2 3 || { WHY="the second guest did not see 3 devices"; return 1; }
-	gcmd g2 60 "modprobe nvme; i=0; while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done
-		yes 'pcibackd-e2e-pcibackd' | head -c 4096 > /tmp/pat; dd if=/dev/nvme0n1 of=/tmp/b bs=4096 skip=512 count=1 2>/dev/null; cmp /tmp/pat /tmp/b" ||
+	# One line: the command travels through xenstore, which escapes a tab as "\t" (the shell then saw "tyes").
+	gcmd g2 60 "modprobe nvme; i=0; while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done; yes 'pcibackd-e2e-pcibackd' | head -c 4096 > /tmp/pat; dd if=/dev/nvme0n1 of=/tmp/b bs=4096 skip=512 count=1 2>/dev/null; cmp /tmp/pat /tmp/b" ||
 		{ WHY="the second guest could not read the first guest's pattern back"; return 1; }
 	xl destroy g2
 	guest_gone g2 30 || { WHY="xl destroy g2 did not finish"; return 1; }
