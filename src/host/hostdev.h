@@ -72,6 +72,7 @@ struct hostdev {
 	unsigned irq;                /* host interrupt (0: none) */
 	bool enabled;                /* enable() done and not disabled */
 	struct hostdev *physfn;      /* SR-IOV: the PF of a VF, else NULL */
+	bool real;                   /* a device of this host (not simulated): the hypervisor knows it */
 	char source[128];            /* where it came from, for messages */
 };
 

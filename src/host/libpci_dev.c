@@ -424,6 +424,7 @@ struct hostdev *libpci_dev_open(const struct pb_bdf *addr, const struct host_opt
 	char bdf[PB_BDF_STRLEN];
 	snprintf(d->hd.source, sizeof(d->hd.source), "host:%s", pb_bdf_format(addr, bdf));
 	d->hd.ops = &libpci_ops;
+	d->hd.real = true;
 	d->hd.addr = *addr;
 	d->read_only = opt && opt->read_only;
 	if (opt)

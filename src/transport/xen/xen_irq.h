@@ -36,6 +36,12 @@ struct xen_irq_hyp_ops {
 	 * does when it takes a device); -EBUSY when already prepared.
 	 */
 	int (*prepare_msix)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
+	/*
+	 * Optional: hands a device Xen quarantined (DOMID_IO, where it goes when
+	 * its guest dies) back to this domain, as `xl pci-assignable-remove`
+	 * does; 0, or -errno when it was not quarantined.
+	 */
+	int (*unquarantine)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
 };
 
 struct xen_irq_hyp {

@@ -56,7 +56,21 @@ static int xc_prepare_msix(struct xen_irq_hyp *h, const struct pb_bdf *dev)
 	return rc < 0 ? (e ? -e : -EIO) : 0;
 }
 
-static const struct xen_irq_hyp_ops xc_ops = { .map = xc_map, .unmap = xc_unmap, .prepare_msix = xc_prepare_msix };
+static int xc_unquarantine(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+{
+	uint32_t sbdf = (uint32_t)dev->domain << 16 | (uint32_t)dev->bus << 8 | dev->devfn;
+	errno = 0;
+	if (xc_deassign_device(((struct xen_irq_xc *)h)->xch, DOMID_IO, sbdf))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static const struct xen_irq_hyp_ops xc_ops = {
+	.map = xc_map,
+	.unmap = xc_unmap,
+	.prepare_msix = xc_prepare_msix,
+	.unquarantine = xc_unquarantine,
+};
 
 struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen)
 {
