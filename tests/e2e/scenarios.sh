@@ -168,7 +168,7 @@ pb_start() {
 		> "/tmp/pcibackd-$1.log" 2>&1 &
 	PB_PID=$!
 	for d in $DEVS; do
-		wait_until 20 sh -c "[ \"\$(basename \$(readlink /sys/bus/pci/devices/$d/driver))\" = pci-stub ]" ||
+		wait_until 60 sh -c "[ \"\$(basename \$(readlink /sys/bus/pci/devices/$d/driver))\" = pci-stub ]" ||
 			{ WHY="pcibackd did not seize $d (driver: $(drv_of $d)); its log: $(tail -2 /tmp/pcibackd-$1.log | tr '\n' ' ')"; return 1; }
 	done
 }
