@@ -63,7 +63,8 @@ install_tools() {
 	shift
 	install_bin "$root" "$@"
 	mkdir -p "$root/usr/local/bin"
-	for f in "$@"; do ln -sf "$f" "$root/usr/local/bin/$(basename "$f")"; done
+	# A copy, not a link to the build path: a build under /tmp would be hidden by the guest's tmpfs.
+	for f in "$@"; do cp -L "$f" "$root/usr/local/bin/$(basename "$f")"; done
 }
 
 pack() {
