@@ -63,7 +63,8 @@ gcmd() {
 		tr -d '\r' < "$log" | sed -n "/^E2E-OUT-BEGIN $n\$/,\$p" | sed 1d > /tmp/gout
 		return 124
 	fi
-	tr -d '\r' < "$log" | sed -n "/^E2E-OUT-BEGIN $n\$/,/^E2E-OUT-END $n rc=/p" | sed '1d;$d' | grep -v '^\[ *[0-9]*\.[0-9]*\] ' > /tmp/gout
+	tr -d '\r' < "$log" | sed -n "/^E2E-OUT-BEGIN $n\$/,/^E2E-OUT-END $n rc=/p" | sed '1d;$d' |
+		grep -v -e '^\[ *[0-9]*\.[0-9]*\] ' -e '^E2E-GUEST:' > /tmp/gout # kernel and guest-init lines interleave
 	return "$(tr -d '\r' < "$log" | sed -n "s/^E2E-OUT-END $n rc=\([0-9]*\).*/\1/p" | tail -1)"
 }
 
