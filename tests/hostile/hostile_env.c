@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "hostile_env.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "core/pool.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +105,21 @@ size_t henv_writes_in(struct henv *e, size_t i, unsigned off, unsigned len)
 		if (w[k].off < off + len && w[k].off + w[k].size > off)
 			hits++;
 	return hits;
+}
+
+struct pb_pool_dev *henv_pool_assign(struct pb_pool *pool, const char *spec, const char *guest)
+{
+	char path[512], err[300];
+	snprintf(path, sizeof(path), "%s/%s", henv_fixtures, spec);
+	struct hostdev *hd = simdev_load(path, err, sizeof(err));
+	if (!hd)
+		fail_msg("%s", err);
+	struct pb_pool_dev *pd = pool_add_device(pool, hd, NULL, err, sizeof(err));
+	if (!pd)
+		fail_msg("%s", err);
+	struct pb_guest *g = pool_guest(pool, guest, true);
+	struct pb_bdf va;
+	if (!g || pool_assign(pool, g, pd, &va, err, sizeof(err)))
+		fail_msg("assigning %s to %s: %s", spec, guest, err);
+	return pd;
 }

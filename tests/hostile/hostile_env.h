@@ -49,4 +49,9 @@ uint32_t henv_hw(struct henv *e, size_t i, unsigned off, unsigned size);
 /* Writes the device recorded since the last simdev_clear_writes that overlap [off, off + len). */
 size_t henv_writes_in(struct henv *e, size_t i, unsigned off, unsigned len);
 
+struct pb_pool;
+struct pb_pool_dev;
+/* Loads fixture `spec` into the (initialised) pool and assigns it to guest `guest`; fails the test otherwise. */
+struct pb_pool_dev *henv_pool_assign(struct pb_pool *pool, const char *spec, const char *guest);
+
 #endif

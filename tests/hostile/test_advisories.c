@@ -307,21 +307,15 @@ static void xsa302_dma_after_detach(void **state)
 	sim_irq_init(&irq);
 	pool_init(&pool, TOPO_VPCI);
 	pool.irqp = &irq.provider;
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/%s", henv_fixtures, HENV_NVME);
-	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-	assert_non_null(hd);
-	struct pb_pool_dev *pd = pool_add_device(&pool, hd, NULL, err, sizeof(err));
-	assert_non_null(pd);
-	struct pb_guest *g = pool_guest(&pool, "dma", true);
-	struct pb_bdf va;
-	assert_int_equal(pool_assign(&pool, g, pd, &va, err, sizeof(err)), 0);
+	struct pb_pool_dev *pd = henv_pool_assign(&pool, HENV_NVME, "dma");
+	struct hostdev *hd = pd->dev.host;
+	struct pb_guest *g = pd->owner;
 
 	/* The guest turns on decoding and bus mastering and MSI-X, as a driver does. */
 	struct pciif_sharedinfo sh;
 	memset(&sh, 0, sizeof(sh));
 	sh.op.cmd = PCIIF_OP_CONF_WRITE;
-	sh.op.devfn = va.devfn;
+	sh.op.devfn = topo_find(&g->topo, &pd->dev)->vaddr.devfn;
 	sh.op.offset = 0x04;
 	sh.op.size = 2;
 	sh.op.value = CMD_MEM | CMD_MASTER;
@@ -331,7 +325,7 @@ static void xsa302_dma_after_detach(void **state)
 	assert_true(simdev_config(hd)[0x04] & CMD_MASTER);
 	memset(&sh.op, 0, sizeof(sh.op));
 	sh.op.cmd = PCIIF_OP_ENABLE_MSIX;
-	sh.op.devfn = va.devfn;
+	sh.op.devfn = topo_find(&g->topo, &pd->dev)->vaddr.devfn;
 	sh.op.value = 2;
 	sh.op.msix_entries[1].entry = 1;
 	pciif_flags_set(&sh, PCIIF_FLAG_F_ACTIVE);

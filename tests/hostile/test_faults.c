@@ -99,15 +99,8 @@ static void test_release_faulty(void **state)
 	(void)state;
 	struct pb_pool pool;
 	pool_init(&pool, TOPO_VPCI);
-	char spec[512], err[300];
-	snprintf(spec, sizeof(spec), "%s/%s", henv_fixtures, HENV_NVME);
-	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-	assert_non_null(hd);
-	struct pb_pool_dev *pd = pool_add_device(&pool, hd, NULL, err, sizeof(err));
-	assert_non_null(pd);
-	struct pb_guest *g = pool_guest(&pool, "faulty", true);
-	struct pb_bdf va;
-	assert_int_equal(pool_assign(&pool, g, pd, &va, err, sizeof(err)), 0);
+	struct pb_pool_dev *pd = henv_pool_assign(&pool, HENV_NVME, "faulty");
+	struct hostdev *hd = pd->dev.host;
 	simdev_poke(hd, 0x04, 2, 0x0006); /* the guest's driver had it bus-mastering */
 	simdev_set_fault(hd, SIMDEV_FAULT_READ_ONES);
 	pool_release(&pool, pd);
