@@ -10,6 +10,7 @@
 
 struct mnode {
 	char *path;
+	uint32_t hash; /* of path: lookups compare it before the string */
 	char *val;
 	unsigned nperms;
 	struct pb_xs_perm perms[PB_XS_MAX_PERMS];
@@ -67,10 +68,19 @@ struct memxs_store {
 
 /* ---- trees ---- */
 
+static uint32_t path_hash(const char *path)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *path; path++)
+		h = (h ^ (uint8_t)*path) * 16777619u;
+	return h;
+}
+
 static struct mnode *tree_find(struct mtree *t, const char *path)
 {
+	uint32_t h = path_hash(path);
 	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].path, path))
+		if (t->v[i].hash == h && !strcmp(t->v[i].path, path))
 			return &t->v[i];
 	return NULL;
 }
@@ -161,6 +171,7 @@ static struct mnode *tree_create(struct mtree *t, const char *path, int *rc)
 	n = &t->v[t->n];
 	memset(n, 0, sizeof(*n));
 	n->path = strdup(path);
+	n->hash = path_hash(path);
 	n->val = strdup("");
 	if (!n->path || !n->val) {
 		node_free(n);
