@@ -45,6 +45,7 @@
 #include "cfgspace.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,9 +298,14 @@ static int init_fields(struct cfg_dev *cd, size_t from, char *err, size_t errlen
 
 struct cfg_dev *cfg_dev_new(struct hostdev *hd, const struct cfg_options *opts, char *err, size_t errlen)
 {
+	/* The tables are const: once they passed, they pass for the life of the process. */
+	static atomic_bool tables_ok;
 	const struct cfg_table *hdr_table;
-	if (cfg_check_tables(err, errlen))
-		return NULL;
+	if (!atomic_load(&tables_ok)) {
+		if (cfg_check_tables(err, errlen))
+			return NULL;
+		atomic_store(&tables_ok, true);
+	}
 	switch (hd->header_type) {
 	case 0: hdr_table = &cfg_header0_table; break;
 	case 1: hdr_table = &cfg_header1_table; break;
