@@ -2,7 +2,7 @@
 /*
  * The config-space engine fed arbitrary access sequences on every device of
  * every bundled fixture.  Input: byte 0 picks the device, byte 1 the options
- * (permissive, allow-interrupt-control), then 8-byte records
+ * (permissive, allow-interrupt-control), then up to 64 8-byte records
  *   [kind:1][size:1][offset:2][value:4]
  * where kind selects read / write / option change / release and how the
  * offset is widened (as is, negative, huge), and size is taken as a signed
@@ -96,6 +96,10 @@ static void check_write(struct cfg_dev *cd, const uint8_t *before, const uint8_t
 {
 	const struct cfg_options *o = cfg_get_options(cd);
 	for (unsigned b = 0; b < cfg_size; b++) {
+		if (!(b & 63) && !memcmp(before + b, after + b, 64)) {
+			b += 63; /* cfg_size is a multiple of 64: skip an unchanged block */
+			continue;
+		}
 		uint8_t changed = before[b] ^ after[b];
 		if (!changed)
 			continue;
@@ -169,7 +173,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	unsigned cfg_size = hd->cfg_size;
 	static uint8_t before[4096];
-	for (size_t p = 2; p + 8 <= size; p += 8) {
+	/* At most 64 accesses per input: longer inputs find nothing new and only slow the run. */
+	for (size_t p = 2; p + 8 <= size && p < 2 + 64 * 8; p += 8) {
 		const uint8_t *r = data + p;
 		unsigned kind = r[0];
 		long sz = (int8_t)r[1];
