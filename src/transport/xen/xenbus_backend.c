@@ -84,13 +84,14 @@ static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const cha
 	__attribute__((format(printf, 4, 5)));
 static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
 {
+	/* The error node reads "ERRNO text", as xenbus_dev_fatal writes it; the log spells the errno out. */
 	char msg[512], dir[XB_PATH];
 	int n = snprintf(msg, sizeof(msg), "%i ", -err);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: %s", d->nodename, msg);
+	pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: %s: %s", d->nodename, msg + n, strerror(-err));
 	snprintf(dir, sizeof(dir), "%s/error/%s", b->home, d->nodename);
 	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, dir, "error", "%s", msg);
 	if (rc)
