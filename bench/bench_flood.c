@@ -4,30 +4,24 @@
  * while another guest measures its conf_read round trips.
  *   bench_flood PCIBACKD FIXTURES_DIR [--events N] [--rounds R] [--samples S] [--check]
  * It starts pcibackd (stderr to a file) with guest "victim" (one device)
- * and guest "flood" (one device).  Each round measures the victim solo, then
- * under a flood of N events (spurious kicks and invalid ops, each op waited
- * for, as the protocol allows one op in flight); rounds alternate so solo
- * and flood see the same machine.  Prints a table: p50 / p99 solo and under
- * flood, their ratios, and the victim's ops served per second; then the
+ * and guest "flood" (one device).  Each round measures the victim solo (S
+ * round trips), then for the whole of a flood of N events (spurious kicks and
+ * invalid ops, each op waited for, as the protocol allows one op in flight);
+ * rounds alternate so solo and flood see the same machine.  The daemon has a
+ * CPU of its own (see pick_cpus).  Prints a table: p50 / p99 solo and under
+ * flood, their ratios, the victim's round trips per second; then the
  * daemon's log lines and VmRSS before and after the floods.
- * --check exits 1 unless: the victim is served at least 0.15 of its solo
- * rate under flood (median over rounds), the flood added at most 20 + 4 per
- * second log lines (the rate limits' budget: 3 * 10^6 events must not show),
- * and VmRSS grew by at most 1 MiB.  Why a rate and not "p99 within
- * 2x": the daemon serves guests round-robin, one op each per loop turn, and
- * each guest has at most one op in flight; so under flood every victim op
- * waits behind up to one flood op, and its p50 doubles by construction (the
- * fair outcome), leaving no room for scheduling noise on a small machine.
- * A fair loop gives the victim half the service; the rest of the gap is CPU:
- * flooder, daemon and victim are three busy processes on two cores, and on a
- * loaded machine the share was measured between 0.30 and 0.55.  An unfair
- * loop (draining one guest's events first) starves the victim towards 0.
- * The p99 ratio is printed for the record.
+ * --check exits 1 unless, over the rounds' medians: the victim's p99 under
+ * flood is at most twice its solo p99; the floods added at most 20 + 4 per
+ * second log lines (the rate limits' budget: N events must not show); and
+ * VmRSS grew by at most 1 MiB.  On a single CPU the p99 bound is not checked
+ * (three busy processes on one core measure the scheduler, not the daemon).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +48,51 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what);
+
+/*
+ * CPU placement.  On Xen the backend runs on dom0's vCPUs and each guest on
+ * its own, so a flooding guest costs the backend only the events and ops it
+ * sends, and a guest's round trip crosses CPUs.  Here the daemon gets the
+ * first CPU and both guests share the second (two guests on one CPU, as on an
+ * overcommitted host), in the solo and the flood runs alike.  FLOOD_CPUS="D V F"
+ * chooses other CPUs for the daemon, the victim and the flooder (for
+ * example "0 0 1" puts the victim on the daemon's CPU: then the victim waits
+ * for CPU time the flood keeps busy, and the p99 ratio measured here was
+ * 1.8 to 2.1).  With one CPU nothing is pinned.
+ */
+static int cpu_daemon = -1, cpu_victim = -1, cpu_flood = -1;
+
+static void pick_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		if (cpu_daemon < 0)
+			cpu_daemon = c;
+		else if (cpu_victim < 0)
+			cpu_victim = cpu_flood = c;
+	}
+	if (cpu_victim < 0)
+		cpu_daemon = -1;
+	const char *e = getenv("FLOOD_CPUS");
+	if (e && cpu_daemon >= 0 && sscanf(e, "%d %d %d", &cpu_daemon, &cpu_victim, &cpu_flood) != 3)
+		die("FLOOD_CPUS wants three CPU numbers: daemon victim flooder");
+}
+
+static void pin(int cpu)
+{
+	if (cpu < 0)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 static void die(const char *what)
@@ -96,6 +135,7 @@ static void start_daemon(const char *pcibackd, const char *fixtures)
 	snprintf(flood, sizeof(flood), "flood=sim:%s/cap-dev3.lspci", fixtures);
 	daemon_pid = fork();
 	if (daemon_pid == 0) {
+		pin(cpu_daemon);
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
 		execl(pcibackd, pcibackd, "--socket", sock_path, "--device", victim, "--device", flood, (char *)NULL);
@@ -189,31 +229,54 @@ static void flooder(unsigned long n, int ready_fd)
 
 /* ---- the victim ---- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 struct stats {
 	double p50_us, p99_us, ops_per_s;
+	uint64_t n;
 };
 
-static struct stats measure(struct pf_conn *c, unsigned samples)
+/*
+ * Round trips go into a histogram of 100 ns buckets up to 100 ms (the last
+ * bucket takes the rest), so a measurement can run for the whole flood.
+ */
+#define HIST_NS 100
+#define HIST_N 1000000
+static uint32_t hist[HIST_N];
+
+static double hist_quantile(uint64_t n, double q)
 {
-	static uint64_t t[1000000];
+	uint64_t want = (uint64_t)(q * (double)n), seen = 0;
+	for (size_t i = 0; i < HIST_N; i++) {
+		seen += hist[i];
+		if (seen > want)
+			return (double)(i * HIST_NS + HIST_NS / 2) / 1e3;
+	}
+	return (double)HIST_N * HIST_NS / 1e3;
+}
+
+/*
+ * The victim's conf_read round trips: `samples` of them, or, when until is a
+ * child's pid, as many as fit until that child exits (at least `samples`).
+ */
+static struct stats measure(struct pf_conn *c, unsigned samples, pid_t until, int *status)
+{
 	const struct pb_bdf a = { 0, 0, 0 };
-	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < samples; i++) {
+	memset(hist, 0, sizeof(hist));
+	uint64_t t0 = now_ns(), n = 0;
+	for (;;) {
 		uint32_t v;
 		uint64_t s = now_ns();
 		if (pf_read(c, &a, 0, 2, &v) || v != 0x1af4)
 			die("victim: conf_read failed");
-		t[i] = now_ns() - s;
+		uint64_t d = (now_ns() - s) / HIST_NS;
+		hist[d < HIST_N ? d : HIST_N - 1]++;
+		n++;
+		if (!until && n >= samples)
+			break;
+		if (until && n % 256 == 0 && n >= samples && waitpid(until, status, WNOHANG) == until)
+			break;
 	}
 	double secs = (double)(now_ns() - t0) / 1e9;
-	qsort(t, samples, sizeof(t[0]), cmp_u64);
-	return (struct stats){ t[samples / 2] / 1e3, t[samples * 99 / 100] / 1e3, samples / secs };
+	return (struct stats){ hist_quantile(n, 0.50), hist_quantile(n, 0.99), (double)n / secs, n };
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -235,7 +298,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	unsigned long events = 1000000;
-	unsigned rounds = 3, samples = 20000;
+	unsigned rounds = 3, samples = 200000;
 	int check = 0;
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--check"))
@@ -251,6 +314,12 @@ int main(int argc, char **argv)
 		die("bad --rounds or --samples");
 	if (!mkdtemp(dir))
 		die("mkdtemp");
+	pick_cpus();
+	pin(cpu_victim);
+	if (cpu_daemon >= 0)
+		printf("daemon on CPU %d, victim on CPU %d, flooder on CPU %d\n", cpu_daemon, cpu_victim, cpu_flood);
+	else
+		printf("one CPU: nothing pinned\n");
 	snprintf(sock_path, sizeof(sock_path), "%s/sock", dir);
 	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
 	start_daemon(argv[1], argv[2]);
@@ -259,7 +328,7 @@ int main(int argc, char **argv)
 	struct pf_conn *victim = pf_connect(sock_path, "victim", err, sizeof(err));
 	if (!victim)
 		die(err);
-	measure(victim, samples); /* warm-up */
+	measure(victim, samples, 0, NULL); /* warm-up */
 	long lines0 = log_lines(), rss0 = rss_kb();
 	uint64_t logged_from = now_ns();
 
@@ -268,19 +337,20 @@ int main(int argc, char **argv)
 	       "flood p99", "p50 x", "p99 x", "solo ops/s", "flood ops/s");
 	double flood_secs = 0;
 	for (unsigned r = 0; r < rounds; r++) {
-		struct stats solo = measure(victim, samples);
+		struct stats solo = measure(victim, samples, 0, NULL);
 		int ready = eventfd(0, 0);
 		pid_t f = fork();
-		if (f == 0)
+		if (f == 0) {
+			pin(cpu_flood);
 			flooder(events, ready);
+		}
 		uint64_t v;
 		if (read(ready, &v, sizeof(v)) < 0)
 			die("flooder did not start");
 		close(ready);
 		uint64_t t0 = now_ns();
-		struct stats fl = measure(victim, samples);
 		int st;
-		waitpid(f, &st, 0);
+		struct stats fl = measure(victim, samples, f, &st);
 		flood_secs += (double)(now_ns() - t0) / 1e9;
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			die("the flooder failed (connection dropped or an op timed out)");
@@ -301,7 +371,7 @@ int main(int argc, char **argv)
 	double ms = median(solo99, rounds), mf = median(flood99, rounds);
 	double msh = median(share, rounds);
 	printf("median p99: solo %.1fus, under flood %.1fus, ratio %.2f\n", ms, mf, mf / ms);
-	printf("median victim rate under flood: %.2f of solo (fair share 0.50)\n", msh);
+	printf("median victim rate under flood: %.2f of solo\n", msh);
 	printf("flood: %lu events per round (half invalid ops, half spurious kicks), %.1f s of flood in all\n", events,
 	       flood_secs);
 	printf("daemon log lines during the floods: %ld in %.1f s (bound %ld)\n", lines1 - lines0, logged_secs,
@@ -317,8 +387,10 @@ int main(int argc, char **argv)
 	if (!check)
 		return 0;
 	int bad = 0;
-	if (msh < 0.15) {
-		printf("FAIL: under flood the victim is served at %.2f of its solo rate (at least 0.15)\n", msh);
+	if (cpu_daemon < 0)
+		printf("one CPU: the p99 bound is not checked\n");
+	else if (mf > 2 * ms) {
+		printf("FAIL: under flood the victim's p99 is %.2f times its solo p99 (at most 2)\n", mf / ms);
 		bad = 1;
 	}
 	if (lines1 - lines0 > max_lines) {
