@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/pool.h"
 #include "host/simdev.h"
@@ -629,6 +630,141 @@ static void test_two_guests_and_late_start(void **state)
 	assert_ptr_equal(pdev(e, 1)->owner, pool_guest(&e->pool, "dom7", false));
 }
 
+/* ---- error recovery (inventory §2.3) ---- */
+
+static struct pciif_sharedinfo *shared(struct env *e) { return (struct pciif_sharedinfo *)e->page; }
+
+static int aer_inject_on(struct env *e, int i, int channel, char *out, size_t outlen)
+{
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_non_null(g);
+	return xb_backend_aer_inject(e->be, g, &pdev(e, i)->dev, channel, out, outlen);
+}
+
+/* The guest posts its answer to the step on the page the way pcifront_do_aer does, and kicks. */
+static void aer_answer(struct env *e, int32_t result)
+{
+	struct pciif_sharedinfo *sh = shared(e);
+	assert_true(pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE);
+	sh->aer_op.err = result;
+	pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	fake_ring_kick(&e->ring, xb_backend_port(e->be, 5, 0));
+	xb_backend_on_evtchn(e->be);
+}
+
+static void assert_step(struct env *e, uint32_t cmd, unsigned notifies)
+{
+	struct pciif_sharedinfo *sh = shared(e);
+	assert_true(pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE);
+	assert_int_equal(sh->aer_op.cmd, cmd);
+	assert_int_equal(e->ring.notifies, notifies);
+}
+
+static void test_aer_recovery_with_reset(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER); /* pcifront sets it when it allocates the page */
+	unsigned n = e->ring.notifies;
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	assert_string_equal(out, "posted error_detected");
+	/* The step names the guest's address of the device (vpci: slot 1) and the channel state. */
+	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
+	assert_int_equal(shared(e)->aer_op.err, PCIIF_AER_IO_FROZEN);
+	assert_int_equal(shared(e)->aer_op.domain, 0);
+	assert_int_equal(shared(e)->aer_op.bus, 0);
+	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(1, 0));
+	assert_true(xb_backend_aer_deadline(e->be) > 0);
+	/* Config ops are served while the recovery waits for the guest. */
+	uint32_t v;
+	assert_int_equal(op_read(e, 0, 0, &v), 0);
+	n = e->ring.notifies;
+	aer_answer(e, PCIIF_AER_RESULT_NEED_RESET);
+	assert_step(e, PCIIF_OP_AER_SLOTRESET, n + 1);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	assert_step(e, PCIIF_OP_AER_RESUME, n + 2);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_false(g->dg.aer.busy);
+	assert_int_equal(g->dg.aer.recovered, 1);
+	assert_int_equal(xb_backend_aer_deadline(e->be), 0);
+	assert_no_key(e, BE, "aerState");
+	assert_ptr_equal(pdev(e, 1)->owner, g);
+	assert_int_equal(op_read(e, 1, 0, &v), 0);
+}
+
+static void test_aer_timeout_fails_and_quarantines(void **state)
+{
+	struct env *e = *state;
+	e->pool.aer_timeout_ms = 20; /* taken by the guest when it is created */
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	/* Nothing happens before the deadline. */
+	xb_backend_on_timer(e->be);
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	struct timespec ts = { 0, 40 * 1000000L };
+	nanosleep(&ts, NULL);
+	xb_backend_on_timer(e->be);
+	/* The page is taken back, the toolstack hears aerfail, the device leaves the guest quarantined. */
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	assert_key(e, BE, "aerState", "aerfail");
+	assert_true(pdev(e, 1)->quarantined);
+	assert_null(pdev(e, 1)->owner);
+	assert_int_equal(pool_guest(&e->pool, "dom5", false)->dg.aer.timeouts, 1);
+	uint32_t v;
+	assert_int_equal(op_read(e, 1, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+	assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(xb_backend_aer_deadline(e->be), 0);
+}
+
+static void test_aer_without_handler_or_page(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	char out[160];
+	/* No _XEN_PCIB_AERHANDLER: fails at once, without posting anything. */
+	unsigned n = e->ring.notifies;
+	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
+	assert_string_equal(out, "failed at once (no guest handler): device detached and quarantined");
+	assert_int_equal(e->ring.notifies, n);
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	assert_key(e, BE, "aerState", "aerfail");
+	assert_true(pdev(e, 0)->quarantined);
+	/* Under the keep policy the guest keeps the device; aerState still tells the toolstack. */
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	g->dg.aer.policy = AER_POLICY_KEEP;
+	assert_int_equal(pb_xs_rm(e->tsx, PB_XS_NO_TX, BE "/aerState"), 0);
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
+	assert_string_equal(out, "failed at once (no guest handler): device kept");
+	assert_key(e, BE, "aerState", "aerfail");
+	assert_ptr_equal(pdev(e, 1)->owner, g);
+}
+
+static void test_aer_disconnect_during_recovery(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	/* A second error on the other device waits behind the first. */
+	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
+	assert_string_equal(out, "queued behind the recovery in progress");
+	unsigned n = e->ring.notifies;
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	/* Both recoveries fail with the page; nothing more is notified; the backend is free to go. */
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_true(g == NULL || !g->dg.aer.busy);
+	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(e->ring.nmapped, 0);
+	assert_true(pdev(e, 1)->quarantined);
+	assert_key(e, BE, "aerState", "aerfail");
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -658,6 +794,10 @@ int main(int argc, char **argv)
 		T(test_frontend_missing_at_probe),
 		T(test_backend_dir_removed_while_connected),
 		T(test_two_guests_and_late_start),
+		T(test_aer_recovery_with_reset),
+		T(test_aer_timeout_fails_and_quarantines),
+		T(test_aer_without_handler_or_page),
+		T(test_aer_disconnect_during_recovery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

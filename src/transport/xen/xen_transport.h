@@ -26,6 +26,9 @@ bool xen_transport_built(void);
  */
 struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *loop, int self_domid, char *err,
 					  size_t errlen);
+/* Starts PCIe error recovery of d with its Xen guest g (see xb_backend_aer_inject). */
+int xen_transport_aer_inject(struct xen_transport *t, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
+			     size_t outlen);
 /* Tears every guest down (unbind, unmap, release) and closes everything. */
 void xen_transport_stop(struct xen_transport *t);
 

@@ -263,8 +263,11 @@ static int read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num)
 
 /* ---- connecting ---- */
 
+static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d);
+
 static void disconnect(struct xb_backend *b, struct xb_dev *d)
 {
+	aer_conn_gone(b, d);
 	if (d->port >= 0) {
 		b->ring->ops->unbind(b->ring, (uint32_t)d->port);
 		d->port = -1;
@@ -369,6 +372,8 @@ static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 	struct pb_pool_dev *pd = pool_dev_of(e->priv);
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
+	if (d->page)
+		aer_forget(&d->guest->dg.aer, d->page, &pd->dev);
 	pool_release(b->pool, pd);
 	pb_info("xen: %s: removed %s (guest %04x:%02x:%02x.%x)", d->nodename, a, dom, bus, slot, func);
 }
@@ -677,6 +682,108 @@ void xb_backend_on_xenstore(struct xb_backend *b)
 	}
 }
 
+/* ---- error recovery (inventory §2.3) ---- */
+
+/*
+ * A failed recovery: aerState = "aerfail" in the backend directory, the
+ * kernel backend's signal to the toolstack (it writes it under domain 0's
+ * backend/pci/<fe>/0; ours is the same path when we run in domain 0).
+ * Under the detach policy the device also leaves the guest, quarantined.
+ * The PV protocol has no backend-initiated unplug: the guest's next op on it
+ * gets "device not found", and the toolstack sees aerState.
+ */
+static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_actions *act)
+{
+	if (act->notify && d->port >= 0)
+		b->ring->ops->notify(b->ring, (uint32_t)d->port);
+	if (act->outcome == AER_OUT_FAILED) {
+		int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "aerState", "aerfail");
+		if (rc)
+			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
+				  strerror(-rc));
+	}
+	if (act->failed) {
+		struct pb_pool_dev *pd = pool_dev_of(act->failed);
+		if (d->page)
+			aer_forget(&d->guest->dg.aer, d->page, act->failed);
+		pool_quarantine(b->pool, pd, "AER recovery failed");
+	}
+}
+
+static void aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
+{
+	struct aer_actions act;
+	aer_poll(&d->guest->dg, d->page, now_ms, &act);
+	aer_apply(b, d, &act);
+}
+
+/* The page is going away: every recovery in progress or queued fails now, nothing is notified. */
+static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
+{
+	if (!d->page || !d->guest || !d->guest->dg.aer.busy)
+		return;
+	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
+	for (unsigned i = 0; d->guest->dg.aer.busy && i <= AER_QUEUE; i++) {
+		struct aer_actions act;
+		aer_poll(&d->guest->dg, d->page, UINT64_MAX, &act);
+		act.notify = false;
+		aer_apply(b, d, &act);
+	}
+}
+
+int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
+			  size_t outlen)
+{
+	struct xb_dev *d = g->transport;
+	struct aer_state *a = &g->dg.aer;
+	uint64_t dropped = a->dropped;
+	struct aer_actions act;
+	bool connected = d && d->page;
+	if (connected) {
+		aer_inject(&g->dg, d->page, dev, channel, pb_now_ms(), &act);
+	} else {
+		/* No page: like a guest without a handler (the kernel's sh_info == NULL path). */
+		struct pciif_sharedinfo none;
+		memset(&none, 0, sizeof(none));
+		aer_inject(&g->dg, &none, dev, channel, pb_now_ms(), &act);
+	}
+	if (act.outcome == AER_OUT_FAILED)
+		snprintf(out, outlen, "failed at once (%s): %s", connected ? "no guest handler" : "guest not connected",
+			 act.failed ? "device detached and quarantined" : "device kept");
+	else if (a->dropped != dropped)
+		snprintf(out, outlen, "dropped: %u recoveries already queued", AER_QUEUE);
+	else if (a->busy && a->cur.dev == dev)
+		snprintf(out, outlen, "posted error_detected");
+	else
+		snprintf(out, outlen, "queued behind the recovery in progress");
+	if (d)
+		aer_apply(b, d, &act);
+	else if (act.failed)
+		pool_quarantine(b->pool, pool_dev_of(act.failed), "AER recovery failed");
+	return a->dropped != dropped ? -1 : 0;
+}
+
+uint64_t xb_backend_aer_deadline(const struct xb_backend *b)
+{
+	uint64_t first = 0;
+	for (const struct xb_dev *d = b->devs; d; d = d->next) {
+		uint64_t t = d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
+		if (t && (!first || t < first))
+			first = t;
+	}
+	return first;
+}
+
+void xb_backend_on_timer(struct xb_backend *b)
+{
+	uint64_t now = pb_now_ms();
+	for (struct xb_dev *d = b->devs; d; d = d->next) {
+		uint64_t t = d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
+		if (t && t <= now)
+			aer_step(b, d, now);
+	}
+}
+
 void xb_backend_on_evtchn(struct xb_backend *b)
 {
 	int port;
@@ -686,6 +793,8 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 			d = d->next;
 		if (d && d->page && dispatch_pending(&d->guest->dg, d->page))
 			b->ring->ops->notify(b->ring, (uint32_t)port);
+		if (d && d->page)
+			aer_step(b, d, pb_now_ms());
 		b->ring->ops->unmask(b->ring, (uint32_t)port);
 	}
 }

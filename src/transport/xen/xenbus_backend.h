@@ -33,6 +33,19 @@ int xb_backend_start(struct xb_backend *b, char *err, size_t errlen);
 void xb_backend_on_xenstore(struct xb_backend *b);
 /* Handles every fired event channel: answers the posted op and notifies. */
 void xb_backend_on_evtchn(struct xb_backend *b);
+/*
+ * PCIe error recovery with the guest (dispatch/aer.h): posts error_detected
+ * for dev (assigned to g, a guest of this backend) or queues it; a summary
+ * for the operator goes to out.  Steps advance on the guest's events and on
+ * xb_backend_on_timer once xb_backend_aer_deadline (a pb_now_ms time, 0:
+ * none) has passed.  A failed recovery writes aerState = "aerfail" and,
+ * under the detach policy, quarantines the device.  -1 when the event was
+ * dropped (queue full).
+ */
+int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
+			  size_t outlen);
+uint64_t xb_backend_aer_deadline(const struct xb_backend *b);
+void xb_backend_on_timer(struct xb_backend *b);
 /* Tears every device down (unbind, unmap, release) and frees b. */
 void xb_backend_free(struct xb_backend *b);
 
