@@ -10,6 +10,7 @@
 #include "proto/xenbus_state.h"
 #include "transport/local/local_backend.h"
 #include "transport/local/local_msg.h"
+#include "transport/xen/xen_transport.h"
 
 static struct pb_guest *find_guest(struct ctl_ctx *ctx, const char *name, char *err, size_t errlen)
 {
@@ -208,17 +209,16 @@ static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 	struct pb_dev *d = g ? find_vdev(ctx, argv[0], argv[1], err, errlen) : NULL;
 	if (!d)
 		return -1;
-	if (!simdev_is_sim(d->host)) {
-		snprintf(err, errlen, "%s is not a simulated device: errors are injected into simulated devices only",
-			 argv[1]);
-		return -1;
-	}
-	if (!ctx->local) {
+	if (!ctx->local && !ctx->xen) {
 		snprintf(err, errlen, "no transport to reach guest %s", g->name);
 		return -1;
 	}
-	/* What the hardware would show: the error's bit in the AER uncorrectable status. */
-	unsigned pos = hostdev_find_ext_cap(d->host, PCI_EXT_CAP_ID_ERR);
+	/*
+	 * A simulated device shows what the hardware would: the error's bit in its
+	 * AER uncorrectable status.  A real device is left alone: the guest's
+	 * recovery runs on the operator's word (for an error the host reported).
+	 */
+	unsigned pos = simdev_is_sim(d->host) ? hostdev_find_ext_cap(d->host, PCI_EXT_CAP_ID_ERR) : 0;
 	if (pos && pos + PCI_ERR_UNCOR_STATUS + 4 <= d->host->cfg_size) {
 		const uint8_t *cfg = simdev_config(d->host);
 		uint32_t st;
@@ -226,7 +226,8 @@ static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 		simdev_poke(d->host, pos + PCI_ERR_UNCOR_STATUS, 4, st | aer_channels[ci].ue_status);
 	}
 	char what[160];
-	int rc = lt_backend_aer_inject(ctx->local, g, d, aer_channels[ci].channel, what, sizeof(what));
+	int rc = ctx->xen ? xen_transport_aer_inject(ctx->xen, g, d, aer_channels[ci].channel, what, sizeof(what))
+			  : lt_backend_aer_inject(ctx->local, g, d, aer_channels[ci].channel, what, sizeof(what));
 	if (rc) {
 		snprintf(err, errlen, "%s", what);
 		return -1;

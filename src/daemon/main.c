@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 			pb_err("%s", err);
 			goto out;
 		}
+		ctx.xen = xen;
 		pb_info("serving %zu devices to Xen guests (%s)", pool.ndevs, topo_mode_name(opts.mode));
 	} else {
 		local = lt_backend_new(loop, &pool, opts.socket_path, err, sizeof(err));
