@@ -161,11 +161,12 @@ pb_need() { [ -z "$PB_MISSING" ] || { WHY=$PB_MISSING; return 77; }; }
 
 # pb_start MODE: starts pcibackd on the three devices; waits until they are seized.
 PB_PID=
+PB_CTL=/tmp/pcibackd.ctl
 pb_start() {
 	local d args=
 	for d in $DEVS; do args="$args --device host:$d"; done
 	pcibackd --transport xen --mode "$1" --log-level debug --trace "/tmp/pcibackd-trace-$1.log" $args \
-		> "/tmp/pcibackd-$1.log" 2>&1 &
+		--control "$PB_CTL" --aer-timeout 30000 > "/tmp/pcibackd-$1.log" 2>&1 &
 	PB_PID=$!
 	for d in $DEVS; do
 		wait_until 60 sh -c "[ \"\$(basename \$(readlink /sys/bus/pci/devices/$d/driver))\" = pci-stub ]" ||
@@ -266,6 +267,29 @@ sc_real_io() {
 	pb_need || return 77
 	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
 	io_check g1 pcibackd 512
+}
+
+# PCIe error recovery through the real pcifront: an operator-reported error on the e1000e runs the
+# guest driver's handlers (error_detected -> need reset -> slot_reset -> resume) and the link comes back.
+sc_aer() {
+	pb_need || return 77
+	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
+	local g out st
+	g=dom$(xl domid g1)
+	out=$(pcibackctl --control "$PB_CTL" aer "$g" 00:01.0 frozen 2>&1) || { WHY="aer command: $out"; return 1; }
+	echo "$out"
+	wait_until 60 sh -c "pcibackctl --control $PB_CTL aer-status $g | grep -q 'busy=no'"
+	st=$(pcibackctl --control "$PB_CTL" aer-status "$g" 2>&1)
+	echo "$st"
+	echo "$st" | grep -q 'recovered=1 failed=0' || { WHY="recovery did not succeed: $(echo "$st" | sed 's/.*last=//')"; return 1; }
+	# The guest driver saw every step: reset asked for, then done (e1000e answers need-reset, then recovered).
+	echo "$st" | grep -q 'last="detected:3 slotreset:5 resume' || { WHY="unexpected steps: $(echo "$st" | sed 's/.*last=//')"; return 1; }
+	[ -z "$(xenstore-read /local/domain/0/backend/pci/$(xl domid g1)/0/aerState 2>/dev/null)" ] ||
+		{ WHY="aerState was written for a recovered device"; return 1; }
+	gcmd g1 60 "e=\$(ls /sys/class/net | grep -v lo | head -1); i=0; while [ \"\$(cat /sys/class/net/\$e/carrier 2>/dev/null)\" != 1 ] && [ \$i -lt 150 ]; do sleep 0.2; i=\$((i+1)); done; cat /sys/class/net/\$e/carrier; grep -c . /proc/interrupts; grep -iE 'eth|e1000' /proc/interrupts; dmesg | grep -iE 'aer|pcifront|e1000e' | tail -8" ||
+		{ WHY="the guest did not answer after the recovery"; return 1; }
+	cat /tmp/gout
+	grep -qx 1 /tmp/gout || { WHY="e1000e link not up after the recovery"; return 1; }
 }
 
 sc_hotplug() {
@@ -378,6 +402,7 @@ scenarios_run() {
 	run 6-differential sc_differential
 	run bench sc_bench
 	run 2-real-io sc_real_io
+	run 8-aer sc_aer
 	run 3-hotplug sc_hotplug
 	run 4-release sc_release
 	run 5-passthrough sc_passthrough
