@@ -10,6 +10,9 @@
  *   [2]   post 36 bytes of op header on the page and kick (when connected)
  *   [3]   the domain dies (@releaseDomain)
  *   [4|i] pcibackctl attaches device i;  [5|i] starts and finishes a detach
+ *   [6|i] the operator reports an AER error on device i (when the guest has it)
+ *   [7]   the guest answers the AER step with the next byte (or not, by the
+ *         byte's top bit), kicks, and the AER timer fires (1 ms step timeout)
  * Values are either a length-prefixed string from the input or, when the
  * length byte has its top bit set, one of a few meaningful values.
  * Invariants: the watch queue drains (no self-feeding loop); after the
@@ -106,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_ring_grant(&ring, 5, GREF, page);
 	static struct pb_pool pool;
 	pool_init(&pool, TOPO_VPCI);
+	pool.aer_timeout_ms = 1;
 	char err[300];
 	struct pb_bdf a[3];
 	for (int i = 0; i < 3; i++) {
@@ -168,8 +172,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		default:
+		case 6: {
+			struct pb_pool_dev *pd = pool_find_by_addr(&pool, &a[n % 3]);
+			if (pd && pd->owner) {
+				char out[160];
+				xb_backend_aer_inject(be, pd->owner, &pd->dev, 1 + (int)(c >> 5) % 3, out, sizeof(out));
+			}
 			break;
+		}
+		default: {
+			struct pciif_sharedinfo *sh = (struct pciif_sharedinfo *)page;
+			unsigned ans = byte(&in);
+			if (!(ans & 0x80)) {
+				sh->aer_op.err = (int32_t)(ans & 7);
+				pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+			}
+			if (ans & 0x40)
+				pciif_flags_set(sh, PCIIF_FLAG_B_AERHANDLER);
+			int port = xb_backend_port(be, 5, 0);
+			if (port > 0 && ring.npending < FAKE_MAX) {
+				fake_ring_kick(&ring, port);
+				xb_backend_on_evtchn(be);
+			}
+			xb_backend_on_timer(be);
+			break;
+		}
 		}
 		pump(bxs, be);
 	}
