@@ -159,7 +159,9 @@ static uint32_t next_step(uint32_t step, int32_t result, bool *ok)
 /*
  * The reset before slot_reset.  Like dom0's pci_restore_state afterwards, the
  * interrupts the guest had enabled through the MSI ops are switched back on:
- * their vectors stay mapped, so hardware and bookkeeping agree again.
+ * their vectors stay mapped, the provider writes them into the device again
+ * (on Xen the reset erased what Xen had programmed), so hardware and
+ * bookkeeping agree again.
  */
 static void slot_reset(struct dispatch_guest *g, struct pb_dev *d)
 {
@@ -168,6 +170,10 @@ static void slot_reset(struct dispatch_guest *g, struct pb_dev *d)
 		return;
 	if (!g->irqp)
 		return;
+	int rc = (d->irq.msix_on || d->irq.msi_on) && g->irqp->ops->restore ? g->irqp->ops->restore(g->irqp, hd) : 0;
+	if (rc)
+		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: interrupts not restored after the reset: %s", g->name,
+			  hd->source, strerror(-rc));
 	if (d->irq.msix_on)
 		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSIX, true);
 	if (d->irq.msi_on)

@@ -29,6 +29,11 @@ struct irq_provider_ops {
 	int (*unmap)(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq);
 	/* Turns the device's MSI or MSI-X on or off (a no-op where the hypervisor does it). */
 	int (*set_enable)(struct irq_provider *p, struct hostdev *hd, enum irq_kind kind, bool on);
+	/*
+	 * Optional: after a reset of the device, has whoever programmed its
+	 * vectors (the hypervisor) write them into the device again.
+	 */
+	int (*restore)(struct irq_provider *p, struct hostdev *hd);
 };
 
 struct irq_provider {

@@ -33,6 +33,7 @@ struct fake_hyp {
 	struct pb_bdf last_dev;
 	int prepares;
 	int prepare_rc;  /* what prepare_msix answers */
+	int restores;
 };
 
 static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table,
@@ -71,7 +72,17 @@ static int f_prepare(struct xen_irq_hyp *h, const struct pb_bdf *dev)
 	return f->prepare_rc;
 }
 
-static const struct xen_irq_hyp_ops fops = { .map = f_map, .unmap = f_unmap, .prepare_msix = f_prepare };
+static int f_restore(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+{
+	struct fake_hyp *f = (struct fake_hyp *)h;
+	f->restores++;
+	f->last_dev = *dev;
+	return 0;
+}
+
+static const struct xen_irq_hyp_ops fops = {
+	.map = f_map, .unmap = f_unmap, .prepare_msix = f_prepare, .restore_msi = f_restore,
+};
 
 struct fixture {
 	struct fake_hyp hyp;
@@ -194,6 +205,28 @@ static void test_prepare_msix_once(void **state)
 	op(f, PCIIF_OP_DISABLE_MSI, 0);
 }
 
+/* An AER slot reset erases what Xen programmed: Xen is asked to write the vectors back. */
+static void test_slot_reset_restores_vectors(void **state)
+{
+	struct fixture *f = *state;
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->sh.op.err, 0);
+	f->sh.flags = PCIIF_FLAG_B_AERHANDLER;
+	struct aer_actions act;
+	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, 0, &act);
+	assert_int_equal(f->sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
+	assert_int_equal(f->hyp.restores, 0);
+	f->sh.aer_op.err = PCIIF_AER_RESULT_NEED_RESET;
+	pciif_flags_clear(&f->sh, PCIIF_FLAG_B_ACTIVE);
+	aer_poll(&f->g, &f->sh, 1, &act);
+	assert_int_equal(f->sh.aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
+	assert_int_equal(f->hyp.restores, 1);
+	assert_true(pb_bdf_equal(&f->hyp.last_dev, &f->hd->addr));
+	assert_int_equal(f->hyp.nmapped, 4); /* the vectors stay the guest's */
+	aer_forget(&f->g.aer, &f->sh, &f->dev);
+	op(f, PCIIF_OP_DISABLE_MSIX, 0);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -202,6 +235,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_msix_table_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hypercall_fails_halfway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_msix_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_reset_restores_vectors, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("xen_irq", tests, NULL, NULL);
 }

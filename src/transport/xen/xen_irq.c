@@ -68,11 +68,18 @@ static int x_set_enable(struct irq_provider *p, struct hostdev *hd, enum irq_kin
 	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11, on);
 }
 
+static int x_restore(struct irq_provider *p, struct hostdev *hd)
+{
+	struct xen_irq_hyp *h = hyp_of(p);
+	return h->ops->restore_msi ? h->ops->restore_msi(h, &hd->addr) : 0;
+}
+
 static const struct irq_provider_ops xen_irq_ops = {
 	.map_msi = x_map_msi,
 	.map_msix = x_map_msix,
 	.unmap = x_unmap,
 	.set_enable = x_set_enable,
+	.restore = x_restore,
 };
 
 void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)

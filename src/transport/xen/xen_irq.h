@@ -42,6 +42,12 @@ struct xen_irq_hyp_ops {
 	 * does; 0, or -errno when it was not quarantined.
 	 */
 	int (*unquarantine)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
+	/*
+	 * Optional: after a device reset, Xen writes the MSI / MSI-X vectors it
+	 * mapped back into the device (PHYSDEVOP_restore_msi_ext, what dom0
+	 * Linux's pci_restore_state asks for).
+	 */
+	int (*restore_msi)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
 };
 
 struct xen_irq_hyp {

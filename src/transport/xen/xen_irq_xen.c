@@ -39,8 +39,8 @@ static int xc_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
 	return 0;
 }
 
-/* libxenctrl has no wrapper for PHYSDEVOP_prepare_msix: the hypercall through libxencall. */
-static int xc_prepare_msix(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+/* A physdev op on one PCI device; libxenctrl wraps neither of ours, so through libxencall. */
+static int pci_device_op(struct xen_irq_hyp *h, int cmd, const struct pb_bdf *dev)
 {
 	struct xen_irq_xc *x = (struct xen_irq_xc *)h;
 	struct physdev_pci_device *arg = xencall_alloc_buffer(x->call, sizeof(*arg));
@@ -50,10 +50,20 @@ static int xc_prepare_msix(struct xen_irq_hyp *h, const struct pb_bdf *dev)
 	arg->bus = dev->bus;
 	arg->devfn = dev->devfn;
 	errno = 0;
-	int rc = xencall2(x->call, __HYPERVISOR_physdev_op, PHYSDEVOP_prepare_msix, (uint64_t)(uintptr_t)arg);
+	int rc = xencall2(x->call, __HYPERVISOR_physdev_op, (uint64_t)cmd, (uint64_t)(uintptr_t)arg);
 	int e = errno;
 	xencall_free_buffer(x->call, arg);
 	return rc < 0 ? (e ? -e : -EIO) : 0;
+}
+
+static int xc_prepare_msix(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+{
+	return pci_device_op(h, PHYSDEVOP_prepare_msix, dev);
+}
+
+static int xc_restore_msi(struct xen_irq_hyp *h, const struct pb_bdf *dev)
+{
+	return pci_device_op(h, PHYSDEVOP_restore_msi_ext, dev);
 }
 
 static int xc_unquarantine(struct xen_irq_hyp *h, const struct pb_bdf *dev)
@@ -70,6 +80,7 @@ static const struct xen_irq_hyp_ops xc_ops = {
 	.unmap = xc_unmap,
 	.prepare_msix = xc_prepare_msix,
 	.unquarantine = xc_unquarantine,
+	.restore_msi = xc_restore_msi,
 };
 
 struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen)
