@@ -290,6 +290,11 @@ sc_aer() {
 		{ WHY="the guest did not answer after the recovery"; return 1; }
 	cat /tmp/gout
 	grep -qx 1 /tmp/gout || { WHY="e1000e link not up after the recovery"; return 1; }
+	# Interrupts still arrive after the reset (e1000e's watchdog raises one every 2 s while the link is up).
+	gcmd g1 30 "a=\$(grep eth /proc/interrupts | awk '{print \$2}'); sleep 5; b=\$(grep eth /proc/interrupts | awk '{print \$2}'); echo \"IRQ: \$a -> \$b\"" ||
+		{ WHY="the guest did not answer"; return 1; }
+	cat /tmp/gout
+	awk '/^IRQ:/ { exit !($4 > $2) }' /tmp/gout || { WHY="no interrupts from the e1000e after the recovery: $(grep IRQ: /tmp/gout)"; return 1; }
 }
 
 sc_hotplug() {
