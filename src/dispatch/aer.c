@@ -72,8 +72,8 @@ static void start(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct 
 	a->busy = true;
 	a->cur = ev;
 	a->last[0] = '\0';
-	if (!(pciif_flags_load(sh) & PCIIF_FLAG_B_AERHANDLER)) {
-		note(a, "no guest handler");
+	if (!sh || !(pciif_flags_load(sh) & PCIIF_FLAG_B_AERHANDLER)) {
+		note(a, sh ? "no guest handler" : "guest not connected");
 		finish(g, sh, false, now_ms, act);
 		return;
 	}
@@ -125,6 +125,24 @@ void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb
 		return;
 	}
 	start(g, sh, ev, now_ms, act);
+}
+
+int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+		      uint64_t now_ms, struct aer_actions *act, char *out, size_t outlen)
+{
+	const struct aer_state *a = &g->aer;
+	uint64_t dropped_before = a->dropped;
+	aer_inject(g, sh, d, channel, now_ms, act);
+	if (act->outcome == AER_OUT_FAILED)
+		snprintf(out, outlen, "failed at once (%s): %s", sh ? "no guest handler" : "guest not connected",
+			 act->failed ? "device detached and quarantined" : "device kept");
+	else if (a->dropped != dropped_before)
+		snprintf(out, outlen, "dropped: %u recoveries already queued", AER_QUEUE);
+	else if (a->busy && a->cur.dev == d)
+		snprintf(out, outlen, "posted error_detected");
+	else
+		snprintf(out, outlen, "queued behind the recovery in progress");
+	return a->dropped != dropped_before ? -1 : 0;
 }
 
 /* Next step after the guest's answer to the current one; 0 when done (ok says how). */

@@ -66,6 +66,14 @@ void aer_init(struct aer_state *a);
 /* Reports an error on d (assigned to g); starts recovery or queues it. */
 void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
 		uint64_t now_ms, struct aer_actions *act);
+/*
+ * aer_inject for the operator: sh NULL when the guest is not connected (the
+ * recovery fails at once, as for a guest without a handler, the kernel's
+ * sh_info == NULL path); one line about what happened goes to out.  0, or
+ * -1 when the event was dropped (queue full).
+ */
+int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+		      uint64_t now_ms, struct aer_actions *act, char *out, size_t outlen);
 /* Advances on a guest answer or a timeout; cheap when idle. */
 void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
 /* When aer_poll must be called at the latest (0: no deadline). */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/deadline_timer.h"
 #include "common/evloop.h"
 #include "common/log.h"
 #include "core/pool.h"
@@ -44,9 +45,7 @@ struct lt_backend {
 	char path[108];
 	int lsock;
 	struct ev_watch *lw;
-	int timer_fd;              /* AER deadlines: armed to the earliest over every guest */
-	struct ev_watch *timer_w;
-	uint64_t timer_armed_ms;   /* the deadline it is armed to (0: disarmed) */
+	struct deadline_timer aer_timer; /* armed to the earliest AER deadline over every guest */
 	struct lt_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */

@@ -2,17 +2,15 @@
 /* The Xen transport's glue between the event loop, libxen and the xenbus backend. */
 #include "transport/xen/xen_transport.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include "config.h"
 
 #if HAVE_XEN
+#include "common/deadline_timer.h"
 #include "common/log.h"
 #include "transport/xen/xen_irq.h"
 #include "transport/xen/xen_irq_xen.h"
@@ -25,9 +23,8 @@ struct xen_transport {
 	struct pb_xs *xs;
 	struct xen_ring *ring;
 	struct xb_backend *be;
-	struct ev_watch *xs_watch, *evt_watch, *timer_watch;
-	int timer_fd;                 /* the earliest AER step deadline */
-	uint64_t timer_armed_ms;
+	struct ev_watch *xs_watch, *evt_watch;
+	struct deadline_timer aer_timer; /* the earliest AER step deadline */
 	struct pb_ratelimit rl;
 	struct pb_pool *pool;
 	struct xen_irq_hyp *hyp;
@@ -42,22 +39,9 @@ bool xen_transport_built(void)
 /* Arms the timer for the earliest AER deadline over all guests (or disarms it). */
 static void arm(struct xen_transport *t)
 {
-	uint64_t first = xb_backend_aer_deadline(t->be);
-	if (first == t->timer_armed_ms)
-		return;
-	t->timer_armed_ms = first;
-	struct itimerspec its = { 0 };
-	if (first) {
-		/* pb_now_ms() is CLOCK_MONOTONIC too; 0 would disarm, so a due deadline becomes 1 ns. */
-		its.it_value.tv_sec = (time_t)(first / 1000);
-		its.it_value.tv_nsec = (long)(first % 1000) * 1000000L;
-		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-			its.it_value.tv_nsec = 1;
-	}
-	if (timerfd_settime(t->timer_fd, first ? TFD_TIMER_ABSTIME : 0, &its, NULL) < 0) {
-		t->timer_armed_ms = 0;
-		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the AER timer: %s", strerror(errno));
-	}
+	int rc = deadline_timer_arm(&t->aer_timer, xb_backend_aer_deadline(t->be));
+	if (rc)
+		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the AER timer: %s", strerror(-rc));
 }
 
 static void on_xs(struct ev_watch *w, uint32_t events, void *arg)
@@ -77,10 +61,9 @@ static void on_evtchn(struct ev_watch *w, uint32_t events, void *arg)
 static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
 {
 	struct xen_transport *t = arg;
-	uint64_t n;
-	t->timer_armed_ms = 0; /* expired: re-arm even to the same deadline */
-	if (read(t->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: AER timer: %s", strerror(errno));
+	int rc = deadline_timer_fired(&t->aer_timer);
+	if (rc)
+		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: AER timer: %s", strerror(-rc));
 	xb_backend_on_timer(t->be);
 	arm(t);
 }
@@ -101,15 +84,10 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	t->timer_fd = -1;
+	deadline_timer_clear(&t->aer_timer);
 	t->loop = loop;
 	t->pool = pool;
 	t->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (t->timer_fd < 0) {
-		snprintf(err, errlen, "cannot create the AER timer: %s", strerror(errno));
-		goto fail;
-	}
 	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq. */
 	t->hyp = xen_irq_hyp_open(err, errlen);
 	if (!t->hyp)
@@ -135,12 +113,11 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		goto fail;
 	t->xs_watch = evloop_add(loop, t->xs->ops->watch_fd(t->xs), EPOLLIN, on_xs, t);
 	t->evt_watch = evloop_add(loop, t->ring->ops->fd(t->ring), EPOLLIN, on_evtchn, t);
-	t->timer_watch = evloop_add(loop, t->timer_fd, EPOLLIN, on_timer, t);
-	if (!t->xs_watch || !t->evt_watch || !t->timer_watch) {
+	if (!t->xs_watch || !t->evt_watch) {
 		snprintf(err, errlen, "cannot register the Xen fds with the event loop");
 		goto fail;
 	}
-	if (xb_backend_start(t->be, err, errlen))
+	if (deadline_timer_init(&t->aer_timer, loop, on_timer, t, err, errlen) || xb_backend_start(t->be, err, errlen))
 		goto fail;
 	pb_info("xen: serving /local/domain/%d/backend/pci", self_domid);
 	return t;
@@ -155,10 +132,8 @@ void xen_transport_stop(struct xen_transport *t)
 		return;
 	evloop_remove(t->loop, t->xs_watch);
 	evloop_remove(t->loop, t->evt_watch);
-	evloop_remove(t->loop, t->timer_watch);
 	xb_backend_free(t->be);
-	if (t->timer_fd >= 0)
-		close(t->timer_fd);
+	deadline_timer_fini(&t->aer_timer, t->loop);
 	if (t->ring)
 		t->ring->ops->close(t->ring);
 	pb_xs_close(t->xs);

@@ -735,32 +735,13 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 			  size_t outlen)
 {
 	struct xb_dev *d = g->transport;
-	struct aer_state *a = &g->dg.aer;
-	uint64_t dropped = a->dropped;
 	struct aer_actions act;
-	bool connected = d && d->page;
-	if (connected) {
-		aer_inject(&g->dg, d->page, dev, channel, pb_now_ms(), &act);
-	} else {
-		/* No page: like a guest without a handler (the kernel's sh_info == NULL path). */
-		struct pciif_sharedinfo none;
-		memset(&none, 0, sizeof(none));
-		aer_inject(&g->dg, &none, dev, channel, pb_now_ms(), &act);
-	}
-	if (act.outcome == AER_OUT_FAILED)
-		snprintf(out, outlen, "failed at once (%s): %s", connected ? "no guest handler" : "guest not connected",
-			 act.failed ? "device detached and quarantined" : "device kept");
-	else if (a->dropped != dropped)
-		snprintf(out, outlen, "dropped: %u recoveries already queued", AER_QUEUE);
-	else if (a->busy && a->cur.dev == dev)
-		snprintf(out, outlen, "posted error_detected");
-	else
-		snprintf(out, outlen, "queued behind the recovery in progress");
+	int rc = aer_inject_report(&g->dg, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
 	if (d)
 		aer_apply(b, d, &act);
 	else if (act.failed)
 		pool_quarantine(b->pool, pool_dev_of(act.failed), "AER recovery failed");
-	return a->dropped != dropped ? -1 : 0;
+	return rc;
 }
 
 uint64_t xb_backend_aer_deadline(const struct xb_backend *b)
