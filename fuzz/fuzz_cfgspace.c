@@ -76,19 +76,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 #include "fuzz_check.h"
-
-static unsigned walk_cap(const uint8_t *cfg, uint8_t id)
-{
-	if (!(cfg[0x06] & 0x10))
-		return 0;
-	unsigned pos = cfg[0x34] & 0xfc;
-	for (int ttl = 48; ttl-- && pos >= 0x40;) {
-		if (cfg[pos] == id)
-			return pos;
-		pos = cfg[pos + 1] & 0xfc;
-	}
-	return 0;
-}
+#include "../tests/support/raw_cap.h"
 
 /* Checks what one cfg_write changed in the device. */
 static void check_write(struct cfg_dev *cd, const uint8_t *before, const uint8_t *after, unsigned cfg_size, long off,
@@ -128,7 +116,7 @@ static void check_write(struct cfg_dev *cd, const uint8_t *before, const uint8_t
 	}
 	/* XSA-120/126: decoding is never switched off by the guest. */
 	CHECK((before[4] & 0x03 & ~after[4]) == 0);
-	unsigned msi = walk_cap(before, 0x05), msix = walk_cap(before, 0x11);
+	unsigned msi = raw_cap_find(before, 0x05), msix = raw_cap_find(before, 0x11);
 	if (!o->permissive) {
 		if (msi)
 			for (unsigned b = msi + 4; b < msi + 0x18 && b < cfg_size; b++)

@@ -26,6 +26,7 @@
 #include "fixture_devs.h"
 #include "host/simdev.h"
 #include "proto/pciif.h"
+#include "../support/raw_cap.h"
 
 static const char *g_dir;
 
@@ -46,19 +47,6 @@ static void set16(uint8_t *m, unsigned off, uint16_t v)
 	m[off + 1] |= (uint8_t)(v >> 8);
 }
 
-static unsigned walk_cap(const uint8_t *cfg, uint8_t id)
-{
-	if (!(cfg[0x06] & 0x10))
-		return 0;
-	unsigned pos = cfg[0x34] & 0xfc;
-	for (int ttl = 48; ttl-- && pos >= 0x40;) {
-		if (cfg[pos] == id)
-			return pos;
-		pos = cfg[pos + 1] & 0xfc;
-	}
-	return 0;
-}
-
 static void build_policy(struct policy *p, const uint8_t *cfg, unsigned cfg_size, unsigned hdr_type, enum mode m)
 {
 	memset(p, 0, sizeof(*p));
@@ -66,8 +54,8 @@ static void build_policy(struct policy *p, const uint8_t *cfg, unsigned cfg_size
 	set16(p->rw1c, 0x06, 0xf900);
 	if (hdr_type == 1)
 		set16(p->rw1c, 0x1e, 0xf900);
-	unsigned pm = walk_cap(cfg, 0x01), vpd = walk_cap(cfg, 0x03), msi = walk_cap(cfg, 0x05);
-	unsigned msix = walk_cap(cfg, 0x11), exp = walk_cap(cfg, 0x10);
+	unsigned pm = raw_cap_find(cfg, 0x01), vpd = raw_cap_find(cfg, 0x03), msi = raw_cap_find(cfg, 0x05);
+	unsigned msix = raw_cap_find(cfg, 0x11), exp = raw_cap_find(cfg, 0x10);
 	p->pm = pm;
 	if (pm)
 		set16(p->rw1c, pm + 4, 0x8000);
