@@ -630,6 +630,32 @@ static void test_two_guests_and_late_start(void **state)
 	assert_ptr_equal(pdev(e, 1)->owner, pool_guest(&e->pool, "dom7", false));
 }
 
+/*
+ * After a fatal error the toolstack puts Initialised back: the backend says
+ * Closing again, every time, and the watch queue drains (a fuzzer found a
+ * loop here: our Closing was cached, so it was never written again).
+ */
+static void test_fatal_error_state_rewritten(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	assert_key(e, BE, "state", "3");
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root_num", "x"), 0);
+	attach(e, 1); /* hot-plug: publishing the roots fails on the corrupt root_num */
+	pump(e);
+	assert_key(e, BE, "state", "5");
+	assert_non_null(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/state", "3"), 0);
+		int rounds = 0;
+		while (memxs_pending_events(e->bxs) && rounds++ < 100)
+			xb_backend_on_xenstore(e->be);
+		assert_true(rounds < 100);
+		assert_key(e, BE, "state", "5");
+	}
+}
+
 /* ---- error recovery (inventory §2.3) ---- */
 
 static struct pciif_sharedinfo *shared(struct env *e) { return (struct pciif_sharedinfo *)e->page; }
@@ -794,6 +820,7 @@ int main(int argc, char **argv)
 		T(test_frontend_missing_at_probe),
 		T(test_backend_dir_removed_while_connected),
 		T(test_two_guests_and_late_start),
+		T(test_fatal_error_state_rewritten),
 		T(test_aer_recovery_with_reset),
 		T(test_aer_timeout_fails_and_quarantines),
 		T(test_aer_without_handler_or_page),

@@ -96,6 +96,12 @@ static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const cha
 	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, dir, "error", "%s", msg);
 	if (rc)
 		pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write the error node: %s", d->nodename, strerror(-rc));
+	/*
+	 * Written even when we were Closing already: if the toolstack has put
+	 * another state there since, our reaction to it must not run again on
+	 * every event our own writes raise (a fuzzer found that loop).
+	 */
+	d->state = XB_UNKNOWN;
 	switch_state(b, d, XB_CLOSING);
 }
 
