@@ -708,12 +708,15 @@ static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_a
 			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
 				  strerror(-rc));
 	}
-	if (act->failed) {
-		struct pb_pool_dev *pd = pool_dev_of(act->failed);
-		if (d->page)
-			aer_forget(&d->guest->dg.aer, d->page, act->failed);
-		pool_quarantine(b->pool, pd, "AER recovery failed");
-	}
+	/* The engine is done with the device (pool_release drops what it still has queued). */
+	if (act->failed)
+		pool_quarantine(b->pool, pool_dev_of(act->failed), "AER recovery failed");
+}
+
+/* When d's recovery step times out (0: none in progress, or not connected). */
+static uint64_t dev_aer_deadline(const struct xb_dev *d)
+{
+	return d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
 }
 
 static void aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
@@ -754,7 +757,7 @@ uint64_t xb_backend_aer_deadline(const struct xb_backend *b)
 {
 	uint64_t first = 0;
 	for (const struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
+		uint64_t t = dev_aer_deadline(d);
 		if (t && (!first || t < first))
 			first = t;
 	}
@@ -765,7 +768,7 @@ void xb_backend_on_timer(struct xb_backend *b)
 {
 	uint64_t now = pb_now_ms();
 	for (struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
+		uint64_t t = dev_aer_deadline(d);
 		if (t && t <= now)
 			aer_step(b, d, now);
 	}
