@@ -13,6 +13,7 @@
 
 #include "common/bdf.h"
 #include "host/lspci_dump.h"
+#include "../support/raw_cap.h"
 
 static int put_file(const char *path, const void *data, size_t len)
 {
@@ -116,17 +117,6 @@ static uint16_t cfg16(const uint8_t *c, unsigned off)
 	return (uint16_t)(c[off] | c[off + 1] << 8);
 }
 
-static unsigned find_cap(const uint8_t *c, uint8_t id)
-{
-	unsigned pos = c[0x34] & 0xfc;
-	for (int ttl = 48; ttl-- && pos >= 0x40;) {
-		if (c[pos] == id)
-			return pos;
-		pos = c[pos + 1] & 0xfc;
-	}
-	return 0;
-}
-
 /*
  * What a function reset does to the fake device: COMMAND, BARs, ROM, cache
  * line and interrupt line back to 0 (BAR type bits kept), MSI and MSI-X off.
@@ -138,7 +128,7 @@ static void do_reset(struct fake_sysfs *fs, const char *bdf)
 	uint8_t c[256];
 	if (fake_sysfs_config(fs, bdf, c, sizeof(c)))
 		return;
-	unsigned msi = find_cap(c, 0x05), msix = find_cap(c, 0x11);
+	unsigned msi = raw_cap_find(c, 0x05), msix = raw_cap_find(c, 0x11);
 	fs->resets++;
 	fs->cmd_at_reset = cfg16(c, 0x04);
 	fs->msi_at_reset = msi ? cfg16(c, msi + 2) : 0;
