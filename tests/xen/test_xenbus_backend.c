@@ -635,17 +635,25 @@ static void test_two_guests_and_late_start(void **state)
  * Closing again, every time, and the watch queue drains (a fuzzer found a
  * loop here: our Closing was cached, so it was never written again).
  */
-static void test_fatal_error_state_rewritten(void **state)
+/* A connected guest's hot-plug with root_num set to VALUE: it must fail, Closing, with an error node. */
+static const char *hotplug_with_root_num(struct env *e, const char *value)
 {
-	struct env *e = *state;
 	attach(e, 0);
 	start(e);
 	assert_key(e, BE, "state", "3");
-	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root_num", "x"), 0);
-	attach(e, 1); /* hot-plug: publishing the roots fails on the corrupt root_num */
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root_num", value), 0);
+	attach(e, 1);
 	pump(e);
 	assert_key(e, BE, "state", "5");
-	assert_non_null(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"));
+	const char *err = rd(e, "/local/domain/0/error/backend/pci/5/0", "error");
+	assert_non_null(err);
+	return err;
+}
+
+static void test_fatal_error_state_rewritten(void **state)
+{
+	struct env *e = *state;
+	hotplug_with_root_num(e, "x"); /* publishing the roots fails on the corrupt root_num */
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/state", "3"), 0);
 		int rounds = 0;
