@@ -664,6 +664,16 @@ static void test_fatal_error_state_rewritten(void **state)
 	}
 }
 
+/*
+ * root_num is read back on every hot-plug and its entries scanned: a value
+ * out of range is an error, not two billion reads (a fuzzer found the stall).
+ */
+static void test_root_num_out_of_range(void **state)
+{
+	struct env *e = *state;
+	assert_non_null(strstr(hotplug_with_root_num(e, "2147483647"), "root_num"));
+}
+
 /* ---- error recovery (inventory §2.3) ---- */
 
 static struct pciif_sharedinfo *shared(struct env *e) { return (struct pciif_sharedinfo *)e->page; }
@@ -829,6 +839,7 @@ int main(int argc, char **argv)
 		T(test_backend_dir_removed_while_connected),
 		T(test_two_guests_and_late_start),
 		T(test_fatal_error_state_rewritten),
+		T(test_root_num_out_of_range),
 		T(test_aer_recovery_with_reset),
 		T(test_aer_timeout_fails_and_quarantines),
 		T(test_aer_without_handler_or_page),

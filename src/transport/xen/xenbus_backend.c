@@ -209,6 +209,9 @@ static int export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 	return 0;
 }
 
+/* At most this many roots are listed: one per (domain, bus) a guest's functions have ever sat on. */
+#define XB_MAX_ROOTS TOPO_MAX_DEVS
+
 /* Appends the guest's roots that root-0..root_num-1 don't list yet. */
 static int publish_roots(struct xb_backend *b, struct xb_dev *d)
 {
@@ -219,7 +222,11 @@ static int publish_roots(struct xb_backend *b, struct xb_dev *d)
 		int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "root_num", &num);
 		if (rc == -ENOENT)
 			num = 0;
-		else if (rc)
+		else if (!rc && (num < 0 || num >= XB_MAX_ROOTS)) {
+			/* Each entry is scanned on every hot-plug: a huge count would stall the daemon. */
+			dev_fatal(b, d, -EINVAL, "root_num %d is out of range (0..%d)", num, XB_MAX_ROOTS - 1);
+			return -EINVAL;
+		} else if (rc)
 			goto fail;
 		bool known = false;
 		for (int i = 0; i < num && !known; i++) {
