@@ -630,11 +630,6 @@ static void test_two_guests_and_late_start(void **state)
 	assert_ptr_equal(pdev(e, 1)->owner, pool_guest(&e->pool, "dom7", false));
 }
 
-/*
- * After a fatal error the toolstack puts Initialised back: the backend says
- * Closing again, every time, and the watch queue drains (a fuzzer found a
- * loop here: our Closing was cached, so it was never written again).
- */
 /* A connected guest's hot-plug with root_num set to VALUE: it must fail, Closing, with an error node. */
 static const char *hotplug_with_root_num(struct env *e, const char *value)
 {
@@ -650,6 +645,11 @@ static const char *hotplug_with_root_num(struct env *e, const char *value)
 	return err;
 }
 
+/*
+ * After a fatal error the toolstack puts Initialised back: the backend says
+ * Closing again, every time, and the watch queue drains (a fuzzer found a
+ * loop here: our Closing was cached, so it was never written again).
+ */
 static void test_fatal_error_state_rewritten(void **state)
 {
 	struct env *e = *state;
