@@ -674,6 +674,32 @@ static void test_root_num_out_of_range(void **state)
 	assert_non_null(strstr(hotplug_with_root_num(e, "2147483647"), "root_num"));
 }
 
+/*
+ * Roots already listed stay where they are; a root of the guest that no entry
+ * names (an entry that does not parse names none) is appended once.
+ */
+static void test_roots_appended_after_listed(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root-0", "0000:05"), 0);
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root-1", "10000:00"), 0);
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root_num", "2"), 0);
+	attach(e, 1);
+	pump(e);
+	assert_key(e, BE, "state", "3");
+	assert_key(e, BE, "root-0", "0000:05");
+	assert_key(e, BE, "root-1", "10000:00");
+	assert_key(e, BE, "root-2", "0000:00");
+	assert_key(e, BE, "root_num", "3");
+	attach(e, 2);
+	pump(e);
+	assert_key(e, BE, "state-2", "3");
+	assert_key(e, BE, "root_num", "3");
+	assert_no_key(e, BE, "root-3");
+}
+
 /* ---- error recovery (inventory §2.3) ---- */
 
 static struct pciif_sharedinfo *shared(struct env *e) { return (struct pciif_sharedinfo *)e->page; }
@@ -840,6 +866,7 @@ int main(int argc, char **argv)
 		T(test_two_guests_and_late_start),
 		T(test_fatal_error_state_rewritten),
 		T(test_root_num_out_of_range),
+		T(test_roots_appended_after_listed),
 		T(test_aer_recovery_with_reset),
 		T(test_aer_timeout_fails_and_quarantines),
 		T(test_aer_without_handler_or_page),
