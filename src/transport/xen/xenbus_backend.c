@@ -215,29 +215,33 @@ static int export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 /* Appends the guest's roots that root-0..root_num-1 don't list yet. */
 static int publish_roots(struct xb_backend *b, struct xb_dev *d)
 {
-	struct topo_root roots[TOPO_MAX_DEVS];
-	size_t nroots = topo_roots(&d->guest->topo, roots, TOPO_MAX_DEVS);
+	struct topo_root roots[TOPO_MAX_DEVS], listed[XB_MAX_ROOTS];
+	size_t nroots = topo_roots(&d->guest->topo, roots, TOPO_MAX_DEVS), nlisted = 0;
+	int num = 0;
+	int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "root_num", &num);
+	if (rc == -ENOENT)
+		num = 0;
+	else if (!rc && (num < 0 || num >= XB_MAX_ROOTS)) {
+		/* Each entry is read on every hot-plug: a huge count would stall the daemon. */
+		dev_fatal(b, d, -EINVAL, "root_num %d is out of range (0..%d)", num, XB_MAX_ROOTS - 1);
+		return -EINVAL;
+	} else if (rc)
+		goto fail;
+	/* One read of each listed entry, however many roots the guest has. */
+	for (int i = 0; i < num; i++) {
+		char key[32], *v = NULL;
+		unsigned dom, bus;
+		snprintf(key, sizeof(key), "root-%d", i);
+		if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &v))
+			continue;
+		if (sscanf(v, "%x:%x", &dom, &bus) == 2 && dom <= 0xffff && bus <= 0xff)
+			listed[nlisted++] = (struct topo_root){.domain = dom, .bus = bus};
+		free(v);
+	}
 	for (size_t r = 0; r < nroots; r++) {
-		int num = 0;
-		int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "root_num", &num);
-		if (rc == -ENOENT)
-			num = 0;
-		else if (!rc && (num < 0 || num >= XB_MAX_ROOTS)) {
-			/* Each entry is scanned on every hot-plug: a huge count would stall the daemon. */
-			dev_fatal(b, d, -EINVAL, "root_num %d is out of range (0..%d)", num, XB_MAX_ROOTS - 1);
-			return -EINVAL;
-		} else if (rc)
-			goto fail;
 		bool known = false;
-		for (int i = 0; i < num && !known; i++) {
-			char key[32], *v = NULL;
-			unsigned dom, bus;
-			snprintf(key, sizeof(key), "root-%d", i);
-			if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &v))
-				continue;
-			known = sscanf(v, "%x:%x", &dom, &bus) == 2 && dom == roots[r].domain && bus == roots[r].bus;
-			free(v);
-		}
+		for (size_t i = 0; i < nlisted && !known; i++)
+			known = listed[i].domain == roots[r].domain && listed[i].bus == roots[r].bus;
 		if (known)
 			continue;
 		char key[32];
@@ -250,6 +254,7 @@ fail:
 			dev_fatal(b, d, rc, "publishing the PCI roots");
 			return rc;
 		}
+		num++;
 	}
 	return 0;
 }
