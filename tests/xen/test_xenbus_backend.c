@@ -671,7 +671,7 @@ static void test_fatal_error_state_rewritten(void **state)
 static void test_root_num_out_of_range(void **state)
 {
 	struct env *e = *state;
-	assert_non_null(strstr(hotplug_with_root_num(e, "2147483647"), "root_num"));
+	assert_non_null(strstr(hotplug_with_root_num(e, "2147483647"), "root_num 2147483647 is out of range (0..256)"));
 }
 
 /*
@@ -698,6 +698,41 @@ static void test_roots_appended_after_listed(void **state)
 	assert_key(e, BE, "state-2", "3");
 	assert_key(e, BE, "root_num", "3");
 	assert_no_key(e, BE, "root-3");
+}
+
+/* Lists root-0..root-(n-1) as buses 0x10.. of domain 1, none of them the guest's; LAST as the last one. */
+static void list_foreign_roots(struct env *e, int n, const char *last)
+{
+	char key[64], val[16];
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), BE "/root-%d", i);
+		snprintf(val, sizeof(val), "0001:%02x", (0x10 + i) & 0xff);
+		assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, key, i == n - 1 && last ? last : val), 0);
+	}
+	snprintf(val, sizeof(val), "%d", n);
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/root_num", val), 0);
+}
+
+/* 256 roots (one per function a guest can hold) is a full list, not an error; a 257th is. */
+static void test_root_list_full(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	start(e);
+	list_foreign_roots(e, 256, "0000:00");
+	attach(e, 1);
+	pump(e);
+	assert_key(e, BE, "state", "3");
+	assert_key(e, BE, "state-1", "3");
+	assert_key(e, BE, "root_num", "256");
+
+	list_foreign_roots(e, 256, NULL);
+	attach(e, 2);
+	pump(e);
+	assert_key(e, BE, "state", "5");
+	assert_key(e, BE, "root_num", "256");
+	assert_no_key(e, BE, "root-256");
+	assert_non_null(strstr(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"), "root_num is already 256"));
 }
 
 /* ---- error recovery (inventory §2.3) ---- */
@@ -867,6 +902,7 @@ int main(int argc, char **argv)
 		T(test_fatal_error_state_rewritten),
 		T(test_root_num_out_of_range),
 		T(test_roots_appended_after_listed),
+		T(test_root_list_full),
 		T(test_aer_recovery_with_reset),
 		T(test_aer_timeout_fails_and_quarantines),
 		T(test_aer_without_handler_or_page),

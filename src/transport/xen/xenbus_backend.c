@@ -221,9 +221,9 @@ static int publish_roots(struct xb_backend *b, struct xb_dev *d)
 	int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "root_num", &num);
 	if (rc == -ENOENT)
 		num = 0;
-	else if (!rc && (num < 0 || num >= XB_MAX_ROOTS)) {
+	else if (!rc && (num < 0 || num > XB_MAX_ROOTS)) {
 		/* Each entry is read on every hot-plug: a huge count would stall the daemon. */
-		dev_fatal(b, d, -EINVAL, "root_num %d is out of range (0..%d)", num, XB_MAX_ROOTS - 1);
+		dev_fatal(b, d, -EINVAL, "root_num %d is out of range (0..%d)", num, XB_MAX_ROOTS);
 		return -EINVAL;
 	} else if (rc)
 		goto fail;
@@ -244,6 +244,11 @@ static int publish_roots(struct xb_backend *b, struct xb_dev *d)
 			known = listed[i].domain == roots[r].domain && listed[i].bus == roots[r].bus;
 		if (known)
 			continue;
+		if (num == XB_MAX_ROOTS) {
+			dev_fatal(b, d, -ENOSPC, "cannot list root %04x:%02x: root_num is already %d, the limit",
+				  roots[r].domain, roots[r].bus, XB_MAX_ROOTS);
+			return -ENOSPC;
+		}
 		char key[32];
 		snprintf(key, sizeof(key), "root-%d", num);
 		rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%04x:%02x", roots[r].domain, roots[r].bus);
