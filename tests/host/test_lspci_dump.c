@@ -79,10 +79,14 @@ static void test_identity_every_fixture(void **state)
 			assert_int_equal(hd->class_code >> 8, cls);
 			/*
 			 * The decoded text starts with the class name, or, where the dump
-			 * was taken without pci.ids, "Class cccc: Device vvvv:dddd".
+			 * was taken without pci.ids, "Class cccc: Device vvvv:dddd".  The
+			 * dumps were decoded with pci.ids, so only pci.ids is asked: not
+			 * udev's hwdb, whose names may differ and which, where the machine
+			 * has no hwdb.bin, makes libpci 3.9 leak its udev context.
 			 */
 			char name[128], numeric[64];
-			pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_CLASS, hd->class_code >> 8);
+			pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_HWDB,
+					hd->class_code >> 8);
 			snprintf(numeric, sizeof(numeric), "Class %04x: Device %04x:%04x", hd->class_code >> 8,
 				 hd->vendor_id, hd->device_id);
 			if (strncasecmp(d->description, name, strlen(name)) != 0 &&
