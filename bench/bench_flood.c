@@ -8,8 +8,8 @@
  * round trips), then for the whole of a flood of N events (spurious kicks and
  * invalid ops, each op waited for, as the protocol allows one op in flight);
  * rounds alternate so solo and flood see the same machine.  The daemon has a
- * CPU of its own (see pick_cpus) and all three run under SCHED_FIFO (see
- * set_policy).  Prints a table: p50 / p99 solo and under
+ * CPU of its own (see pick_cpus) and all three run under SCHED_FIFO where
+ * allowed (see set_policy).  Prints a table: p50 / p99 solo and under
  * flood, their ratios, the victim's round trips per second; then the
  * daemon's log lines and VmRSS before and after the floods.
  * --check exits 1 unless, over the rounds' medians: the victim's p99 under
@@ -62,7 +62,7 @@ static void die(const char *what);
  * chooses other CPUs for the daemon, the victim and the flooder (for
  * example "0 0 1" puts the victim on the daemon's CPU: then the victim waits
  * for CPU time the flood keeps busy, and the p99 ratio measured here was
- * 1.8 to 2.1).  With one CPU nothing is pinned.
+ * 1.8 to 2.1, under the normal policy).  With one CPU nothing is pinned.
  */
 static int cpu_daemon = -1, cpu_victim = -1, cpu_flood = -1;
 
