@@ -26,9 +26,9 @@ done
 [ -n "$BUILD" ] && [ -d "$BUILD" ] || { echo "e2e: --build BUILDDIR is required" >&2; exit 2; }
 skip() { echo "e2e: SKIP (whole harness): $*"; exit 77; }
 
-CACHE=${E2E_CACHE:-/var/tmp/pcibackd-e2e}
+CACHE=$(readlink -m "${E2E_CACHE:-/var/tmp/pcibackd-e2e}")  # absolute: QEMU runs in $WORK
 TIMEOUT=${E2E_TIMEOUT:-1080}
-PKGS=(qemu-system-x86 xen-utils-4.17 libxen-dev busybox-static cpio kmod xz-utils pciutils)
+PKGS=(qemu-system-x86 xen-utils-4.17 libxen-dev busybox-static cpio kmod xz-utils pciutils gdb)
 T0=$(date +%s)
 
 # --- 1. host packages -------------------------------------------------------------
@@ -83,8 +83,11 @@ XENCMD="$XENCMD dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=false iommu=
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4${ONLY:+ e2e_only=${ONLY//,/+}}"  # a comma would split -initrd
 # The NVMe MSI-X table gets its own BAR: Xen 4.17 does not give a guest MSI-X whose table
 # shares a page with other registers (the guest falls back to INTx).
+# QEMU runs in $WORK with core dumps on (guest RAM left out: dump-guest-core=off), so a
+# crash of QEMU itself (seen under TCG) leaves a core that step 5 turns into a backtrace.
 START=$EPOCHREALTIME
-timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu qemu64 -smp 2 -m 2048 \
+(cd "$WORK" && ulimit -c unlimited 2> /dev/null
+exec timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg,dump-guest-core=off -cpu qemu64 -smp 2 -m 2048 \
 	-display none -vga none -no-reboot -nic none -monitor none -serial stdio \
 	-device intel-iommu,intremap=on \
 	-drive if=none,id=d0,file="$WORK/nvme.img",format=raw \
@@ -92,7 +95,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu qemu64 -smp 2 
 	-netdev hubport,id=n0,hubid=0 -device e1000e,netdev=n0,addr=04.0 \
 	-device pci-testdev,addr=05.0 \
 	-kernel "$OUT/xen" -append "$XENCMD" \
-	-initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" < /dev/null 2>&1 |
+	-initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" < /dev/null 2>&1) |
 	while IFS= read -r line; do
 		now=$EPOCHREALTIME
 		d=$(( ${now/./} - ${START/./} ))
@@ -154,6 +157,23 @@ if ! grep -q '^E2E-SUMMARY: ' "$E2E"; then
 	echo "---- dom0 did not finish (qemu rc $QRC): last serial lines ----"
 	tail -40 "$LOG"
 	fail=$((fail + 1))
+fi
+# QEMU killed by a signal (timeout's own expiry is 124): show where, from its core.
+if [ "$QRC" -gt 128 ]; then
+	echo "---- qemu died on signal $((QRC - 128)) ----"
+	core=$(ls -t "$WORK"/core* 2> /dev/null | head -1)
+	if [ -z "$core" ]; then
+		echo "no core file in $WORK (core_pattern: $(cat /proc/sys/kernel/core_pattern 2> /dev/null))"
+	elif ! command -v gdb > /dev/null; then
+		echo "gdb is not installed to read the core file"
+	else
+		gdb -batch -nx -ex 'info registers rip' -ex 'x/6i $pc' \
+			-ex 'thread apply all bt 16' "$(command -v qemu-system-x86_64)" "$core" 2>&1 |
+			grep -v '^\[New LWP\|^warning: ' | head -120
+	fi
+	if [ -n "$core" ]; then
+		mv -f "$core" "$CACHE/qemu.core" && echo "core kept as $CACHE/qemu.core (the newest crash only)"
+	fi
 fi
 echo "timing: images $((T1 - T0)) s, boot and scenarios $((T2 - T1)) s (qemu rc $QRC)"
 [ "$KEEP" = 1 ] && echo "e2e: serial log $LOG"
