@@ -27,6 +27,7 @@ struct simdev {
 	size_t nwrites, capwrites;
 	enum simdev_fault fault;
 	struct simdev_counters counters;
+	bool soft_reset;                /* D3hot -> D0 resets the function unless No_Soft_Reset */
 };
 
 static const struct hostdev_ops sim_ops;
@@ -404,12 +405,50 @@ static int sim_disable(struct hostdev *hd)
 	return 0;
 }
 
+#define PMCSR_NO_SOFT_RESET 0x08u
+
+/* What a reset leaves: the power-on state, command 0 (no decoding, no bus mastering), MSI / MSI-X off. */
+static void power_on_state(struct simdev *s)
+{
+	struct hostdev *hd = &s->hd;
+	memcpy(s->cfg, s->initial, sizeof(s->cfg));
+	set_cmd(s, 0);
+	static const struct {
+		uint8_t cap;
+		uint8_t byte; /* of the control word */
+		uint8_t bit;
+	} enables[] = { { 0x05, 0, 0x01 }, { 0x11, 1, 0x80 | 0x40 } };
+	for (size_t i = 0; i < sizeof(enables) / sizeof(enables[0]); i++) {
+		unsigned cap = hostdev_find_cap(hd, enables[i].cap);
+		if (cap)
+			s->cfg[cap + 2 + enables[i].byte] &= (uint8_t)~enables[i].bit;
+	}
+}
+
+/* A soft reset also loses the addresses software programmed: BARs and ROM read 0 in their writable bits. */
+static void clear_bars(struct simdev *s)
+{
+	unsigned nbars = s->hd.header_type == 0 ? 6 : s->hd.header_type == 1 ? 2 : 0;
+	unsigned rom = s->hd.header_type == 1 ? 0x38 : 0x30;
+	for (unsigned off = 0x10; off < 0x10 + 4 * nbars; off++)
+		s->cfg[off] &= (uint8_t)~s->wmask[off];
+	if (s->hd.header_type <= 1)
+		for (unsigned off = rom; off < rom + 4; off++)
+			s->cfg[off] &= (uint8_t)~s->wmask[off];
+}
+
 static int sim_set_power_state(struct hostdev *hd, int dstate)
 {
 	struct simdev *s = to_sim(hd);
 	unsigned pm = hostdev_find_cap(hd, 0x01);
 	if (!pm || dstate < 0 || dstate > 3)
 		return -EINVAL;
+	unsigned cur = s->cfg[pm + 4] & 3u;
+	if (s->soft_reset && cur == 3 && dstate == 0 && !(s->cfg[pm + 4] & PMCSR_NO_SOFT_RESET)) {
+		power_on_state(s);
+		clear_bars(s);
+		s->counters.soft_resets++;
+	}
 	s->cfg[pm + 4] = (uint8_t)((s->cfg[pm + 4] & ~3u) | (unsigned)dstate);
 	s->counters.power_changes++;
 	return 0;
@@ -423,18 +462,7 @@ static int sim_set_power_state(struct hostdev *hd, int dstate)
 static int sim_reset(struct hostdev *hd)
 {
 	struct simdev *s = to_sim(hd);
-	memcpy(s->cfg, s->initial, sizeof(s->cfg));
-	set_cmd(s, 0);
-	static const struct {
-		uint8_t cap;
-		uint8_t byte; /* of the control word */
-		uint8_t bit;
-	} enables[] = { { 0x05, 0, 0x01 }, { 0x11, 1, 0x80 | 0x40 } };
-	for (size_t i = 0; i < sizeof(enables) / sizeof(enables[0]); i++) {
-		unsigned cap = hostdev_find_cap(hd, enables[i].cap);
-		if (cap)
-			s->cfg[cap + 2 + enables[i].byte] &= (uint8_t)~enables[i].bit;
-	}
+	power_on_state(s);
 	hd->enabled = false;
 	s->counters.resets++;
 	return 0;
@@ -476,4 +504,5 @@ void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }
+void simdev_set_soft_reset(struct hostdev *hd, bool on) { to_sim(hd)->soft_reset = on; }
 const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }

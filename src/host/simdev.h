@@ -8,6 +8,7 @@
 #ifndef PCIBACKD_HOST_SIMDEV_H
 #define PCIBACKD_HOST_SIMDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,8 +49,18 @@ void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault);
 /* Counters of enable(), disable(), reset() and set_power_state() calls. */
 struct simdev_counters {
 	unsigned enables, disables, resets, power_changes;
+	unsigned soft_resets;           /* D3hot -> D0 transitions that reset the function (soft reset on) */
 };
 const struct simdev_counters *simdev_counters(const struct hostdev *hd);
+
+/*
+ * Power management: with soft reset on, a D3hot -> D0 transition resets the
+ * function unless its PMCSR No_Soft_Reset bit (bit 3) is set, as the PCI PM
+ * specification allows: the config space returns to the dump's state as a
+ * reset leaves it (command 0, MSI and MSI-X off, BAR and ROM addresses 0),
+ * in D0.  Off by default (the device keeps its state in every D-state).
+ */
+void simdev_set_soft_reset(struct hostdev *hd, bool on);
 
 /* True if hd is a simulated device. */
 int simdev_is_sim(const struct hostdev *hd);
