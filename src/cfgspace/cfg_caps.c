@@ -152,6 +152,9 @@ static int flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 		unsigned t = cfg_irq_types(cd);
 		if (t != CFG_IRQ_NONE && t != CFG_IRQ_INTX && t != type)
 			return PCIIF_ERR_ACCESS_DENIED;
+		/* Only in D0, as through the MSI ops (permissive too). */
+		if (hostdev_power_state(cd->hd) != 0)
+			return PCIIF_ERR_ACCESS_DENIED;
 	}
 	return cfg_fi_hw_update(cd, fi, val, cd->opts.permissive ? 0xffffu : allowed);
 }

@@ -11,6 +11,9 @@
  *                 value = err = its result (0 on success), vectors returned.
  *   disable_msix  value = the INTx interrupt (or 0), err 0.
  * Hardened beyond the kernel: the enable bits in hardware count as "on" too,
+ * an enable is refused unless the device is in D0 (in D3hot COMMAND may still
+ * say memory decoding is on while the device decodes nothing: enable_msi
+ * fails, enable_msix is -ENXIO like decoding off),
  * entries are checked against the table size the device reports (capped at
  * 2048 by the register width), and every failure unmaps what was mapped.
  */
@@ -36,11 +39,14 @@ static bool msix_on(struct pb_dev *d) { return d->irq.msix_on || hw_enabled(d->h
 /* The INTx interrupt a disable returns. */
 static uint32_t intx_pirq(const struct pb_dev *d) { return d->host->irq; }
 
+/* D0, and PMCSR readable (a device without power management is always in D0). */
+static bool in_d0(struct pb_dev *d) { return hostdev_power_state(d->host) == 0; }
+
 static int enable_msi(struct dispatch_guest *g, struct pb_dev *d, uint32_t *pirq)
 {
 	if (msi_on(d))
 		return -EALREADY;
-	if (msix_on(d))
+	if (msix_on(d) || !in_d0(d))
 		return -ENXIO;
 	if (!hostdev_find_cap(d->host, CAP_MSI))
 		return -EINVAL;
@@ -147,7 +153,7 @@ void msi_op(struct dispatch_guest *g, struct pb_dev *d, const struct pciif_op *o
 			res->err = -EINVAL;
 		else if (msix_on(d))
 			res->err = -EALREADY;
-		else if (hostdev_read(pf, 0x04, 2, &cmd) || msi_on(d) || !(cmd & PCI_COMMAND_MEMORY))
+		else if (hostdev_read(pf, 0x04, 2, &cmd) || msi_on(d) || !(cmd & PCI_COMMAND_MEMORY) || !in_d0(d))
 			res->err = -ENXIO;
 		if (res->err) {
 			pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: enable_msix on %s refused: %d", g->name,

@@ -90,6 +90,16 @@ int hostdev_quiesce(struct hostdev *hd)
 	return first ? first : rc;
 }
 
+int hostdev_power_state(struct hostdev *hd)
+{
+	unsigned pm = hostdev_find_cap(hd, 0x01);
+	uint32_t pmcsr;
+	if (!pm)
+		return 0;
+	int rc = hostdev_read(hd, pm + 4, 2, &pmcsr);
+	return rc ? rc : (int)(pmcsr & 3u);
+}
+
 int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on)
 {
 	unsigned cap = hostdev_find_cap(hd, cap_id);

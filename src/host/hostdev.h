@@ -101,6 +101,12 @@ unsigned hostdev_find_ext_cap(struct hostdev *hd, uint16_t cap_id);
  */
 int hostdev_quiesce(struct hostdev *hd);
 
+/*
+ * The device's D-state from PMCSR: 0..3, 0 for a device without the power
+ * management capability, or -errno when PMCSR cannot be read.
+ */
+int hostdev_power_state(struct hostdev *hd);
+
 /* Sets or clears the MSI (cap 0x05) or MSI-X (cap 0x11) enable bit; -ENODEV without the capability. */
 int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on);
 
