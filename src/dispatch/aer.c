@@ -186,16 +186,7 @@ static void slot_reset(struct dispatch_guest *g, struct pb_dev *d)
 	struct hostdev *hd = d->host;
 	if (!hd->ops->reset || hd->ops->reset(hd))
 		return;
-	if (!g->irqp)
-		return;
-	int rc = (d->irq.msix_on || d->irq.msi_on) && g->irqp->ops->restore ? g->irqp->ops->restore(g->irqp, hd) : 0;
-	if (rc)
-		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: interrupts not restored after the reset: %s", g->name,
-			  hd->source, strerror(-rc));
-	if (d->irq.msix_on)
-		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSIX, true);
-	if (d->irq.msi_on)
-		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSI, true);
+	dispatch_irq_restore(g, d);
 }
 
 void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)

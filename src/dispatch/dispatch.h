@@ -76,6 +76,13 @@ bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh);
 /* Executes an already private and stable op. */
 void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struct dispatch_result *res);
 
+/*
+ * After the device was reset: the MSI / MSI-X the guest enabled through the
+ * ops are switched back on (their vectors stay mapped; the provider has them
+ * written into the device again), so hardware and bookkeeping agree.
+ */
+void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d);
+
 /* Disables whatever MSI / MSI-X the guest left enabled and unmaps its vectors. */
 void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d);
 

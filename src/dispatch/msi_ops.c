@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #define CAP_MSI 0x05
 #define CAP_MSIX 0x11
@@ -183,6 +184,21 @@ void msi_op(struct dispatch_guest *g, struct pb_dev *d, const struct pciif_op *o
 		res->err = PCIIF_ERR_NOT_IMPLEMENTED;
 		return;
 	}
+}
+
+void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d)
+{
+	struct hostdev *hd = d->host;
+	if (!g->irqp)
+		return;
+	int rc = (d->irq.msix_on || d->irq.msi_on) && g->irqp->ops->restore ? g->irqp->ops->restore(g->irqp, hd) : 0;
+	if (rc)
+		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: interrupts not restored after the reset: %s", g->name,
+			  hd->source, strerror(-rc));
+	if (d->irq.msix_on)
+		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSIX, true);
+	if (d->irq.msi_on)
+		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSI, true);
 }
 
 void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d)
