@@ -18,6 +18,7 @@
 
 #define PMC_PME_MASK 0xf800u
 #define PMCSR_STATE 0x0003u
+#define PMCSR_NO_SOFT_RESET 0x0008u
 #define PMCSR_PME_ENABLE 0x0100u
 #define PMCSR_DATA_SEL 0x1e00u
 #define PMCSR_PME_STATUS 0x8000u
@@ -67,15 +68,24 @@ static int pmcsr_init(struct cfg_dev *cd, struct cfg_fi *fi)
 	return 0;
 }
 
+/*
+ * A D-state change goes through the host layer, which only starts it: the
+ * device is left alone until cfg_pm_finish (the caller waits what
+ * cfg_pm_pending says first), which then puts back what a soft reset erased.
+ */
 static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
-	uint32_t hw;
+	uint32_t hw, cmd;
+	if (cd->pm.pending) /* a caller that did not wait: finish the previous change first */
+		cfg_pm_finish(cd);
 	int rc = cfg_fi_hw_update_changed(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
 	if (rc)
 		return rc;
 	if (!(written & PMCSR_STATE))
 		return 0;
 	rc = cfg_hw_read(cd, fi->off, 2, &hw);
+	if (!rc)
+		rc = cfg_hw_read(cd, 0x04, 2, &cmd);
 	if (rc)
 		return rc;
 	int want = (int)(val & PMCSR_STATE);
@@ -84,7 +94,38 @@ static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 	struct hostdev *hd = cd->hd;
 	if (!hd->ops->set_power_state || hd->ops->set_power_state(hd, want))
 		return PCIIF_ERR_ACCESS_DENIED;
+	cd->pm.pending = true;
+	cd->pm.from = (uint8_t)(hw & PMCSR_STATE);
+	cd->pm.cmd = (uint16_t)cmd;
+	cd->pm.wait_us = 0;
 	return 0;
+}
+
+bool cfg_pm_pending(const struct cfg_dev *cd, unsigned *wait_us)
+{
+	*wait_us = cd->pm.pending ? cd->pm.wait_us : 0;
+	return cd->pm.pending;
+}
+
+/*
+ * D3hot -> D0 resets a device whose No_Soft_Reset is clear: BARs, ROM and
+ * COMMAND come back from what the backend knows (the host resources, and
+ * COMMAND as it was when the change started), only where hardware differs.
+ */
+bool cfg_pm_finish(struct cfg_dev *cd)
+{
+	uint32_t pmcsr, cmd;
+	if (!cd->pm.pending)
+		return false;
+	cd->pm.pending = false;
+	if (cd->pm.from != 3 || !cd->pm_pos || cfg_hw_read(cd, cd->pm_pos + 4, 2, &pmcsr) || (pmcsr & PMCSR_STATE))
+		return false;
+	cfg_dev_restore(cd);
+	/* Decoding last, once the BARs hold the right addresses. */
+	if (cfg_hw_read(cd, 0x04, 2, &cmd) || (cmd != cd->pm.cmd && cfg_hw_write(cd, 0x04, 2, cd->pm.cmd)))
+		pb_log_rl(&cd->rl, PB_LOG_WARN, "%s: cannot restore the command register after a power-state change",
+			  cd->hd->source);
+	return !(pmcsr & PMCSR_NO_SOFT_RESET);
 }
 
 static const struct cfg_field pm_fields[] = {

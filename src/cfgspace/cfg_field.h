@@ -30,12 +30,15 @@ struct cfg_fi;
  *           written is the mask of bits the guest actually wrote.  The hook
  *           decides what reaches hardware (cfg_fi_hw_update helps).
  *  reset:   the device leaves its guest: back to seize-time state.
+ *  restore: the device may have lost its state (a soft reset on D3hot ->
+ *           D0): put back in hardware what the guest and the backend believe.
  *  release: the instance is destroyed (device freed, or quirk dropped).
  */
 typedef int (*cfg_init_fn)(struct cfg_dev *cd, struct cfg_fi *fi);
 typedef int (*cfg_read_fn)(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val);
 typedef int (*cfg_write_fn)(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written);
 typedef void (*cfg_reset_fn)(struct cfg_dev *cd, struct cfg_fi *fi);
+typedef void (*cfg_restore_fn)(struct cfg_dev *cd, struct cfg_fi *fi);
 typedef void (*cfg_release_fn)(struct cfg_dev *cd, struct cfg_fi *fi);
 
 enum cfg_field_flags {
@@ -60,6 +63,7 @@ struct cfg_field {
 	cfg_read_fn read;
 	cfg_write_fn write;
 	cfg_reset_fn reset;
+	cfg_restore_fn restore;
 	cfg_release_fn release;
 };
 
@@ -96,6 +100,13 @@ struct cfg_dev {
 	bool chain_cut, ext_chain_cut;
 	bool warned_unhandled;
 	struct pb_ratelimit rl;
+	/* A D-state change started by a PMCSR write, until cfg_pm_finish (cfg_caps.c). */
+	struct {
+		bool pending;
+		uint8_t from;            /* the D-state it left */
+		uint16_t cmd;            /* COMMAND in hardware when it started */
+		unsigned wait_us;        /* how long the device needs before the next access */
+	} pm;
 };
 
 static inline uint32_t cfg_size_mask(unsigned size)
@@ -118,6 +129,9 @@ int cfg_fi_hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32
 int cfg_fi_hw_update_changed(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed);
 int cfg_hw_read(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t *val);
 int cfg_hw_write(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t val);
+
+/* Runs every field's restore hook (the device may have lost its state). */
+void cfg_dev_restore(struct cfg_dev *cd);
 
 /* Header tables (cfg_header.c). */
 extern const struct cfg_table cfg_header0_table, cfg_header1_table;

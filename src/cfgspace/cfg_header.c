@@ -160,6 +160,18 @@ static int bar_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 	return 0;
 }
 
+/* Writes the host resource's value into hardware where it differs; a BAR without a resource is left alone. */
+static int bar_put_back(struct cfg_dev *cd, struct cfg_fi *fi)
+{
+	uint32_t hw;
+	if (!fi->st[1])
+		return 0;
+	int rc = cfg_hw_read(cd, fi->off, 4, &hw);
+	if (rc)
+		return rc;
+	return hw != fi->st[0] ? cfg_hw_write(cd, fi->off, 4, fi->st[0]) : 0;
+}
+
 static int bar_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
 	if ((val | fi->st[3]) == 0xffffffffu) {
@@ -167,17 +179,21 @@ static int bar_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32
 		return 0;
 	}
 	fi->st[2] = 0;
-	if (val != fi->st[0] || !fi->st[1])
-		return 0; /* any other value, or a BAR without a resource, is ignored */
-	uint32_t hw;
-	int rc = cfg_hw_read(cd, fi->off, 4, &hw);
-	if (rc)
-		return rc;
+	if (val != fi->st[0])
+		return 0; /* any other value is ignored */
 	/* Restoration: writing back the original value puts it back in hardware. */
-	return hw != fi->st[0] ? cfg_hw_write(cd, fi->off, 4, fi->st[0]) : 0;
+	return bar_put_back(cd, fi);
 }
 
 static void bar_reset(struct cfg_dev *cd, struct cfg_fi *fi) { fi->st[2] = 0; }
+
+/* After a soft reset: the host resource back in hardware (logged; the guest's op goes on). */
+static void bar_restore(struct cfg_dev *cd, struct cfg_fi *fi)
+{
+	if (bar_put_back(cd, fi))
+		pb_log_rl(&cd->rl, PB_LOG_WARN, "%s: cannot restore %s after a power-state change", cd->hd->source,
+			  fi->f->name);
+}
 
 /* ---- capabilities pointer: st[0] set when the chain was cut here ---- */
 
@@ -196,7 +212,7 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 	{ .name = n, .offset = o, .size = 2, .flags = CFG_F_PERMISSIVE, .ro = (r), .rw1c = 0xf900, .rsvd = (rsv) }
 #define BAR(o, n) \
 	{ .name = n, .offset = o, .size = 4, .flags = CFG_F_NOHW, .emu = 0xffffffffu, \
-	  .init = bar_init, .read = bar_read, .write = bar_write, .reset = bar_reset }
+	  .init = bar_init, .read = bar_read, .write = bar_write, .reset = bar_reset, .restore = bar_restore }
 
 #define HEADER_COMMON \
 	{ .name = "vendor", .offset = 0x00, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = vendor_read }, \

@@ -508,6 +508,14 @@ void cfg_dev_release(struct cfg_dev *cd)
 			cd->fi[i].f->reset(cd, &cd->fi[i]);
 	cd->opts.allow_interrupt_control = false;
 	cd->warned_unhandled = false;
+	cd->pm.pending = false; /* the release resets and restores the device itself */
+}
+
+void cfg_dev_restore(struct cfg_dev *cd)
+{
+	for (size_t i = 0; i < cd->nfi; i++)
+		if (cd->fi[i].f->restore)
+			cd->fi[i].f->restore(cd, &cd->fi[i]);
 }
 
 void cfg_set_options(struct cfg_dev *cd, const struct cfg_options *opts) { cd->opts = *opts; }

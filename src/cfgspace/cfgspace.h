@@ -31,6 +31,18 @@ struct hostdev *cfg_dev_host(const struct cfg_dev *cd);
 int cfg_read(struct cfg_dev *cd, long off, long size, uint32_t *val);
 int cfg_write(struct cfg_dev *cd, long off, long size, uint32_t val);
 
+/*
+ * A PMCSR write that changed the D-state leaves a transition pending:
+ * cfg_pm_pending says so and how long (*wait_us) the device needs before it
+ * may be accessed again.  Once that time has passed, cfg_pm_finish puts back
+ * in hardware what a soft reset on D3hot -> D0 erased (BARs, ROM, COMMAND as
+ * before the change) and returns true when the device may have been reset
+ * (D3hot -> D0 with No_Soft_Reset clear): the caller then restores the
+ * interrupts it enabled.
+ */
+bool cfg_pm_pending(const struct cfg_dev *cd, unsigned *wait_us);
+bool cfg_pm_finish(struct cfg_dev *cd);
+
 /* The device leaves its guest: per-device state returns to its seize-time values. */
 void cfg_dev_release(struct cfg_dev *cd);
 

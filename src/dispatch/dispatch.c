@@ -45,7 +45,10 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 			res->err = cfg_read(d->cfg, op->offset, op->size, &v);
 			res->value = v;
 		} else {
+			unsigned wait_us;
 			res->err = cfg_write(d->cfg, op->offset, op->size, op->value);
+			if (cfg_pm_pending(d->cfg, &wait_us) && cfg_pm_finish(d->cfg))
+				dispatch_irq_restore(g, d);
 		}
 		return;
 	}

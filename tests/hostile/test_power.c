@@ -3,7 +3,10 @@
  * Power-state changes a guest asks for through PMCSR (issue 15, item 2):
  * they must not defeat the command-register and MSI/MSI-X protections.  A
  * device in D3hot decodes nothing whatever COMMAND says, so MSI and MSI-X
- * enables are refused outside D0.
+ * enables are refused outside D0; a device that soft-resets on D3hot -> D0
+ * (the simulated device's soft-reset option, No_Soft_Reset clear) gets back
+ * what the guest and the backend believe: BARs, decoding and bus mastering,
+ * MSI/MSI-X as enabled through the ops (or left disabled).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -92,6 +95,77 @@ static void d3hot_refuses_flag_enables(void **state)
 	henv_free(e);
 }
 
+/* The BAR registers hold the host resources (low dword with its flag bits, the upper half of a 64-bit BAR). */
+static void assert_bars_are_host_resources(struct henv *e)
+{
+	const struct hostdev *hd = e->hd[0];
+	for (unsigned i = 0; i < HOSTDEV_NUM_BARS; i++) {
+		const struct hostdev_res *r = &hd->res[i];
+		uint32_t hw = henv_hw(e, 0, 0x10 + 4 * i, 4);
+		if (r->flags & HOSTDEV_RES_UPPER)
+			assert_int_equal(hw, (uint32_t)(hd->res[i - 1].start >> 32));
+		else if (r->size)
+			assert_int_equal(hw & ~0xfu, (uint32_t)r->start & ~0xfu);
+	}
+}
+
+/* A soft reset on D3hot -> D0: what the guest and the backend believe comes back. */
+static void soft_reset_restores_guest_and_backend_state(void **state)
+{
+	(void)state;
+	struct henv *e = nvme();
+	simdev_set_soft_reset(e->hd[0], true);
+	assert_int_equal(henv_hw(e, 0, NVME_PM + 4, 2) & PMCSR_NO_SOFT_RESET, 0);
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_MEM | CMD_MASTER), 0);
+	assert_int_equal(enable_msix1(e), 0);
+	assert_true(henv_hw(e, 0, NVME_MSIX + 2, 2) & 0x8000);
+
+	assert_int_equal(set_dstate(e, 3), 0);
+	assert_int_equal(set_dstate(e, 0), 0);
+	assert_int_equal(simdev_counters(e->hd[0])->soft_resets, 1);
+	assert_int_equal(hw_dstate(e), 0);
+	/* Decoding and bus mastering as before, the BARs at the host's addresses, MSI-X on as the backend thinks. */
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & (CMD_MEM | CMD_MASTER), CMD_MEM | CMD_MASTER);
+	assert_bars_are_host_resources(e);
+	assert_true(e->dev[0].irq.msix_on);
+	assert_true(henv_hw(e, 0, NVME_MSIX + 2, 2) & 0x8000);
+	uint32_t cmd = 0;
+	assert_int_equal(henv_read(e, 0, 0x04, 2, &cmd), 0);
+	assert_int_equal(cmd & (CMD_MEM | CMD_MASTER), CMD_MEM | CMD_MASTER);
+
+	/* The guest's disable holds too: MSI-X off before, off after; then MSI comes back on. */
+	uint32_t v = 0;
+	assert_int_equal(henv_op(e, PCIIF_OP_DISABLE_MSIX, 0, 0, 0, &v), 0);
+	assert_int_equal(henv_op(e, PCIIF_OP_ENABLE_MSI, 0, 0, 0, &v), 0);
+	assert_int_equal(set_dstate(e, 3), 0);
+	assert_int_equal(set_dstate(e, 0), 0);
+	assert_int_equal(simdev_counters(e->hd[0])->soft_resets, 2);
+	assert_int_equal(henv_hw(e, 0, NVME_MSIX + 2, 2) & 0x8000, 0);
+	assert_true(henv_hw(e, 0, NVME_MSI + 2, 2) & 1);
+	assert_true(e->dev[0].irq.msi_on && !e->dev[0].irq.msix_on);
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & (CMD_MEM | CMD_MASTER), CMD_MEM | CMD_MASTER);
+	assert_bars_are_host_resources(e);
+	henv_free(e);
+}
+
+/* No_Soft_Reset set: the device keeps its state, and nothing is rewritten. */
+static void no_soft_reset_keeps_state(void **state)
+{
+	(void)state;
+	struct henv *e = nvme();
+	simdev_set_soft_reset(e->hd[0], true);
+	simdev_poke(e->hd[0], NVME_PM + 4, 2, henv_hw(e, 0, NVME_PM + 4, 2) | PMCSR_NO_SOFT_RESET);
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_MEM), 0);
+	simdev_clear_writes(e->hd[0]);
+	assert_int_equal(set_dstate(e, 3), 0);
+	assert_int_equal(set_dstate(e, 0), 0);
+	assert_int_equal(simdev_counters(e->hd[0])->soft_resets, 0);
+	assert_int_equal(henv_writes_in(e, 0, 0x04, 2), 0);
+	assert_int_equal(henv_writes_in(e, 0, 0x10, 0x18), 0);
+	assert_true(henv_hw(e, 0, 0x04, 2) & CMD_MEM);
+	henv_free(e);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -100,6 +174,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(d3hot_refuses_interrupt_enables),
 		cmocka_unit_test(d3hot_refuses_flag_enables),
+		cmocka_unit_test(soft_reset_restores_guest_and_backend_state),
+		cmocka_unit_test(no_soft_reset_keeps_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
