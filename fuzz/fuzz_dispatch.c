@@ -60,6 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&sh, data + off, n);
 		sh.flags |= PCIIF_FLAG_F_ACTIVE;
 		dispatch_pending(&g, &sh);
+		/* An op waiting for its device (a D-state change) is answered once its time is up. */
+		if (dispatch_deadline(&g) && (!(sh.flags & PCIIF_FLAG_F_ACTIVE) || dispatch_complete(&g, UINT64_MAX) != &sh))
+			__builtin_trap();
 		if (sh.flags & PCIIF_FLAG_F_ACTIVE)
 			__builtin_trap();
 	}

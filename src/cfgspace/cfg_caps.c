@@ -92,12 +92,13 @@ static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 	if ((int)(hw & PMCSR_STATE) == want)
 		return 0;
 	struct hostdev *hd = cd->hd;
-	if (!hd->ops->set_power_state || hd->ops->set_power_state(hd, want))
+	unsigned wait_us = 0;
+	if (!hd->ops->set_power_state || hd->ops->set_power_state(hd, want, &wait_us))
 		return PCIIF_ERR_ACCESS_DENIED;
 	cd->pm.pending = true;
 	cd->pm.from = (uint8_t)(hw & PMCSR_STATE);
 	cd->pm.cmd = (uint16_t)cmd;
-	cd->pm.wait_us = 0;
+	cd->pm.wait_us = wait_us;
 	return 0;
 }
 

@@ -115,6 +115,8 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 	if (!pd->owner)
 		return 0;
 	dispatch_irq_release(&pd->owner->dg, &pd->dev);
+	/* An op waiting for this device is still answered, but the device is the release path's now. */
+	dispatch_dev_gone(&pd->owner->dg, &pd->dev);
 	/* No recovery may point at a device the guest no longer has (the transport clears its page's bit first). */
 	aer_forget(&pd->owner->dg.aer, NULL, &pd->dev);
 	topo_remove(&pd->owner->topo, &pd->dev);

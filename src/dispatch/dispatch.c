@@ -30,6 +30,8 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 	res->err = PCIIF_ERR_SUCCESS;
 	res->value = op->value;
 	res->nvec = 0;
+	res->wait_us = 0;
+	res->wait_dev = NULL;
 
 	switch (op->cmd) {
 	case PCIIF_OP_CONF_READ:
@@ -47,8 +49,14 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 		} else {
 			unsigned wait_us;
 			res->err = cfg_write(d->cfg, op->offset, op->size, op->value);
-			if (cfg_pm_pending(d->cfg, &wait_us) && cfg_pm_finish(d->cfg))
-				dispatch_irq_restore(g, d);
+			if (cfg_pm_pending(d->cfg, &wait_us)) {
+				if (!wait_us) {
+					dispatch_after_wait(g, d);
+				} else {
+					res->wait_us = wait_us;
+					res->wait_dev = d;
+				}
+			}
 		}
 		return;
 	}
@@ -74,9 +82,38 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 	}
 }
 
+void dispatch_after_wait(struct dispatch_guest *g, struct pb_dev *d)
+{
+	if (cfg_pm_finish(d->cfg))
+		dispatch_irq_restore(g, d);
+}
+
+/* Counts, writes back only the result fields (sh NULL: nowhere), traces, and clears _XEN_PCIF_active. */
+static void answer(struct dispatch_guest *g, struct pciif_sharedinfo *sh, const struct pciif_op *op,
+		   const struct dispatch_result *res, uint64_t t0)
+{
+	g->stats.ops++;
+	g->stats.by_cmd[op->cmd < PCIIF_OP_COUNT ? op->cmd : PCIIF_OP_COUNT]++;
+	if (res->err)
+		g->stats.errors++;
+	if (op->cmd >= PCIIF_OP_COUNT)
+		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: unknown op %" PRIu32, g->name, op->cmd);
+	if (g->trace)
+		trace_op(g->trace, g->name, op, res, pb_now_ns() - t0);
+	if (!sh)
+		return;
+	/* Selective write-back: only the result fields. */
+	__atomic_store_n(&sh->op.err, res->err, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->op.value, res->value, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < res->nvec && i < PCIIF_MAX_VEC; i++)
+		__atomic_store_n(&sh->op.msix_entries[i].vector, res->vectors[i], __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	pciif_flags_clear(sh, PCIIF_FLAG_F_ACTIVE);
+}
+
 bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh)
 {
-	if (!(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE)) {
+	if (g->inflight.busy || !(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE)) {
 		g->stats.spurious++;
 		return false;
 	}
@@ -91,22 +128,47 @@ bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh)
 	uint64_t t0 = g->trace ? pb_now_ns() : 0;
 	struct dispatch_result res;
 	dispatch_execute(g, &op, &res);
-
-	g->stats.ops++;
-	g->stats.by_cmd[op.cmd < PCIIF_OP_COUNT ? op.cmd : PCIIF_OP_COUNT]++;
-	if (res.err)
-		g->stats.errors++;
-	if (op.cmd >= PCIIF_OP_COUNT)
-		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: unknown op %" PRIu32, g->name, op.cmd);
-
-	/* Selective write-back: only the result fields. */
-	__atomic_store_n(&sh->op.err, res.err, __ATOMIC_RELAXED);
-	__atomic_store_n(&sh->op.value, res.value, __ATOMIC_RELAXED);
-	for (uint32_t i = 0; i < res.nvec && i < PCIIF_MAX_VEC; i++)
-		__atomic_store_n(&sh->op.msix_entries[i].vector, res.vectors[i], __ATOMIC_RELAXED);
-	if (g->trace)
-		trace_op(g->trace, g->name, &op, &res, pb_now_ns() - t0);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	pciif_flags_clear(sh, PCIIF_FLAG_F_ACTIVE);
+	if (res.wait_us) {
+		/* Answered later, from the transport's timer; +1: pb_now_ms() truncates. */
+		struct dispatch_inflight *f = &g->inflight;
+		f->busy = true;
+		f->op = op;
+		f->res = res;
+		f->dev = res.wait_dev;
+		f->sh = sh;
+		f->due_ms = pb_now_ms() + (res.wait_us + 999) / 1000 + 1;
+		f->t0 = t0;
+		return false;
+	}
+	answer(g, sh, &op, &res, t0);
 	return true;
+}
+
+uint64_t dispatch_deadline(const struct dispatch_guest *g)
+{
+	return g->inflight.busy ? g->inflight.due_ms : 0;
+}
+
+struct pciif_sharedinfo *dispatch_complete(struct dispatch_guest *g, uint64_t now_ms)
+{
+	struct dispatch_inflight *f = &g->inflight;
+	if (!f->busy || now_ms < f->due_ms)
+		return NULL;
+	f->busy = false;
+	if (f->dev)
+		dispatch_after_wait(g, f->dev);
+	answer(g, f->sh, &f->op, &f->res, f->t0);
+	return f->sh;
+}
+
+void dispatch_page_gone(struct dispatch_guest *g, const struct pciif_sharedinfo *sh)
+{
+	if (g->inflight.busy && g->inflight.sh == sh)
+		g->inflight.sh = NULL;
+}
+
+void dispatch_dev_gone(struct dispatch_guest *g, const struct pb_dev *d)
+{
+	if (g->inflight.busy && g->inflight.dev == d)
+		g->inflight.dev = NULL;
 }

@@ -48,6 +48,24 @@ struct dispatch_result {
 	uint32_t value;
 	uint32_t nvec;                       /* vectors to write back (enable_msix success) */
 	uint16_t vectors[PCIIF_MAX_VEC];
+	unsigned wait_us;                    /* > 0: wait_dev needs this long (a D-state change) before */
+	struct pb_dev *wait_dev;             /*       dispatch_after_wait runs and the op is done */
+};
+
+/*
+ * An op the device needs time for (a D-state change) stays in flight until
+ * that time has passed: _XEN_PCIF_active stays set, the guest's further
+ * kicks are spurious, and only this private copy is ever used.  The
+ * transport arms a timer to dispatch_deadline and calls dispatch_complete.
+ */
+struct dispatch_inflight {
+	bool busy;
+	struct pciif_op op;                  /* the private copy */
+	struct dispatch_result res;
+	struct pb_dev *dev;                  /* NULL once the device left the guest */
+	struct pciif_sharedinfo *sh;         /* where the answer goes; NULL once the page is gone */
+	uint64_t due_ms;                     /* pb_now_ms() time from which it may complete */
+	uint64_t t0;                         /* for the trace */
 };
 
 struct dispatch_guest {
@@ -59,6 +77,7 @@ struct dispatch_guest {
 	struct irq_provider *irqp;           /* NULL: MSI ops answer not_implemented */
 	unsigned domid;                      /* the guest's domain, for interrupt mapping */
 	struct aer_state aer;                /* error recovery in progress with this guest */
+	struct dispatch_inflight inflight;   /* the op waiting for its device, if any */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;
@@ -69,12 +88,36 @@ void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topo
 /*
  * If the guest has posted an op (_XEN_PCIF_active), handles it, clears the
  * bit and returns true: the caller must then notify the guest.  Returns false
- * for a spurious kick.  Never blocks on the guest, never trusts the page.
+ * for a spurious kick (also while an op is in flight), and for an op that
+ * now waits for its device (then dispatch_deadline is set).  Never blocks,
+ * never trusts the page.
  */
 bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh);
 
-/* Executes an already private and stable op. */
+/* When the op in flight may complete (a pb_now_ms() time), 0: none in flight. */
+uint64_t dispatch_deadline(const struct dispatch_guest *g);
+
+/*
+ * Completes the op in flight if its time has come (now_ms >= deadline): runs
+ * what follows the device's change (dispatch_after_wait), writes the answer
+ * as dispatch_pending would and clears _XEN_PCIF_active.  Returns the page
+ * answered (the caller notifies that guest), or NULL: nothing was due, or the
+ * page went away meanwhile (the device work is still done).
+ */
+struct pciif_sharedinfo *dispatch_complete(struct dispatch_guest *g, uint64_t now_ms);
+
+/* The page sh is about to be unmapped: an op in flight from it will not be answered there. */
+void dispatch_page_gone(struct dispatch_guest *g, const struct pciif_sharedinfo *sh);
+
+/* d leaves the guest: an op in flight on it is still answered, without touching d. */
+void dispatch_dev_gone(struct dispatch_guest *g, const struct pb_dev *d);
+
+/*
+ * Executes an already private and stable op.  With res->wait_us set, the
+ * caller waits that long, then calls dispatch_after_wait(g, res->wait_dev).
+ */
 void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struct dispatch_result *res);
+void dispatch_after_wait(struct dispatch_guest *g, struct pb_dev *d);
 
 /*
  * After the device was reset: the MSI / MSI-X the guest enabled through the

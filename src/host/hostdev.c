@@ -100,6 +100,15 @@ int hostdev_power_state(struct hostdev *hd)
 	return rc ? rc : (int)(pmcsr & 3u);
 }
 
+unsigned hostdev_pm_delay_us(int from, int to)
+{
+	if (from == 3 || to == 3)
+		return 10000;
+	if (from == 2 || to == 2)
+		return 200;
+	return 0;
+}
+
 int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on)
 {
 	unsigned cap = hostdev_find_cap(hd, cap_id);

@@ -46,8 +46,13 @@ struct hostdev_ops {
 	int (*enable)(struct hostdev *hd);
 	/* pci_disable_device(): clear bus mastering; decoding stays on. */
 	int (*disable)(struct hostdev *hd);
-	/* D-state change (0..3); NULL: not supported. */
-	int (*set_power_state)(struct hostdev *hd, int dstate);
+	/*
+	 * D-state change (0..3): starts it and returns at once, never sleeps;
+	 * *wait_us is how long the device needs before it may be accessed
+	 * again (hostdev_pm_delay_us).  The caller waits without blocking
+	 * anyone.  NULL: not supported.
+	 */
+	int (*set_power_state)(struct hostdev *hd, int dstate, unsigned *wait_us);
 	/* Function reset (FLR, PM or bus reset, as the host offers); NULL: none. */
 	int (*reset)(struct hostdev *hd);
 	/*
@@ -106,6 +111,13 @@ int hostdev_quiesce(struct hostdev *hd);
  * management capability, or -errno when PMCSR cannot be read.
  */
 int hostdev_power_state(struct hostdev *hd);
+
+/*
+ * The time a device needs after its D-state changed from `from` to `to`
+ * before software may access it (PCI PM specification): 10 ms when D3hot is
+ * either end, 200 us when D2 is, 0 otherwise.
+ */
+unsigned hostdev_pm_delay_us(int from, int to);
 
 /* Sets or clears the MSI (cap 0x05) or MSI-X (cap 0x11) enable bit; -ENODEV without the capability. */
 int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pci/pci.h>
 
@@ -239,11 +238,12 @@ static int lp_disable(struct hostdev *hd)
 
 /*
  * Linux has no sysfs file that changes a D-state (`power_state` only reads),
- * so this writes PMCSR in the power-management capability and waits the
- * times the PCI PM specification gives (10 ms around D3hot, 200 us for D2).
+ * so this writes PMCSR in the power-management capability; the caller waits
+ * the time the PCI PM specification gives (*wait_us).
  */
-static int lp_set_power_state(struct hostdev *hd, int dstate)
+static int lp_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us)
 {
+	*wait_us = 0;
 	struct libpci_dev *d = to_lp(hd);
 	if (d->read_only)
 		return -EROFS;
@@ -266,13 +266,7 @@ static int lp_set_power_state(struct hostdev *hd, int dstate)
 	rc = lp_write(hd, pm + 4, 2, (pmcsr & ~(PMCSR_STATE | PMCSR_PME_STATUS)) | (unsigned)dstate);
 	if (rc)
 		return rc;
-	struct timespec ts = { 0, 0 };
-	if (cur == 3 || dstate == 3)
-		ts.tv_nsec = 10 * 1000 * 1000;
-	else if (cur == 2 || dstate == 2)
-		ts.tv_nsec = 200 * 1000;
-	if (ts.tv_nsec)
-		nanosleep(&ts, NULL);
+	*wait_us = hostdev_pm_delay_us((int)cur, dstate);
 	return 0;
 }
 

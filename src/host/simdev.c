@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host/lspci_dump.h"
 
@@ -28,6 +29,7 @@ struct simdev {
 	enum simdev_fault fault;
 	struct simdev_counters counters;
 	bool soft_reset;                /* D3hot -> D0 resets the function unless No_Soft_Reset */
+	uint64_t busy_until_ns;         /* a D-state change in progress: not ready before (CLOCK_MONOTONIC) */
 };
 
 static const struct hostdev_ops sim_ops;
@@ -319,11 +321,26 @@ struct hostdev *simdev_load(const char *spec, char *err, size_t errlen)
 
 /* ---- hardware behaviour ---- */
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* An access while a D-state change is still in progress: counted (real hardware may not answer). */
+static void check_ready(struct simdev *s)
+{
+	if (s->busy_until_ns && mono_ns() < s->busy_until_ns)
+		s->counters.early_accesses++;
+}
+
 static int sim_read(struct hostdev *hd, unsigned off, unsigned size, uint32_t *val)
 {
 	struct simdev *s = to_sim(hd);
 	if (!hostdev_access_ok(hd, off, size))
 		return -EINVAL;
+	check_ready(s);
 	if (s->fault == SIMDEV_FAULT_READ_EIO)
 		return -EIO;
 	if (s->fault == SIMDEV_FAULT_READ_ONES) {
@@ -361,6 +378,7 @@ static int sim_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t v
 	struct simdev *s = to_sim(hd);
 	if (!hostdev_access_ok(hd, off, size))
 		return -EINVAL;
+	check_ready(s);
 	if (s->fault == SIMDEV_FAULT_WRITE_EIO)
 		return -EIO;
 	record(s, off, size, val);
@@ -437,10 +455,11 @@ static void clear_bars(struct simdev *s)
 			s->cfg[off] &= (uint8_t)~s->wmask[off];
 }
 
-static int sim_set_power_state(struct hostdev *hd, int dstate)
+static int sim_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us)
 {
 	struct simdev *s = to_sim(hd);
 	unsigned pm = hostdev_find_cap(hd, 0x01);
+	*wait_us = 0;
 	if (!pm || dstate < 0 || dstate > 3)
 		return -EINVAL;
 	unsigned cur = s->cfg[pm + 4] & 3u;
@@ -451,6 +470,9 @@ static int sim_set_power_state(struct hostdev *hd, int dstate)
 	}
 	s->cfg[pm + 4] = (uint8_t)((s->cfg[pm + 4] & ~3u) | (unsigned)dstate);
 	s->counters.power_changes++;
+	/* As hardware: it takes the specification's time, and is not ready before. */
+	*wait_us = hostdev_pm_delay_us((int)cur, dstate);
+	s->busy_until_ns = *wait_us ? mono_ns() + 1000ull * *wait_us : 0;
 	return 0;
 }
 

@@ -50,6 +50,7 @@ void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault);
 struct simdev_counters {
 	unsigned enables, disables, resets, power_changes;
 	unsigned soft_resets;           /* D3hot -> D0 transitions that reset the function (soft reset on) */
+	unsigned early_accesses;        /* config accesses before a D-state change had its time */
 };
 const struct simdev_counters *simdev_counters(const struct hostdev *hd);
 
@@ -59,6 +60,9 @@ const struct simdev_counters *simdev_counters(const struct hostdev *hd);
  * specification allows: the config space returns to the dump's state as a
  * reset leaves it (command 0, MSI and MSI-X off, BAR and ROM addresses 0),
  * in D0.  Off by default (the device keeps its state in every D-state).
+ * Either way a D-state change reports the specification's time
+ * (hostdev_pm_delay_us), and config accesses before it has passed are
+ * counted in early_accesses.
  */
 void simdev_set_soft_reset(struct hostdev *hd, bool on);
 

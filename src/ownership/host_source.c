@@ -58,10 +58,10 @@ static int o_disable(struct hostdev *hd)
 	return rc;
 }
 
-static int o_set_power_state(struct hostdev *hd, int dstate)
+static int o_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us)
 {
 	struct hostdev *in = to_owned(hd)->inner;
-	return in->ops->set_power_state(in, dstate);
+	return in->ops->set_power_state(in, dstate, wait_us);
 }
 
 static int o_reset(struct hostdev *hd)

@@ -167,15 +167,18 @@ static void test_sysfs_attributes(void **state)
 	assert_false(libpci_dev_has_reset(hd));
 	assert_int_equal(hd->ops->reset(hd), -ENOTTY);
 	/* D-states through PMCSR (PM capability at 0x40, PMCSR at 0x44). */
-	assert_int_equal(hd->ops->set_power_state(hd, 3), 0);
+	unsigned wait_us = 0;
+	assert_int_equal(hd->ops->set_power_state(hd, 3, &wait_us), 0);
+	assert_int_equal(wait_us, 10000); /* the caller waits; the host layer never sleeps */
 	fake_sysfs_config(fs, IGB, c, 0); /* (no-op read) */
 	uint32_t pmcsr;
 	assert_int_equal(hostdev_read(hd, 0x44, 2, &pmcsr), 0);
 	assert_int_equal(pmcsr & 3, 3);
-	assert_int_equal(hd->ops->set_power_state(hd, 0), 0);
+	assert_int_equal(hd->ops->set_power_state(hd, 0, &wait_us), 0);
+	assert_int_equal(wait_us, 10000);
 	assert_int_equal(hostdev_read(hd, 0x44, 2, &pmcsr), 0);
 	assert_int_equal(pmcsr & 3, 0);
-	assert_int_equal(hd->ops->set_power_state(hd, 4), -EINVAL);
+	assert_int_equal(hd->ops->set_power_state(hd, 4, &wait_us), -EINVAL);
 	hostdev_destroy(hd);
 }
 
@@ -193,7 +196,8 @@ static void test_read_only_writes_nothing(void **state)
 	assert_int_equal(hd->ops->enable(hd), -EROFS);
 	assert_int_equal(hd->ops->disable(hd), -EROFS);
 	assert_int_equal(hd->ops->reset(hd), -EROFS);
-	assert_int_equal(hd->ops->set_power_state(hd, 3), -EROFS);
+	unsigned wait_us;
+	assert_int_equal(hd->ops->set_power_state(hd, 3, &wait_us), -EROFS);
 	assert_int_not_equal(hostdev_quiesce(hd), 0);
 	hostdev_destroy(hd);
 	char *after = fake_sysfs_serialize(fs, &l2);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *henv_fixtures = ".";
 
@@ -62,6 +63,19 @@ void henv_free(struct henv *e)
 	free(e);
 }
 
+void henv_wait_inflight(struct henv *e)
+{
+	uint64_t due;
+	while ((due = dispatch_deadline(&e->g)) != 0) {
+		uint64_t now = pb_now_ms();
+		if (now < due) {
+			struct timespec ts = { 0, (long)(due - now) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		dispatch_complete(&e->g, pb_now_ms());
+	}
+}
+
 int32_t henv_op(struct henv *e, uint32_t cmd, unsigned devfn, int32_t off, int32_t size, uint32_t *value)
 {
 	memset(&e->sh.op, 0, sizeof(e->sh.op));
@@ -72,6 +86,7 @@ int32_t henv_op(struct henv *e, uint32_t cmd, unsigned devfn, int32_t off, int32
 	e->sh.op.value = value ? *value : 0;
 	pciif_flags_set(&e->sh, PCIIF_FLAG_F_ACTIVE);
 	dispatch_pending(&e->g, &e->sh);
+	henv_wait_inflight(e);
 	if (value)
 		*value = e->sh.op.value;
 	return e->sh.op.err;

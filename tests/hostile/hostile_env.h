@@ -38,7 +38,9 @@ extern const char *henv_fixtures;
 struct henv *henv_new(const char *const *specs, const struct cfg_options *opts);
 void henv_free(struct henv *e);
 
-/* Posts one op on the page, as a guest does, and runs the dispatcher; returns op.err. */
+/* An op waiting for its device: sleeps until its deadline and completes it (as the transports' timers do). */
+void henv_wait_inflight(struct henv *e);
+/* Posts one op on the page, as a guest does, and runs the dispatcher (waiting as above); returns op.err. */
 int32_t henv_op(struct henv *e, uint32_t cmd, unsigned devfn, int32_t off, int32_t size, uint32_t *value);
 /* A config read / write of device i (vpci slot i). */
 int32_t henv_read(struct henv *e, size_t i, int32_t off, int32_t size, uint32_t *val);

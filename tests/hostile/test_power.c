@@ -7,6 +7,9 @@
  * (the simulated device's soft-reset option, No_Soft_Reset clear) gets back
  * what the guest and the backend believe: BARs, decoding and bus mastering,
  * MSI/MSI-X as enabled through the ops (or left disabled).
+ * And (item 3) the transition's time is waited for without blocking: the
+ * guest's op stays in flight until then, on the private copy only, and a
+ * device or page that goes away meanwhile is never touched afterwards.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,10 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "core/pool.h"
 #include "hostile_env.h"
 #include "proto/pciif.h"
 
@@ -166,6 +171,129 @@ static void no_soft_reset_keeps_state(void **state)
 	henv_free(e);
 }
 
+static void sleep_until_ms(uint64_t due)
+{
+	uint64_t now = pb_now_ms();
+	if (now < due) {
+		struct timespec ts = { 0, (long)(due - now) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Posts a PMCSR write of D-state d on sh for device devfn, as a guest does, and dispatches it once. */
+static bool post_dstate(struct dispatch_guest *g, struct pciif_sharedinfo *sh, unsigned devfn, uint32_t pmcsr,
+			unsigned d)
+{
+	memset(&sh->op, 0, sizeof(sh->op));
+	sh->op.cmd = PCIIF_OP_CONF_WRITE;
+	sh->op.devfn = devfn;
+	sh->op.offset = NVME_PM + 4;
+	sh->op.size = 2;
+	sh->op.value = (pmcsr & ~(3u | PMCSR_PME_STATUS)) | d;
+	pciif_flags_set(sh, PCIIF_FLAG_F_ACTIVE);
+	return dispatch_pending(g, sh);
+}
+
+/* The op waits the device's time in flight, without the dispatcher sleeping; only its private copy counts. */
+static void transition_waits_for_the_device(void **state)
+{
+	(void)state;
+	struct henv *e = nvme();
+	uint32_t pmcsr = henv_hw(e, 0, NVME_PM + 4, 2);
+	uint64_t t0 = pb_now_ms();
+	assert_false(post_dstate(&e->g, &e->sh, 0, pmcsr, 3));
+	assert_true(pb_now_ms() - t0 < 5); /* nobody slept */
+	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_F_ACTIVE);
+	uint64_t due = dispatch_deadline(&e->g);
+	assert_true(due >= t0 + 10);
+	/* The guest rewrites the op and kicks again: spurious, nothing fetched. */
+	uint32_t wanted = e->sh.op.value;
+	e->sh.op.offset = 0x04;
+	e->sh.op.value = 0;
+	uint64_t spurious = e->g.stats.spurious;
+	assert_false(dispatch_pending(&e->g, &e->sh));
+	assert_int_equal(e->g.stats.spurious, spurious + 1);
+	assert_null(dispatch_complete(&e->g, due - 1));
+	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_F_ACTIVE);
+	sleep_until_ms(due);
+	assert_ptr_equal(dispatch_complete(&e->g, pb_now_ms()), &e->sh);
+	assert_false(pciif_flags_load(&e->sh) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(e->sh.op.err, 0);
+	assert_int_equal(e->sh.op.value, wanted); /* the private copy's answer */
+	assert_int_equal(e->sh.op.offset, 0x04);   /* never written back */
+	assert_int_equal(dispatch_deadline(&e->g), 0);
+	assert_int_equal(hw_dstate(e), 3);
+	assert_int_equal(simdev_counters(e->hd[0])->early_accesses, 0);
+	/* Back to D0 through the ordinary path: the device was never touched before it was ready. */
+	assert_int_equal(set_dstate(e, 0), 0);
+	assert_int_equal(hw_dstate(e), 0);
+	assert_int_equal(simdev_counters(e->hd[0])->early_accesses, 0);
+	henv_free(e);
+}
+
+/* The page goes away during the wait: the device's work is still done, nothing is written to the page. */
+static void page_gone_while_waiting(void **state)
+{
+	(void)state;
+	struct henv *e = nvme();
+	simdev_set_soft_reset(e->hd[0], true);
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_MEM | CMD_MASTER), 0);
+	assert_int_equal(set_dstate(e, 3), 0);
+	assert_false(post_dstate(&e->g, &e->sh, 0, henv_hw(e, 0, NVME_PM + 4, 2), 0));
+	dispatch_page_gone(&e->g, &e->sh);
+	e->sh.op.err = 77;
+	sleep_until_ms(dispatch_deadline(&e->g));
+	assert_null(dispatch_complete(&e->g, pb_now_ms()));
+	assert_int_equal(e->sh.op.err, 77);
+	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(simdev_counters(e->hd[0])->soft_resets, 1);
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & (CMD_MEM | CMD_MASTER), CMD_MEM | CMD_MASTER);
+	/* A new page's op is served again. */
+	pciif_flags_clear(&e->sh, PCIIF_FLAG_F_ACTIVE);
+	uint32_t v = 0;
+	assert_int_equal(henv_read(e, 0, 0, 2, &v), 0);
+	assert_int_equal(v, e->hd[0]->vendor_id);
+	henv_free(e);
+}
+
+/* The device leaves the guest during the wait: the guest still gets its answer; the device is not touched again. */
+static void device_released_while_waiting(void **state)
+{
+	(void)state;
+	struct sim_irq irq;
+	struct pb_pool pool;
+	sim_irq_init(&irq);
+	pool_init(&pool, TOPO_VPCI);
+	pool.irqp = &irq.provider;
+	struct pb_pool_dev *pd = henv_pool_assign(&pool, HENV_NVME, "pm");
+	struct pb_guest *g = pd->owner;
+	struct hostdev *hd = pd->dev.host;
+	simdev_set_soft_reset(hd, true);
+	struct pciif_sharedinfo sh;
+	memset(&sh, 0, sizeof(sh));
+	unsigned devfn = topo_find(&g->topo, &pd->dev)->vaddr.devfn;
+	uint32_t pmcsr = simdev_config(hd)[NVME_PM + 4] | (uint32_t)simdev_config(hd)[NVME_PM + 5] << 8;
+	assert_false(post_dstate(&g->dg, &sh, devfn, pmcsr, 3));
+	assert_int_equal(pool_release(&pool, pd), 0);
+	assert_null(pd->owner);
+	size_t writes;
+	simdev_writes(hd, &writes);
+	sleep_until_ms(dispatch_deadline(&g->dg));
+	assert_ptr_equal(dispatch_complete(&g->dg, pb_now_ms()), &sh);
+	assert_false(pciif_flags_load(&sh) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(sh.op.err, 0);
+	size_t after;
+	simdev_writes(hd, &after);
+	assert_int_equal(after, writes);
+	/* A guest destroyed with an op in flight leaves nothing behind (ASan checks). */
+	pd = henv_pool_assign(&pool, HENV_NVME, "pm2");
+	g = pd->owner;
+	devfn = topo_find(&g->topo, &pd->dev)->vaddr.devfn;
+	assert_false(post_dstate(&g->dg, &sh, devfn, pmcsr, 3));
+	pool_guest_destroy(&pool, g);
+	pool_fini(&pool);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -176,6 +304,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(d3hot_refuses_flag_enables),
 		cmocka_unit_test(soft_reset_restores_guest_and_backend_state),
 		cmocka_unit_test(no_soft_reset_keeps_state),
+		cmocka_unit_test(transition_waits_for_the_device),
+		cmocka_unit_test(page_gone_while_waiting),
+		cmocka_unit_test(device_released_while_waiting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

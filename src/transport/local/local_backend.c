@@ -38,8 +38,11 @@ static void conn_free(struct lt_conn *c)
 	}
 	evloop_remove(b->loop, c->kick_w);
 	evloop_remove(b->loop, c->sock_w);
-	if (c->page)
+	if (c->page) {
+		if (c->guest)
+			dispatch_page_gone(&c->guest->dg, c->page); /* an op in flight is not answered there */
 		munmap(c->page, LT_PAGE_SIZE);
+	}
 	if (c->page_fd >= 0)
 		close(c->page_fd);
 	if (c->kick_fd >= 0)
@@ -186,6 +189,8 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 		act.notify = true;
 	aer_active = aer_active || a->busy;
 	struct lt_backend *b = c->b;
+	if (dispatch_deadline(&c->guest->dg))
+		lt_inflight_arm(b); /* the op waits for its device */
 	lt_aer_apply(b, c, &act);
 	if (aer_active)
 		lt_aer_arm(b);
@@ -421,6 +426,11 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 		free(b);
 		return NULL;
 	}
+	if (lt_inflight_init(b, err, errlen)) {
+		lt_aer_fini(b);
+		free(b);
+		return NULL;
+	}
 	snprintf(b->path, sizeof(b->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	b->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -438,6 +448,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 fail:
 	if (b->lsock >= 0)
 		close(b->lsock);
+	lt_inflight_fini(b);
 	lt_aer_fini(b);
 	free(b);
 	return NULL;
@@ -452,6 +463,7 @@ void lt_backend_free(struct lt_backend *b)
 	evloop_remove(b->loop, b->lw);
 	close(b->lsock);
 	unlink(b->path);
+	lt_inflight_fini(b);
 	lt_aer_fini(b);
 	free(b);
 }

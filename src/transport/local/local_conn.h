@@ -2,7 +2,8 @@
 /*
  * The local transport's backend internals, shared by its files:
  * local_backend.c (connections and the handshake), local_reconf.c (hot-plug
- * rounds, research notes §3.3) and local_aer.c (error recovery glue, §2.3).
+ * rounds, research notes §3.3), local_aer.c (error recovery glue, §2.3) and
+ * local_inflight.c (ops that wait for their device).
  */
 #ifndef PCIBACKD_TRANSPORT_LOCAL_CONN_H
 #define PCIBACKD_TRANSPORT_LOCAL_CONN_H
@@ -46,6 +47,7 @@ struct lt_backend {
 	int lsock;
 	struct ev_watch *lw;
 	struct deadline_timer aer_timer; /* armed to the earliest AER deadline over every guest */
+	struct deadline_timer op_timer;  /* armed to the earliest deadline of an op waiting for its device */
 	struct lt_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
@@ -87,5 +89,11 @@ void lt_aer_apply(struct lt_backend *b, struct lt_conn *c, const struct aer_acti
 void lt_aer_arm(struct lt_backend *b);
 /* c is going away: a recovery in progress with it fails (the policy applies). */
 void lt_aer_conn_gone(struct lt_conn *c);
+
+/* local_inflight.c */
+int lt_inflight_init(struct lt_backend *b, char *err, size_t errlen);
+void lt_inflight_fini(struct lt_backend *b);
+/* Re-arms the op timer to the earliest deadline of an op in flight over every guest. */
+void lt_inflight_arm(struct lt_backend *b);
 
 #endif

@@ -25,6 +25,7 @@ struct xen_transport {
 	struct xb_backend *be;
 	struct ev_watch *xs_watch, *evt_watch;
 	struct deadline_timer aer_timer; /* the earliest AER step deadline */
+	struct deadline_timer op_timer;  /* the earliest deadline of an op waiting for its device */
 	struct pb_ratelimit rl;
 	struct pb_pool *pool;
 	struct xen_irq_hyp *hyp;
@@ -42,6 +43,9 @@ static void arm(struct xen_transport *t)
 	int rc = deadline_timer_arm(&t->aer_timer, xb_backend_aer_deadline(t->be));
 	if (rc)
 		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the AER timer: %s", strerror(-rc));
+	rc = deadline_timer_arm(&t->op_timer, xb_backend_op_deadline(t->be));
+	if (rc)
+		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the op timer: %s", strerror(-rc));
 }
 
 static void on_xs(struct ev_watch *w, uint32_t events, void *arg)
@@ -68,6 +72,16 @@ static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
 	arm(t);
 }
 
+static void on_op_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	struct xen_transport *t = arg;
+	int rc = deadline_timer_fired(&t->op_timer);
+	if (rc)
+		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: op timer: %s", strerror(-rc));
+	xb_backend_on_op_timer(t->be);
+	arm(t);
+}
+
 int xen_transport_aer_inject(struct xen_transport *t, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
 			     size_t outlen)
 {
@@ -85,6 +99,7 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		return NULL;
 	}
 	deadline_timer_clear(&t->aer_timer);
+	deadline_timer_clear(&t->op_timer);
 	t->loop = loop;
 	t->pool = pool;
 	t->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
@@ -117,7 +132,8 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		snprintf(err, errlen, "cannot register the Xen fds with the event loop");
 		goto fail;
 	}
-	if (deadline_timer_init(&t->aer_timer, loop, on_timer, t, err, errlen) || xb_backend_start(t->be, err, errlen))
+	if (deadline_timer_init(&t->aer_timer, loop, on_timer, t, err, errlen) ||
+	    deadline_timer_init(&t->op_timer, loop, on_op_timer, t, err, errlen) || xb_backend_start(t->be, err, errlen))
 		goto fail;
 	pb_info("xen: serving /local/domain/%d/backend/pci", self_domid);
 	return t;
@@ -134,6 +150,7 @@ void xen_transport_stop(struct xen_transport *t)
 	evloop_remove(t->loop, t->evt_watch);
 	xb_backend_free(t->be);
 	deadline_timer_fini(&t->aer_timer, t->loop);
+	deadline_timer_fini(&t->op_timer, t->loop);
 	if (t->ring)
 		t->ring->ops->close(t->ring);
 	pb_xs_close(t->xs);

@@ -298,6 +298,7 @@ static void disconnect(struct xb_backend *b, struct xb_dev *d)
 	if (d->page) {
 		/* An op the frontend posted before the channel went away is still answered. */
 		dispatch_pending(&d->guest->dg, d->page);
+		dispatch_page_gone(&d->guest->dg, d->page); /* unless it waits for its device */
 		b->ring->ops->unmap(b->ring, d->page);
 		d->page = NULL;
 		pb_info("xen: %s: disconnected", d->nodename);
@@ -788,6 +789,37 @@ void xb_backend_on_timer(struct xb_backend *b)
 		uint64_t t = dev_aer_deadline(d);
 		if (t && t <= now)
 			aer_step(b, d, now);
+	}
+}
+
+/* ---- ops that wait for their device (a D-state change) ---- */
+
+uint64_t xb_backend_op_deadline(const struct xb_backend *b)
+{
+	uint64_t first = 0;
+	for (const struct xb_dev *d = b->devs; d; d = d->next) {
+		uint64_t t = d->guest ? dispatch_deadline(&d->guest->dg) : 0;
+		if (t && (!first || t < first))
+			first = t;
+	}
+	return first;
+}
+
+void xb_backend_on_op_timer(struct xb_backend *b)
+{
+	uint64_t now = pb_now_ms();
+	for (struct xb_dev *d = b->devs; d; d = d->next) {
+		uint64_t t = d->guest ? dispatch_deadline(&d->guest->dg) : 0;
+		if (!t || t > now)
+			continue;
+		struct pciif_sharedinfo *sh = dispatch_complete(&d->guest->dg, now);
+		if (!d->page)
+			continue; /* disconnected meanwhile: the device's work is done, nobody to answer */
+		bool notify = sh == d->page;
+		if ((pciif_flags_load(d->page) & PCIIF_FLAG_F_ACTIVE) && dispatch_pending(&d->guest->dg, d->page))
+			notify = true;
+		if (notify && d->port >= 0)
+			b->ring->ops->notify(b->ring, (uint32_t)d->port);
 	}
 }
 

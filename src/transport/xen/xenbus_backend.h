@@ -46,6 +46,13 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 			  size_t outlen);
 uint64_t xb_backend_aer_deadline(const struct xb_backend *b);
 void xb_backend_on_timer(struct xb_backend *b);
+/*
+ * An op waiting for its device (a D-state change) is answered and notified
+ * by xb_backend_on_op_timer once xb_backend_op_deadline (a pb_now_ms time,
+ * 0: none) has passed.
+ */
+uint64_t xb_backend_op_deadline(const struct xb_backend *b);
+void xb_backend_on_op_timer(struct xb_backend *b);
 /* Tears every device down (unbind, unmap, release) and frees b. */
 void xb_backend_free(struct xb_backend *b);
 

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A guest looping D3hot/D0 through PMCSR must not stall anyone else (issue
+ * 15, item 3).  pm_stall PCIBACKD FIXTURES_DIR [--pairs N] starts the daemon
+ * on the local transport with guest "victim" (a virtio device) and guest
+ * "pm" (an NVMe with power management), both simulated.  In each of up to
+ * three rounds the victim measures its conf_read round trips alone, then
+ * while "pm" (a child, through the pcifront library) writes D3hot and D0 N
+ * times each (default 150: 300 transitions).  Exits 1 unless:
+ *   - every transition was answered only after the time the device needs
+ *     (10 ms around D3hot, the PCI PM specification's), so the guest never
+ *     touches a device that is not ready;
+ *   - in a round where the victim's p99 alone was under 1 ms, its p99 during
+ *     the loop stayed under 1 ms too (the issue's bound); rounds stop there.
+ * Exits 77 (skip) when the victim's p99 alone was 1 ms or more in every
+ * round: the machine is too busy to measure the bound.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest/pcifront.h"
+
+#define PMCSR 0x44          /* cap-dev3 01:00.0: power management at 0x40 */
+#define TRANSITION_NS 10000000ull
+#define BOUND_NS 1000000ull
+#define ROUNDS 3
+
+static char dir[] = "/tmp/pbpm.XXXXXX";
+static char sock_path[100], log_path[100];
+static pid_t daemon_pid;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void cleanup(void)
+{
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGTERM);
+		waitpid(daemon_pid, NULL, 0);
+		daemon_pid = 0;
+	}
+	unlink(log_path);
+	unlink(sock_path);
+	rmdir(dir);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pm_stall: %s\n", what);
+	cleanup();
+	exit(2);
+}
+
+static void start_daemon(const char *pcibackd, const char *fixtures)
+{
+	char victim[512], pm[512];
+	snprintf(victim, sizeof(victim), "victim=sim:%s/microvm-virtio.lspci#00:02.0", fixtures);
+	snprintf(pm, sizeof(pm), "pm=sim:%s/cap-dev3.lspci", fixtures);
+	daemon_pid = fork();
+	if (daemon_pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execl(pcibackd, pcibackd, "--socket", sock_path, "--device", victim, "--device", pm, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && access(sock_path, F_OK); i++)
+		usleep(20000);
+	if (access(sock_path, F_OK))
+		die("pcibackd did not create its socket");
+}
+
+/* The child: n D3hot/D0 pairs; writes the shortest transition round trip (ns) to out. */
+static void pm_loop(unsigned n, int out)
+{
+	char err[256];
+	struct pf_conn *c = pf_connect(sock_path, "pm", err, sizeof(err));
+	if (!c)
+		_exit(3);
+	const struct pb_bdf a = { 0, 0, 0 };
+	uint32_t pmcsr;
+	if (pf_read(c, &a, PMCSR, 2, &pmcsr))
+		_exit(3);
+	uint64_t shortest = UINT64_MAX;
+	for (unsigned i = 0; i < 2 * n; i++) {
+		uint32_t v = (pmcsr & ~0x8003u) | (i % 2 ? 0u : 3u);
+		uint64_t t = now_ns();
+		if (pf_write(c, &a, PMCSR, 2, v))
+			_exit(4);
+		t = now_ns() - t;
+		if (t < shortest)
+			shortest = t;
+	}
+	pf_close(c);
+	if (write(out, &shortest, sizeof(shortest)) != sizeof(shortest))
+		_exit(5);
+	_exit(0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+#define MAX_SAMPLES 2000000
+static uint64_t samples[MAX_SAMPLES];
+
+/* The victim's conf_read round trips: `min` of them, and until `child` (when > 0) exits. p99 in ns. */
+static uint64_t measure(struct pf_conn *c, size_t min, pid_t child, int *status, size_t *count)
+{
+	const struct pb_bdf a = { 0, 0, 0 };
+	size_t n = 0;
+	for (;;) {
+		uint32_t v;
+		uint64_t t = now_ns();
+		if (pf_read(c, &a, 0, 2, &v) || v != 0x1af4)
+			die("victim: conf_read failed");
+		if (n < MAX_SAMPLES)
+			samples[n++] = now_ns() - t;
+		if (n >= min && (child <= 0 || (n % 64 == 0 && waitpid(child, status, WNOHANG) == child)))
+			break;
+	}
+	qsort(samples, n, sizeof(samples[0]), cmp_u64);
+	*count = n;
+	return samples[n * 99 / 100];
+}
+
+/* Loops D3hot/D0 until killed. */
+static void pm_forever(void)
+{
+	char err[256];
+	struct pf_conn *c = pf_connect(sock_path, "pm", err, sizeof(err));
+	const struct pb_bdf a = { 0, 0, 0 };
+	for (unsigned i = 0; c; i++)
+		if (pf_write(c, &a, PMCSR, 2, i % 2 ? 0u : 3u))
+			_exit(4);
+	_exit(3);
+}
+
+/*
+ * "pm" is killed five times while a D-state change of its waits (they take
+ * nearly all its time): the daemon goes on serving the victim, and "pm" can
+ * connect again and use its device.  Returns 1 on failure.
+ */
+static int killed_while_waiting(struct pf_conn *victim)
+{
+	const struct pb_bdf a = { 0, 0, 0 };
+	for (int k = 0; k < 5; k++) {
+		pid_t c = fork();
+		if (c == 0)
+			pm_forever();
+		usleep(60000 + 3000 * (useconds_t)k);
+		kill(c, SIGKILL);
+		waitpid(c, NULL, 0);
+	}
+	uint32_t v = 0;
+	char err[256];
+	struct pf_conn *pm = NULL;
+	for (int i = 0; i < 100 && !pm; i++) {
+		pm = pf_connect(sock_path, "pm", err, sizeof(err));
+		if (!pm)
+			usleep(10000); /* until the daemon has seen the last one go */
+	}
+	int bad = !pm || pf_write(pm, &a, PMCSR, 2, 0) || pf_read(pm, &a, PMCSR, 2, &v) || (v & 3) ||
+		  pf_read(victim, &a, 0, 2, &v) || v != 0x1af4;
+	printf("%s: guest killed 5 times while its D-state change waited; then it and the victim are served\n",
+	       bad ? "FAIL" : "ok");
+	if (pm)
+		pf_close(pm);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: pm_stall PCIBACKD FIXTURES_DIR [--pairs N]\n");
+		return 2;
+	}
+	unsigned pairs = 150;
+	if (argc >= 5 && !strcmp(argv[3], "--pairs"))
+		pairs = (unsigned)strtoul(argv[4], NULL, 10);
+	if (pairs < 1 || pairs > 100000)
+		die("bad --pairs");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(sock_path, sizeof(sock_path), "%s/sock", dir);
+	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
+	start_daemon(argv[1], argv[2]);
+
+	char err[256];
+	struct pf_conn *victim = pf_connect(sock_path, "victim", err, sizeof(err));
+	if (!victim)
+		die(err);
+	size_t n;
+	measure(victim, 2000, 0, NULL, &n); /* warm-up */
+	/*
+	 * Up to ROUNDS rounds, each the victim alone then during the loop; the
+	 * bound holds when one round with a quiet machine (solo p99 under it)
+	 * keeps it.  Before the fix every round stalled for whole transitions.
+	 */
+	uint64_t shortest_all = UINT64_MAX;
+	int measured = 0, held = 0;
+	for (int r = 0; r < ROUNDS && !held; r++) {
+		uint64_t solo = measure(victim, 20000, 0, NULL, &n);
+		int p[2];
+		if (pipe(p))
+			die("pipe");
+		uint64_t t0 = now_ns();
+		pid_t child = fork();
+		if (child == 0) {
+			close(p[0]);
+			pm_loop(pairs, p[1]);
+		}
+		close(p[1]);
+		int st = 0;
+		size_t nl;
+		uint64_t loaded = measure(victim, 2000, child, &st, &nl);
+		double secs = (double)(now_ns() - t0) / 1e9;
+		uint64_t shortest = 0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) || read(p[0], &shortest, sizeof(shortest)) != sizeof(shortest))
+			die("the PMCSR loop failed (connection dropped or an op failed)");
+		close(p[0]);
+		if (shortest < shortest_all)
+			shortest_all = shortest;
+		printf("round %d: victim alone p99 %.1f us (%zu reads); during %u D3hot/D0 pairs (%.1f s) p99 %.1f us "
+		       "(%zu reads); shortest transition %.2f ms\n", r + 1, (double)solo / 1e3, n, pairs, secs,
+		       (double)loaded / 1e3, nl, (double)shortest / 1e6);
+		if (solo < BOUND_NS) {
+			measured = 1;
+			held = loaded < BOUND_NS;
+		}
+	}
+	int bad = killed_while_waiting(victim);
+	pf_close(victim);
+	cleanup();
+
+	if (shortest_all < TRANSITION_NS) {
+		printf("FAIL: a D-state change was answered after %.3f ms, before the device could be ready (%.0f ms)\n",
+		       (double)shortest_all / 1e6, (double)TRANSITION_NS / 1e6);
+		bad = 1;
+	}
+	if (!measured) {
+		printf("skip: the victim's p99 alone was 1 ms or more in every round: this machine is too busy to check "
+		       "the bound\n");
+		return bad ? 1 : 77;
+	}
+	if (!held) {
+		printf("FAIL: the victim's p99 during the loop was 1000 us or more in every quiet round\n");
+		bad = 1;
+	}
+	return bad;
+}
