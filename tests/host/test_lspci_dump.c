@@ -103,7 +103,11 @@ static void test_identity_every_fixture(void **state)
 	assert_true(total >= 40);
 }
 
-/* The text's sizes, read independently of the loader: index -> bytes (ROM = 6). */
+/*
+ * The text's sizes, read independently of the loader: index -> bytes (ROM = 6).
+ * Only the function's own lines count, the ones before its first capability:
+ * lspci prints an SR-IOV capability's VF BARs as "Region N" lines too.
+ */
 static void text_sizes(const char *file, const struct pb_bdf *a, uint64_t sizes[7])
 {
 	memset(sizes, 0, 7 * sizeof(sizes[0]));
@@ -117,6 +121,8 @@ static void text_sizes(const char *file, const struct pb_bdf *a, uint64_t sizes[
 			in = !strncmp(line, want, strlen(want)) || !strncmp(line, want2, strlen(want2));
 			continue;
 		}
+		if (in && strstr(line, "Capabilities:"))
+			in = false;
 		if (!in)
 			continue;
 		char *sz = strstr(line, "[size=");
@@ -217,6 +223,32 @@ static void test_bar_sizes_every_fixture(void **state)
 
 static struct hostdev *load(const char *name) { return test_load(fixtures, name); }
 
+/*
+ * The 82576's SR-IOV capability lists its VF BARs 0 and 3 ("Region 0: Memory
+ * at 00000000d2840000 (64-bit, ...)", no size): the function keeps its own
+ * 32-bit BARs 0 to 3 with the sizes of its own region lines.
+ */
+static void test_sriov_vf_bars_ignored(void **state)
+{
+	(void)state;
+	struct hostdev *hd = load("cap-sriov-vf-bars.lspci#01:00.0");
+	static const struct {
+		uint64_t start, size;
+		unsigned flags;
+	} want[4] = {
+		{ 0xe0800000, 128 << 10, HOSTDEV_RES_MEM }, { 0xe0000000, 4 << 20, HOSTDEV_RES_MEM },
+		{ 0x1020, 32, HOSTDEV_RES_IO }, { 0xe0840000, 16 << 10, HOSTDEV_RES_MEM },
+	};
+	for (unsigned b = 0; b < 4; b++) {
+		const struct hostdev_res *r = &hd->res[b];
+		if (r->start != want[b].start || r->size != want[b].size || r->flags != want[b].flags)
+			fail_msg("BAR%u: start %#llx size %#llx flags %#x, want %#llx %#llx %#x", b,
+				 (unsigned long long)r->start, (unsigned long long)r->size, r->flags,
+				 (unsigned long long)want[b].start, (unsigned long long)want[b].size, want[b].flags);
+	}
+	hostdev_destroy(hd);
+}
+
 static void test_hardware_like_writes(void **state)
 {
 	(void)state;
@@ -316,6 +348,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity_every_fixture),
 		cmocka_unit_test(test_bar_sizes_every_fixture),
+		cmocka_unit_test(test_sriov_vf_bars_ignored),
 		cmocka_unit_test(test_hardware_like_writes),
 		cmocka_unit_test(test_rw1c_status),
 		cmocka_unit_test(test_bad_inputs),
