@@ -208,7 +208,7 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 	{ .name = "cache line size", .offset = 0x0c, .size = 1 }, \
 	RO(0x0d, 1, "latency timer"), \
 	PERM(0x0e, 1, "header type"), \
-	{ .name = "bist", .offset = 0x0f, .size = 1, .write = bist_write }, \
+	{ .name = "bist", .offset = 0x0f, .size = 1, .trig = BIST_START, .write = bist_write }, \
 	BAR(0x10, "bar0"), \
 	BAR(0x14, "bar1"), \
 	{ .name = "capabilities pointer", .offset = 0x34, .size = 1, .flags = CFG_F_CAP_PTR, .ro = 0xff, \
