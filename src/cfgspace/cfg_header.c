@@ -74,7 +74,11 @@ static int command_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, ui
 			hd->ops->disable(hd);
 	}
 	uint32_t through = CMD_MASTER | CMD_INVALIDATE;
-	if (cd->opts.allow_interrupt_control)
+	/*
+	 * INTx disable: the guest's view is its own (st[0]); only a change of
+	 * it reaches the device, never the stored bit over the device's.
+	 */
+	if (cd->opts.allow_interrupt_control && ((val ^ fi->st[0]) & CMD_INTX_DISABLE))
 		through |= CMD_INTX_DISABLE;
 	if (cd->opts.permissive)
 		through |= CMD_GUEST;

@@ -2,9 +2,10 @@
 /*
  * Register hooks that merge the guest's bits with the device's: a bit the
  * device reads back with another meaning than the one written (VPD F, BIST
- * START) never reaches it unless the guest wrote it and may.  Every
- * assertion is on what the device received (the simulated device's write
- * record and registers).
+ * START) never reaches it unless the guest wrote it and may, and a bit the
+ * guest controls through its own view (INTx disable) is written only when
+ * the guest changes it.  Every assertion is on what the device received (the
+ * simulated device's write record and registers).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,10 @@
 #define VPD_DEV "cap-vc-and-rcl.lspci#01:00.0" /* RTL8101E: VPD at 0xcc, its address register reads 0x8000 */
 #define VPD_ADDR 0xceu
 #define VPD_F 0x8000u
+
+#define CMD_MEM 0x0002u
+#define CMD_MASTER 0x0004u
+#define CMD_INTX_DISABLE 0x0400u
 
 static struct henv *env1(const char *spec, const struct cfg_options *o)
 {
@@ -92,6 +97,41 @@ static void test_bist_start_not_rewritten(void **state)
 	henv_free(e);
 }
 
+/*
+ * With allow-interrupt-control, INTx disable reaches the device when the
+ * guest changes it in its view, and only then: a write of the command
+ * register that leaves the bit as the guest last wrote it does not write the
+ * guest's stored bit over the device's (changed since by a reset or by the
+ * host).
+ */
+static void test_intx_disable_only_on_change(void **state)
+{
+	(void)state;
+	const struct cfg_options o = { .allow_interrupt_control = true };
+	struct henv *e = env1(HENV_VIRTIO, &o);
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_INTX_DISABLE | CMD_MASTER | CMD_MEM), 0);
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & CMD_INTX_DISABLE, CMD_INTX_DISABLE);
+
+	/* The device's bit goes off under the guest's view. */
+	simdev_poke(e->hd[0], 0x04, 2, henv_hw(e, 0, 0x04, 2) & ~CMD_INTX_DISABLE);
+	simdev_clear_writes(e->hd[0]);
+
+	assert_int_equal(henv_write(e, 0, 0x04, 1, CMD_MEM), 0); /* low byte: bus master off */
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & (CMD_INTX_DISABLE | CMD_MASTER), 0);
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_INTX_DISABLE | CMD_MASTER | CMD_MEM), 0); /* same bit */
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & (CMD_INTX_DISABLE | CMD_MASTER), CMD_MASTER);
+
+	/* A change in the guest's view reaches the device, both ways. */
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_MASTER | CMD_MEM), 0);
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & CMD_INTX_DISABLE, 0);
+	assert_int_equal(henv_write(e, 0, 0x05, 1, CMD_INTX_DISABLE >> 8), 0);
+	assert_int_equal(henv_hw(e, 0, 0x04, 2) & CMD_INTX_DISABLE, CMD_INTX_DISABLE);
+	uint32_t v;
+	assert_int_equal(henv_read(e, 0, 0x04, 2, &v), 0);
+	assert_int_equal(v & CMD_INTX_DISABLE, CMD_INTX_DISABLE);
+	henv_free(e);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -100,6 +140,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vpd_f_set_never_written),
 		cmocka_unit_test(test_bist_start_not_rewritten),
+		cmocka_unit_test(test_intx_disable_only_on_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
