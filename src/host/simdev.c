@@ -27,6 +27,7 @@ struct simdev {
 	size_t nwrites, capwrites;
 	enum simdev_fault fault;
 	struct simdev_counters counters;
+	unsigned vpd_completion;        /* the VPD capability's offset when it completes requests, else 0 */
 };
 
 static const struct hostdev_ops sim_ops;
@@ -370,6 +371,9 @@ static int sim_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t v
 		nv &= (uint8_t)~(v & s->w1c[off + b]);
 		s->cfg[off + b] = nv;
 	}
+	unsigned vpd_f = s->vpd_completion + 3; /* the address register's byte with F */
+	if (s->vpd_completion && off <= vpd_f && off + size > vpd_f)
+		s->cfg[vpd_f] ^= 0x80; /* the request (F as written) completes: F flips */
 	return 0;
 }
 
@@ -476,4 +480,9 @@ void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }
+
+void simdev_set_vpd_completion(struct hostdev *hd, bool on)
+{
+	to_sim(hd)->vpd_completion = on ? hostdev_find_cap(hd, 0x03) : 0;
+}
 const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }

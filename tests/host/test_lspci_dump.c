@@ -303,6 +303,41 @@ static void test_rw1c_status(void **state)
 	hostdev_destroy(hd);
 }
 
+/* VPD completion: off, the address register keeps F as written; on, each request completes at once. */
+static void test_vpd_completion(void **state)
+{
+	(void)state;
+	struct hostdev *hd = load("cap-vc-and-rcl.lspci#01:00.0"); /* VPD at 0xcc */
+	uint32_t v;
+	hostdev_write(hd, 0xce, 2, 0x0020);
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x0020);
+	simdev_set_vpd_completion(hd, true);
+	hostdev_write(hd, 0xce, 2, 0x0030); /* a read request: F reads 1 when done */
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x8030);
+	hostdev_write(hd, 0xce, 1, 0x40); /* the low byte alone is no request */
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x8040);
+	hostdev_write(hd, 0xcc, 4, 0x80100003); /* a write request (dword, header bytes read-only): F reads 0 */
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x0010);
+	simdev_set_vpd_completion(hd, false);
+	hostdev_write(hd, 0xce, 2, 0x0050);
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x0050);
+	hostdev_destroy(hd);
+	/* A device without VPD: the option changes nothing. */
+	hd = load("cap-pcie-1.lspci#00:01.0");
+	simdev_set_vpd_completion(hd, true);
+	uint8_t before[256];
+	memcpy(before, simdev_config(hd), sizeof(before));
+	hostdev_write(hd, 0x0c, 4, 0xffffffff);
+	hostdev_write(hd, 0x0c, 4, (uint32_t)before[0x0c] | (uint32_t)before[0x0d] << 8);
+	assert_memory_equal(before, simdev_config(hd), sizeof(before));
+	hostdev_destroy(hd);
+}
+
 static void test_bad_inputs(void **state)
 {
 	(void)state;
@@ -351,6 +386,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sriov_vf_bars_ignored),
 		cmocka_unit_test(test_hardware_like_writes),
 		cmocka_unit_test(test_rw1c_status),
+		cmocka_unit_test(test_vpd_completion),
 		cmocka_unit_test(test_bad_inputs),
 	};
 	return cmocka_run_group_tests_name("lspci_dump", tests, NULL, NULL);

@@ -77,6 +77,30 @@ static void test_vpd_f_set_never_written(void **state)
 }
 
 /*
+ * The same as a driver reads VPD from a device that completes requests (F
+ * reads 1 once the data is there): every read request reaches it with F
+ * clear, and the guest sees F set after each one, as on real hardware.
+ */
+static void test_vpd_reads_on_completing_device(void **state)
+{
+	(void)state;
+	struct henv *e = env1(VPD_DEV, NULL);
+	simdev_set_vpd_completion(e->hd[0], true);
+	for (uint32_t addr = 0; addr < 0x40; addr += 4) {
+		uint32_t v;
+		if (addr & 4)
+			assert_int_equal(henv_write(e, 0, VPD_ADDR, 2, addr), 0);
+		else
+			assert_int_equal(henv_write(e, 0, VPD_ADDR, 1, addr), 0);
+		one_write(e, VPD_ADDR, 2, addr);
+		assert_int_equal(henv_read(e, 0, VPD_ADDR, 2, &v), 0);
+		assert_int_equal(v, VPD_F | addr); /* the read completed */
+		assert_int_equal(henv_read(e, 0, VPD_ADDR + 2, 4, &v), 0); /* the data */
+	}
+	henv_free(e);
+}
+
+/*
  * BIST START reads 1 while the self-test runs: a guest write of the other
  * BIST bits as they are (here in a dword write from the cache line size on)
  * never starts it again.
@@ -139,6 +163,7 @@ int main(int argc, char **argv)
 	pb_log_set_level(PB_LOG_ERR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vpd_f_set_never_written),
+		cmocka_unit_test(test_vpd_reads_on_completing_device),
 		cmocka_unit_test(test_bist_start_not_rewritten),
 		cmocka_unit_test(test_intx_disable_only_on_change),
 	};
