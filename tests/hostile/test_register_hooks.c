@@ -19,21 +19,15 @@
 #include "hostile_env.h"
 #include "proto/pciif.h"
 
-#define VPD_DEV "cap-vc-and-rcl.lspci#01:00.0" /* RTL8101E: VPD at 0xcc, its address register reads 0x8000 */
+/* RTL8101E: VPD at 0xcc, its address register reads 0x8000 */
+static const char *const vpd_dev[] = { "cap-vc-and-rcl.lspci#01:00.0", NULL };
+static const char *const virtio_dev[] = { HENV_VIRTIO, NULL };
 #define VPD_ADDR 0xceu
 #define VPD_F 0x8000u
 
 #define CMD_MEM 0x0002u
 #define CMD_MASTER 0x0004u
 #define CMD_INTX_DISABLE 0x0400u
-
-static struct henv *env1(const char *spec, const struct cfg_options *o)
-{
-	const char *specs[] = { spec, NULL };
-	struct henv *e = henv_new(specs, o);
-	assert_non_null(e);
-	return e;
-}
 
 /* The device's record since the last clear must be exactly one write: at off, of size, with value. */
 static void one_write(struct henv *e, unsigned off, unsigned size, uint32_t value)
@@ -54,7 +48,8 @@ static void one_write(struct henv *e, unsigned off, unsigned size, uint32_t valu
 static void test_vpd_f_set_never_written(void **state)
 {
 	(void)state;
-	struct henv *e = env1(VPD_DEV, NULL);
+	struct henv *e = henv_new(vpd_dev, NULL);
+	assert_non_null(e);
 	assert_int_equal(henv_hw(e, 0, VPD_ADDR, 2), VPD_F);
 
 	assert_int_equal(henv_write(e, 0, VPD_ADDR, 2, 0x0020), 0); /* word: read request at 0x20 */
@@ -84,7 +79,8 @@ static void test_vpd_f_set_never_written(void **state)
 static void test_vpd_reads_on_completing_device(void **state)
 {
 	(void)state;
-	struct henv *e = env1(VPD_DEV, NULL);
+	struct henv *e = henv_new(vpd_dev, NULL);
+	assert_non_null(e);
 	simdev_set_vpd_completion(e->hd[0], true);
 	for (uint32_t addr = 0; addr < 0x40; addr += 4) {
 		uint32_t v;
@@ -108,7 +104,8 @@ static void test_vpd_reads_on_completing_device(void **state)
 static void test_bist_start_not_rewritten(void **state)
 {
 	(void)state;
-	struct henv *e = env1(HENV_VIRTIO, NULL);
+	struct henv *e = henv_new(virtio_dev, NULL);
+	assert_non_null(e);
 	simdev_poke(e->hd[0], 0x0f, 1, 0xc0); /* BIST capable, running */
 	uint32_t v;
 	assert_int_equal(henv_read(e, 0, 0x0c, 4, &v), 0);
@@ -132,7 +129,8 @@ static void test_intx_disable_only_on_change(void **state)
 {
 	(void)state;
 	const struct cfg_options o = { .allow_interrupt_control = true };
-	struct henv *e = env1(HENV_VIRTIO, &o);
+	struct henv *e = henv_new(virtio_dev, &o);
+	assert_non_null(e);
 	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_INTX_DISABLE | CMD_MASTER | CMD_MEM), 0);
 	assert_int_equal(henv_hw(e, 0, 0x04, 2) & CMD_INTX_DISABLE, CMD_INTX_DISABLE);
 
