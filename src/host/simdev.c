@@ -480,9 +480,9 @@ void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }
+const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }
 
 void simdev_set_vpd_completion(struct hostdev *hd, bool on)
 {
 	to_sim(hd)->vpd_completion = on ? hostdev_find_cap(hd, 0x03) : 0;
 }
-const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }
