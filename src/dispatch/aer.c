@@ -41,6 +41,12 @@ static void __attribute__((format(printf, 2, 3))) note(struct aer_state *a, cons
 	va_end(ap);
 }
 
+/* now + timeout, stopping at the end of the clock instead of wrapping into the past. */
+static uint64_t deadline_after(uint64_t now_ms, uint32_t timeout_ms)
+{
+	return now_ms > UINT64_MAX - timeout_ms ? UINT64_MAX : now_ms + timeout_ms;
+}
+
 /* Posts one step for the current device. */
 static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t cmd, uint64_t now_ms,
 		 struct aer_actions *act)
@@ -56,7 +62,7 @@ static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t
 	};
 	memcpy((void *)&sh->aer_op, &op, sizeof(op));
 	a->step = cmd;
-	a->deadline_ms = now_ms + a->timeout_ms;
+	a->deadline_ms = deadline_after(now_ms, a->timeout_ms);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	pciif_flags_set(sh, PCIIF_FLAG_B_ACTIVE);
 	act->notify = true;

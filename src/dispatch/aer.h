@@ -46,7 +46,7 @@ struct aer_state {
 	bool busy;
 	struct aer_event cur;
 	uint32_t step;                /* PCIIF_OP_AER_* being waited for */
-	uint64_t deadline_ms;
+	uint64_t deadline_ms;         /* saturates at UINT64_MAX */
 	struct aer_event queue[AER_QUEUE];
 	unsigned nqueued;
 	/* What happened, for operators and tests. */

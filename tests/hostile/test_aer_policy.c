@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A guest trying to keep a device whose error recovery failed (issue 15,
+ * item 4).  The devices sit in a pool, assigned to one guest, and the
+ * engine's actions are applied the way the local transport applies them:
+ * every device named as failed leaves the guest quarantined.  The guest
+ * clears its handler bit behind a failing recovery, the backend's clock is
+ * at its end, and a device under recovery leaves with more errors queued.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/pool.h"
+#include "hostile_env.h"
+
+#define NDEVS 5
+
+struct aenv {
+	struct pb_pool pool;
+	struct pb_pool_dev *pd[NDEVS];
+	struct pb_guest *g;
+	struct pciif_sharedinfo sh;
+	uint64_t now;
+};
+
+static const char *const specs[NDEVS] = {
+	"microvm-virtio.lspci#00:01.0", "microvm-virtio.lspci#00:02.0", "microvm-virtio.lspci#00:03.0",
+	"microvm-virtio.lspci#00:04.0", "microvm-virtio.lspci#00:05.0",
+};
+
+static int setup(void **state)
+{
+	static struct aenv e;
+	memset(&e, 0, sizeof(e));
+	pool_init(&e.pool, TOPO_VPCI);
+	e.pool.aer_timeout_ms = 1000;
+	for (size_t i = 0; i < NDEVS; i++)
+		e.pd[i] = henv_pool_assign(&e.pool, specs[i], "g");
+	e.g = pool_guest(&e.pool, "g", false);
+	e.sh.flags = PCIIF_FLAG_B_AERHANDLER;
+	e.now = 5000;
+	*state = &e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct aenv *e = *state;
+	pool_fini(&e->pool);
+	return 0;
+}
+
+/* The detach policy, as the transports apply it. */
+static void apply(struct aenv *e, const struct aer_actions *act)
+{
+	if (act->failed)
+		pool_quarantine(&e->pool, pool_dev_of(act->failed), "AER recovery failed");
+}
+
+static void inject(struct aenv *e, size_t i)
+{
+	struct aer_actions act;
+	aer_inject(&e->g->dg, &e->sh, &e->pd[i]->dev, PCIIF_AER_IO_FROZEN, e->now, &act);
+	apply(e, &act);
+}
+
+/*
+ * A recovery posted at the end of the clock: the step's deadline stays at
+ * the end instead of wrapping to the past, so the guest gets its time and
+ * the recovery does not fail at the next poll.
+ */
+static void deadline_at_end_of_clock_does_not_wrap(void **state)
+{
+	struct aenv *e = *state;
+	e->now = UINT64_MAX - 10;
+	inject(e, 0);
+	assert_int_equal(aer_deadline(&e->g->dg.aer), UINT64_MAX);
+	struct aer_actions act;
+	aer_poll(&e->g->dg, &e->sh, UINT64_MAX - 5, &act);
+	assert_int_equal(act.outcome, AER_OUT_NONE);
+	assert_true(e->g->dg.aer.busy);
+	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
+	/* The guest answers: the next step's deadline is at the end of the clock too. */
+	e->now = UINT64_MAX;
+	e->sh.aer_op.err = PCIIF_AER_RESULT_RECOVERED;
+	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
+	aer_poll(&e->g->dg, &e->sh, e->now, &act);
+	assert_int_equal(e->sh.aer_op.cmd, PCIIF_OP_AER_RESUME);
+	assert_int_equal(aer_deadline(&e->g->dg.aer), UINT64_MAX);
+	assert_int_equal(e->g->dg.aer.timeouts, 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+int main(int argc, char **argv)
+{
+	henv_fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
+	const struct CMUnitTest tests[] = {
+		T(deadline_at_end_of_clock_does_not_wrap),
+	};
+	return cmocka_run_group_tests_name("aer_policy", tests, NULL, NULL);
+}
