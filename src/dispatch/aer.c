@@ -47,6 +47,16 @@ static uint64_t deadline_after(uint64_t now_ms, uint32_t timeout_ms)
 	return now_ms > UINT64_MAX - timeout_ms ? UINT64_MAX : now_ms + timeout_ms;
 }
 
+/* Drops d's queued events. */
+static void drop_queued(struct aer_state *a, const struct pb_dev *d)
+{
+	for (unsigned i = 0; i < a->nqueued;)
+		if (a->queue[i].dev == d)
+			memmove(&a->queue[i], &a->queue[i + 1], (--a->nqueued - i) * sizeof(a->queue[0]));
+		else
+			i++;
+}
+
 /* Posts one step for the current device. */
 static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t cmd, uint64_t now_ms,
 		 struct aer_actions *act)
@@ -86,6 +96,23 @@ static void start(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct 
 	post(g, sh, PCIIF_OP_AER_DETECTED, now_ms, act);
 }
 
+/* Starts the queue's head (the engine is not busy). */
+static void start_next(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms,
+		       struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	if (!a->nqueued)
+		return;
+	struct aer_event ev = a->queue[0];
+	memmove(&a->queue[0], &a->queue[1], --a->nqueued * sizeof(a->queue[0]));
+	start(g, sh, ev, now_ms, act);
+}
+
+/*
+ * Ends the current recovery and starts the next queued one, which may end at
+ * once too (no handler, no page): each failure under the detach policy adds
+ * its own device to act->failed, so none is lost to a later one.
+ */
 static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
 		   struct aer_actions *act)
 {
@@ -97,21 +124,17 @@ static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool o
 		a->failed++;
 	pb_log_rl(&g->rl, ok ? PB_LOG_INFO : PB_LOG_WARN, "guest %s: AER on %s: %s", g->name, a->cur.dev->host->source,
 		  a->last);
-	act->outcome = ok ? AER_OUT_RECOVERED : AER_OUT_FAILED;
-	if (!ok && a->policy == AER_POLICY_DETACH)
-		act->failed = a->cur.dev;
+	if (act->outcome != AER_OUT_FAILED)
+		act->outcome = ok ? AER_OUT_RECOVERED : AER_OUT_FAILED;
+	/* Every finish consumes the current event or a queued one: at most AER_MAX_FAILED per call. */
+	if (!ok && a->policy == AER_POLICY_DETACH && act->nfailed < AER_MAX_FAILED) {
+		act->failed[act->nfailed++] = a->cur.dev;
+		drop_queued(a, a->cur.dev); /* the device leaves the guest: its other errors go with it */
+	}
 	a->busy = false;
 	a->cur.dev = NULL;
 	a->deadline_ms = 0;
-	/* A queued event for another device starts now. */
-	while (a->nqueued) {
-		struct aer_event ev = a->queue[0];
-		memmove(&a->queue[0], &a->queue[1], --a->nqueued * sizeof(a->queue[0]));
-		if (ev.dev != act->failed) {
-			start(g, sh, ev, now_ms, act);
-			return;
-		}
-	}
+	start_next(g, sh, now_ms, act);
 }
 
 void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
@@ -141,7 +164,7 @@ int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, str
 	aer_inject(g, sh, d, channel, now_ms, act);
 	if (act->outcome == AER_OUT_FAILED)
 		snprintf(out, outlen, "failed at once (%s): %s", sh ? "no guest handler" : "guest not connected",
-			 act->failed ? "device detached and quarantined" : "device kept");
+			 act->nfailed ? "device detached and quarantined" : "device kept");
 	else if (a->dropped != dropped_before)
 		snprintf(out, outlen, "dropped: %u recoveries already queued", AER_QUEUE);
 	else if (a->busy && a->cur.dev == d)
@@ -237,11 +260,7 @@ uint64_t aer_deadline(const struct aer_state *a) { return a->busy ? a->deadline_
 
 void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d)
 {
-	for (unsigned i = 0; i < a->nqueued;)
-		if (a->queue[i].dev == d)
-			memmove(&a->queue[i], &a->queue[i + 1], (--a->nqueued - i) * sizeof(a->queue[0]));
-		else
-			i++;
+	drop_queued(a, d);
 	if (a->busy && a->cur.dev == d) {
 		a->busy = false;
 		a->cur.dev = NULL;

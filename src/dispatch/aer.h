@@ -12,7 +12,8 @@
  *            -> NEED_RESET  -> (device reset) slot_reset -> RECOVERED -> resume
  *            -> RECOVERED   -> resume
  * A guest without a PV AER handler, a timeout, or an answer of NONE,
- * DISCONNECT (or anything else) fails the recovery: the policy then applies.
+ * DISCONNECT (or anything else) fails the recovery: the policy then applies,
+ * to every device whose recovery failed, however many end in one call.
  */
 #ifndef PCIBACKD_DISPATCH_AER_H
 #define PCIBACKD_DISPATCH_AER_H
@@ -54,11 +55,16 @@ struct aer_state {
 	char last[160];               /* "detected:3 slot_reset:5 resume:1 -> recovered" */
 };
 
+/* One call ends at most the recovery in progress and every queued one. */
+#define AER_MAX_FAILED (AER_QUEUE + 1)
+
 /* What the transport must do after a call. */
 struct aer_actions {
 	bool notify;                  /* notify the guest's event channel */
-	struct pb_dev *failed;        /* apply the policy to this device (NULL: none) */
-	enum aer_outcome outcome;     /* of a recovery that just ended */
+	/* Apply the policy to each of these devices (their queued events are dropped already). */
+	struct pb_dev *failed[AER_MAX_FAILED];
+	unsigned nfailed;
+	enum aer_outcome outcome;     /* of the recoveries that just ended: FAILED if any failed */
 };
 
 void aer_init(struct aer_state *a);

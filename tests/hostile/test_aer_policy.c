@@ -59,8 +59,8 @@ static int teardown(void **state)
 /* The detach policy, as the transports apply it. */
 static void apply(struct aenv *e, const struct aer_actions *act)
 {
-	if (act->failed)
-		pool_quarantine(&e->pool, pool_dev_of(act->failed), "AER recovery failed");
+	for (unsigned i = 0; i < act->nfailed; i++)
+		pool_quarantine(&e->pool, pool_dev_of(act->failed[i]), "AER recovery failed");
 }
 
 static void inject(struct aenv *e, size_t i)
@@ -68,6 +68,58 @@ static void inject(struct aenv *e, size_t i)
 	struct aer_actions act;
 	aer_inject(&e->g->dg, &e->sh, &e->pd[i]->dev, PCIIF_AER_IO_FROZEN, e->now, &act);
 	apply(e, &act);
+}
+
+/* The guest answers the posted step and kicks; the backend polls. */
+static void answer(struct aenv *e, int32_t result, struct aer_actions *act)
+{
+	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
+	e->sh.aer_op.err = result;
+	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
+	e->now += 10;
+	aer_poll(&e->g->dg, &e->sh, e->now, act);
+	apply(e, act);
+}
+
+/*
+ * Device 0's recovery fails (the guest answers disconnect) and, in the same
+ * poll, device 1's queued recovery fails at once because the guest cleared
+ * its handler bit first: both leave the guest quarantined.
+ */
+static void two_failures_in_one_poll_both_quarantined(void **state)
+{
+	struct aenv *e = *state;
+	inject(e, 0);
+	inject(e, 1);
+	assert_int_equal(e->g->dg.aer.nqueued, 1);
+	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_AERHANDLER);
+	struct aer_actions act;
+	answer(e, PCIIF_AER_RESULT_DISCONNECT, &act);
+	assert_int_equal(act.outcome, AER_OUT_FAILED);
+	assert_int_equal(e->g->dg.aer.failed, 2);
+	assert_true(e->pd[0]->quarantined);
+	assert_true(e->pd[1]->quarantined);
+	assert_null(e->pd[0]->owner);
+	assert_null(e->pd[1]->owner);
+	assert_false(e->g->dg.aer.busy);
+	assert_ptr_equal(e->pd[2]->owner, e->g);
+}
+
+/* Every queued recovery failing at once in one poll: all of them are quarantined. */
+static void all_queued_fail_in_one_poll(void **state)
+{
+	struct aenv *e = *state;
+	for (size_t i = 0; i < NDEVS; i++)
+		inject(e, i);
+	assert_int_equal(e->g->dg.aer.nqueued, NDEVS - 1);
+	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_AERHANDLER);
+	struct aer_actions act;
+	answer(e, PCIIF_AER_RESULT_NONE, &act);
+	for (size_t i = 0; i < NDEVS; i++)
+		assert_true(e->pd[i]->quarantined);
+	assert_int_equal(e->g->dg.aer.failed, NDEVS);
+	assert_false(e->g->dg.aer.busy);
+	assert_int_equal(e->g->dg.aer.nqueued, 0);
 }
 
 /*
@@ -101,6 +153,8 @@ int main(int argc, char **argv)
 {
 	henv_fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
 	const struct CMUnitTest tests[] = {
+		T(two_failures_in_one_poll_both_quarantined),
+		T(all_queued_fail_in_one_poll),
 		T(deadline_at_end_of_clock_does_not_wrap),
 	};
 	return cmocka_run_group_tests_name("aer_policy", tests, NULL, NULL);

@@ -870,6 +870,32 @@ static void test_aer_disconnect_during_recovery(void **state)
 	assert_key(e, BE, "aerState", "aerfail");
 }
 
+/*
+ * Device 1's recovery fails while device 0's error waits, and the guest has
+ * cleared its handler bit meanwhile, so device 0's recovery fails at once in
+ * the same step: the policy applies to both, not only to the last one.
+ */
+static void test_aer_two_failures_both_quarantined(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	assert_string_equal(out, "queued behind the recovery in progress");
+	pciif_flags_clear(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	aer_answer(e, PCIIF_AER_RESULT_DISCONNECT);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_int_equal(g->dg.aer.failed, 2);
+	assert_true(pdev(e, 1)->quarantined);
+	assert_true(pdev(e, 0)->quarantined);
+	assert_false(g->dg.aer.busy);
+	uint32_t v;
+	assert_int_equal(op_read(e, 1, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+	assert_int_equal(op_read(e, 0, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -907,6 +933,7 @@ int main(int argc, char **argv)
 		T(test_aer_timeout_fails_and_quarantines),
 		T(test_aer_without_handler_or_page),
 		T(test_aer_disconnect_during_recovery),
+		T(test_aer_two_failures_both_quarantined),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

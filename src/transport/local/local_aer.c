@@ -69,9 +69,9 @@ void lt_aer_apply(struct lt_backend *b, struct lt_conn *c, const struct aer_acti
 {
 	if (c && act->notify && lt_conn_notify(c))
 		c = NULL; /* dropped; the policy still applies */
-	/* The engine names a device only under the detach policy: release, quarantine, hot-unplug. */
-	if (act->failed)
-		lt_release(b, pool_dev_of(act->failed), AER_FAILED_REASON);
+	/* The engine names devices only under the detach policy: release, quarantine, hot-unplug. */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		lt_release(b, pool_dev_of(act->failed[i]), AER_FAILED_REASON);
 }
 
 void lt_aer_conn_gone(struct lt_conn *c)
@@ -84,8 +84,7 @@ void lt_aer_conn_gone(struct lt_conn *c)
 	for (unsigned i = 0; g->dg.aer.busy && i <= AER_QUEUE; i++) {
 		struct aer_actions act;
 		aer_poll(&g->dg, c->page, UINT64_MAX, &act);
-		if (act.failed)
-			lt_release(c->b, pool_dev_of(act.failed), AER_FAILED_REASON);
+		lt_aer_apply(c->b, NULL, &act);
 	}
 }
 

@@ -725,9 +725,9 @@ static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_a
 			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
 				  strerror(-rc));
 	}
-	/* The engine is done with the device (pool_release drops what it still has queued). */
-	if (act->failed)
-		pool_quarantine(b->pool, pool_dev_of(act->failed), "AER recovery failed");
+	/* The engine is done with these devices (and dropped what they still had queued). */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		pool_quarantine(b->pool, pool_dev_of(act->failed[i]), "AER recovery failed");
 }
 
 /* When d's recovery step times out (0: none in progress, or not connected). */
@@ -765,8 +765,9 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 	int rc = aer_inject_report(&g->dg, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
 	if (d)
 		aer_apply(b, d, &act);
-	else if (act.failed)
-		pool_quarantine(b->pool, pool_dev_of(act.failed), "AER recovery failed");
+	else
+		for (unsigned i = 0; i < act.nfailed; i++)
+			pool_quarantine(b->pool, pool_dev_of(act.failed[i]), "AER recovery failed");
 	return rc;
 }
 
