@@ -9,7 +9,7 @@
 # and the guest sees it disappear; policy keep: nothing changes.
 . "$(dirname "$0")/lib.sh"
 
-TIMEOUT=1000
+TIMEOUT=3000
 g1devs="--device g1=sim:$FIX/cap-address-xlation.lspci#02:00.0"
 for s in 1 2 3 4 5; do g1devs="$g1devs --device g1=sim:$FIX/microvm-virtio.lspci#00:0$s.0"; done
 g1devs="$g1devs --device g1=sim:$FIX/cap-pcie-2.lspci#01:00.0"
@@ -126,11 +126,21 @@ done
 serve_cmd 8 "read 00:00.0 0 2"
 wait_for "$T/g.out" '^14c1$' "g1's own read during its recovery"
 status
-grep -q 'busy=yes step=detected' "$T/st" || fail "the recovery was no longer waiting after the reads: $(cat "$T/st")"
+# Only a status taken before the deadline (t0 + TIMEOUT at the earliest) must show the step still waiting:
+# on a loaded machine the reads alone can take longer than the timeout.
+served=$((($(date +%s%N) - t0) / 1000000))
+if [ "$served" -lt $TIMEOUT ]; then
+	grep -q 'busy=yes step=detected' "$T/st" || fail "the recovery was no longer waiting after the reads: $(cat "$T/st")"
+else
+	echo "note: the reads took $served ms, past the $TIMEOUT ms timeout; the still-waiting check is skipped"
+fi
 n=$((n + 1)); expect_last "$(aer_done $n)" "detected:timeout -> failed"
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -ge $TIMEOUT ] || fail "timed out after $ms ms, before $TIMEOUT"
-[ "$ms" -lt $((TIMEOUT + 3000)) ] || fail "timed out after $ms ms, long after $TIMEOUT"
+# Seen within 3 s of the deadline, or of the end of the reads when they took longer.
+late=$TIMEOUT
+[ "$served" -le "$late" ] || late=$served
+[ "$ms" -lt $((late + 3000)) ] || fail "timed out after $ms ms, long after $TIMEOUT (reads done at $served ms)"
 grep -q 'timeouts=1 ' "$T/st" || fail "timeouts not counted: $(cat "$T/st")"
 gone_for_guest g 00:04.0
 quarantined 0000:00:04.0
