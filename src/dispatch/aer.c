@@ -269,3 +269,16 @@ void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct p
 			pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
 	}
 }
+
+void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	memset(act, 0, sizeof(*act));
+	if (!a->busy)
+		return;
+	if (sh)
+		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	note(a, "%s%s:disconnected", a->last[0] ? " " : "", step_name(a->step));
+	/* Without a page every queued event fails at once in start(): nothing stays busy. */
+	finish(g, NULL, a->step == PCIIF_OP_AER_RESUME, 0, act);
+}

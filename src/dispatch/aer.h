@@ -86,6 +86,14 @@ void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t no
 uint64_t aer_deadline(const struct aer_state *a);
 /* Forgets d (it left the guest): drops its queued events, ends a recovery of it. */
 void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d);
+/*
+ * The guest's page goes away: the recovery in progress ends at its current
+ * step without reading the page (a step already answered does not count;
+ * one waiting at resume has recovered, as for a timeout there), every queued
+ * one fails as for a guest that is not connected, and nothing is notified.
+ * Afterwards nothing is busy.
+ */
+void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_actions *act);
 
 int aer_parse_policy(const char *s, enum aer_policy *p);
 

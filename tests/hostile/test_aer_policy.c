@@ -148,6 +148,53 @@ static void deadline_at_end_of_clock_does_not_wrap(void **state)
 	assert_int_equal(e->g->dg.aer.timeouts, 0);
 }
 
+/*
+ * Five errors (one posted, four queued); the guest answers the posted step
+ * but leaves before the backend reads the answer.  The disconnect ends all
+ * five recoveries, whatever the answer said: nothing stays busy, queued or
+ * due, nothing is notified, and all five devices are quarantined.
+ */
+static void drain_five_with_preanswered_step(void **state)
+{
+	struct aenv *e = *state;
+	for (size_t i = 0; i < NDEVS; i++)
+		inject(e, i);
+	e->sh.aer_op.err = PCIIF_AER_RESULT_CAN_RECOVER;
+	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
+	struct aer_actions act;
+	aer_disconnect(&e->g->dg, &e->sh, &act);
+	assert_false(act.notify);
+	assert_int_equal(act.outcome, AER_OUT_FAILED);
+	assert_int_equal(act.nfailed, NDEVS);
+	apply(e, &act);
+	const struct aer_state *a = &e->g->dg.aer;
+	assert_false(a->busy);
+	assert_int_equal(a->nqueued, 0);
+	assert_int_equal(aer_deadline(a), 0);
+	assert_int_equal(a->failed, NDEVS);
+	assert_int_equal(a->timeouts, 0);
+	assert_string_equal(a->last, "guest not connected -> failed");
+	for (size_t i = 0; i < NDEVS; i++)
+		assert_true(e->pd[i]->quarantined);
+	assert_false(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
+}
+
+/* A disconnect while the guest is told to resume: the device had recovered, it stays. */
+static void disconnect_at_resume_recovers(void **state)
+{
+	struct aenv *e = *state;
+	inject(e, 0);
+	struct aer_actions act;
+	answer(e, PCIIF_AER_RESULT_RECOVERED, &act);
+	assert_int_equal(e->sh.aer_op.cmd, PCIIF_OP_AER_RESUME);
+	aer_disconnect(&e->g->dg, &e->sh, &act);
+	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
+	assert_int_equal(act.nfailed, 0);
+	assert_string_equal(e->g->dg.aer.last, "detected:5 resume:disconnected -> recovered");
+	assert_false(e->g->dg.aer.busy);
+	assert_ptr_equal(e->pd[0]->owner, e->g);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(int argc, char **argv)
 {
@@ -156,6 +203,8 @@ int main(int argc, char **argv)
 		T(two_failures_in_one_poll_both_quarantined),
 		T(all_queued_fail_in_one_poll),
 		T(deadline_at_end_of_clock_does_not_wrap),
+		T(drain_five_with_preanswered_step),
+		T(disconnect_at_resume_recovers),
 	};
 	return cmocka_run_group_tests_name("aer_policy", tests, NULL, NULL);
 }

@@ -132,14 +132,19 @@ static char *rd(struct env *e, const char *dir, const char *key)
 #define assert_key(e, dir, key, val) assert_string_equal(rd(e, dir, key) ? rd(e, dir, key) : "(missing)", val)
 #define assert_no_key(e, dir, key) assert_null(rd(e, dir, key))
 
-static void attach(struct env *e, int i)
+static void attach_addr(struct env *e, const char *addr)
 {
 	struct pb_bdf a;
 	struct pbctl_opts o;
 	char err[256];
 	bool hp;
-	assert_int_equal(pbctl_parse_device(devs[i], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_parse_device(addr, &a, &o, err, sizeof(err)), 0);
 	assert_int_equal(pbctl_attach_xs(e->tsx, &e->t, &a, &o, &hp, err, sizeof(err)), 0);
+}
+
+static void attach(struct env *e, int i)
+{
+	attach_addr(e, devs[i]);
 }
 
 static void fe_state(struct env *e, int s)
@@ -896,6 +901,62 @@ static void test_aer_two_failures_both_quarantined(void **state)
 	assert_int_equal(op_read(e, 0, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
 }
 
+/*
+ * Five errors on five devices (one in progress, four queued); the guest
+ * answers the step in progress but leaves before the backend reads the
+ * answer.  The disconnect ends every recovery: nothing is left busy, all
+ * five devices leave the guest quarantined, nothing is notified.
+ */
+static void test_aer_drain_five_with_preanswered_step(void **state)
+{
+	struct env *e = *state;
+	static const char *const more[] = { "00:01.0", "00:05.0" };
+	for (int i = 0; i < 2; i++) {
+		char spec[512], err[256];
+		snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, more[i]);
+		struct hostdev *hd = simdev_load(spec, err, sizeof(err));
+		assert_non_null(hd);
+		struct cfg_options o = { 0 };
+		assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
+	}
+	assert_int_equal(e->pool.ndevs, 5);
+	for (int i = 0; i < 3; i++)
+		attach(e, i);
+	for (int i = 0; i < 2; i++)
+		attach_addr(e, more[i]);
+	start(e);
+	fe_publish(e, "7");
+	pump(e);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	char out[160];
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(xb_backend_aer_inject(e->be, g, &e->pool.devs[i]->dev, PCIIF_AER_IO_FROZEN, out,
+						       sizeof(out)),
+				 0);
+	assert_int_equal(g->dg.aer.nqueued, 4);
+	/* The guest answers error_detected (can recover), without the kick the backend would read it on. */
+	struct pciif_sharedinfo *sh = shared(e);
+	assert_int_equal(sh->aer_op.cmd, PCIIF_OP_AER_DETECTED);
+	sh->aer_op.err = PCIIF_AER_RESULT_CAN_RECOVER;
+	pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	unsigned n = e->ring.notifies;
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	g = pool_guest(&e->pool, "dom5", false);
+	assert_true(g == NULL || !g->dg.aer.busy);
+	assert_true(g == NULL || !g->dg.aer.nqueued);
+	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(e->ring.nmapped, 0);
+	for (size_t i = 0; i < 5; i++) {
+		assert_true(e->pool.devs[i]->quarantined);
+		assert_null(e->pool.devs[i]->owner);
+	}
+	assert_key(e, BE, "aerState", "aerfail");
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -934,6 +995,7 @@ int main(int argc, char **argv)
 		T(test_aer_without_handler_or_page),
 		T(test_aer_disconnect_during_recovery),
 		T(test_aer_two_failures_both_quarantined),
+		T(test_aer_drain_five_with_preanswered_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,12 +80,10 @@ void lt_aer_conn_gone(struct lt_conn *c)
 	if (!c->page || !g->dg.aer.busy)
 		return;
 	pb_log_rl(&g->dg.rl, PB_LOG_WARN, "guest %s disconnected during AER recovery: it fails", g->name);
-	/* Every step in progress or queued times out at once; the guest is gone, nothing is notified. */
-	for (unsigned i = 0; g->dg.aer.busy && i <= AER_QUEUE; i++) {
-		struct aer_actions act;
-		aer_poll(&g->dg, c->page, UINT64_MAX, &act);
-		lt_aer_apply(c->b, NULL, &act);
-	}
+	/* Every recovery in progress or queued ends at once; the guest is gone, nothing is notified. */
+	struct aer_actions act;
+	aer_disconnect(&g->dg, c->page, &act);
+	lt_aer_apply(c->b, NULL, &act);
 }
 
 int lt_backend_aer_inject(struct lt_backend *b, struct pb_guest *g, struct pb_dev *d, int channel, char *out,

@@ -749,12 +749,9 @@ static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
 	if (!d->page || !d->guest || !d->guest->dg.aer.busy)
 		return;
 	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
-	for (unsigned i = 0; d->guest->dg.aer.busy && i <= AER_QUEUE; i++) {
-		struct aer_actions act;
-		aer_poll(&d->guest->dg, d->page, UINT64_MAX, &act);
-		act.notify = false;
-		aer_apply(b, d, &act);
-	}
+	struct aer_actions act;
+	aer_disconnect(&d->guest->dg, d->page, &act);
+	aer_apply(b, d, &act);
 }
 
 int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
