@@ -41,6 +41,9 @@ static void __attribute__((format(printf, 2, 3))) note(struct aer_state *a, cons
 	va_end(ap);
 }
 
+/* aer_deadline's value for "due now": any time is at or after it, and 0 means none. */
+#define AER_DUE_NOW 1
+
 /* now + timeout, stopping at the end of the clock instead of wrapping into the past. */
 static uint64_t deadline_after(uint64_t now_ms, uint32_t timeout_ms)
 {
@@ -233,6 +236,11 @@ void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t no
 	memset(act, 0, sizeof(*act));
 	if (!a->busy)
 		return;
+	if (!a->cur.dev) { /* the device under recovery left: the next one starts now */
+		a->busy = false;
+		start_next(g, sh, now_ms, act);
+		return;
+	}
 	if (pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE) {
 		if (now_ms < a->deadline_ms)
 			return;
@@ -262,11 +270,15 @@ void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct p
 {
 	drop_queued(a, d);
 	if (a->busy && a->cur.dev == d) {
-		a->busy = false;
 		a->cur.dev = NULL;
-		a->deadline_ms = 0;
 		if (sh)
 			pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	}
+	if (a->busy && !a->cur.dev) {
+		/* Nothing is posted: the queue's head (if any) waits for aer_poll, due at once. */
+		a->busy = a->nqueued > 0;
+		a->step = a->busy ? PCIIF_OP_AER_DETECTED : 0;
+		a->deadline_ms = a->busy ? AER_DUE_NOW : 0;
 	}
 }
 
@@ -278,6 +290,11 @@ void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struc
 		return;
 	if (sh)
 		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	if (!a->cur.dev) {
+		a->busy = false;
+		start_next(g, NULL, 0, act);
+		return;
+	}
 	note(a, "%s%s:disconnected", a->last[0] ? " " : "", step_name(a->step));
 	/* Without a page every queued event fails at once in start(): nothing stays busy. */
 	finish(g, NULL, a->step == PCIIF_OP_AER_RESUME, 0, act);

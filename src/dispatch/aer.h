@@ -41,12 +41,17 @@ struct aer_event {
 	int channel; /* PCIIF_AER_IO_* */
 };
 
+/*
+ * busy: a recovery is in progress, or queued events wait to start (queued
+ * implies busy).  cur.dev NULL while busy: the device under recovery left the
+ * guest (aer_forget); the queue's head starts at the next aer_poll, due at once.
+ */
 struct aer_state {
 	uint32_t timeout_ms;
 	enum aer_policy policy;
 	bool busy;
 	struct aer_event cur;
-	uint32_t step;                /* PCIIF_OP_AER_* being waited for */
+	uint32_t step;                /* PCIIF_OP_AER_* being waited for (or to be posted next) */
 	uint64_t deadline_ms;         /* saturates at UINT64_MAX */
 	struct aer_event queue[AER_QUEUE];
 	unsigned nqueued;
@@ -84,7 +89,11 @@ int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, str
 void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
 /* When aer_poll must be called at the latest (0: no deadline). */
 uint64_t aer_deadline(const struct aer_state *a);
-/* Forgets d (it left the guest): drops its queued events, ends a recovery of it. */
+/*
+ * Forgets d (it left the guest): drops its queued events, ends a recovery of
+ * it (taking the page's step back when sh is given).  The next queued event
+ * then starts at the next aer_poll, which aer_deadline says is due at once.
+ */
 void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d);
 /*
  * The guest's page goes away: the recovery in progress ends at its current

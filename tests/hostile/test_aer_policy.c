@@ -70,6 +70,12 @@ static void inject(struct aenv *e, size_t i)
 	apply(e, &act);
 }
 
+/* The guest's address of device i, as the engine names it in aer_op. */
+static unsigned devfn_of(struct aenv *e, size_t i)
+{
+	return topo_find(&e->g->topo, &e->pd[i]->dev)->vaddr.devfn;
+}
+
 /* The guest answers the posted step and kicks; the backend polls. */
 static void answer(struct aenv *e, int32_t result, struct aer_actions *act)
 {
@@ -149,6 +155,67 @@ static void deadline_at_end_of_clock_does_not_wrap(void **state)
 }
 
 /*
+ * The device under recovery leaves the guest (as the transports release it:
+ * aer_forget with the page, then pool_release) while two others wait: the
+ * first waiting one is due at once and the next poll posts it; nothing is
+ * stranded in the queue.
+ */
+static void forget_current_starts_next_queued(void **state)
+{
+	struct aenv *e = *state;
+	inject(e, 0);
+	inject(e, 1);
+	inject(e, 2);
+	aer_forget(&e->g->dg.aer, &e->sh, &e->pd[0]->dev);
+	assert_int_equal(pool_release(&e->pool, e->pd[0]), 0);
+	assert_false(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
+	const struct aer_state *a = &e->g->dg.aer;
+	assert_true(a->busy);
+	assert_int_not_equal(aer_deadline(a), 0);
+	assert_true(aer_deadline(a) <= e->now);
+	struct aer_actions act;
+	aer_poll(&e->g->dg, &e->sh, e->now, &act);
+	assert_true(act.notify);
+	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
+	assert_int_equal(e->sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
+	assert_int_equal(e->sh.aer_op.devfn, devfn_of(e, 1));
+	assert_int_equal(a->nqueued, 1);
+	/* Both remaining recoveries run to the end. */
+	answer(e, PCIIF_AER_RESULT_RECOVERED, &act);
+	answer(e, PCIIF_AER_RESULT_RECOVERED, &act);
+	assert_int_equal(e->sh.aer_op.devfn, devfn_of(e, 2));
+	answer(e, PCIIF_AER_RESULT_RECOVERED, &act);
+	answer(e, PCIIF_AER_RESULT_RECOVERED, &act);
+	assert_int_equal(a->recovered, 2);
+	assert_false(a->busy);
+	assert_int_equal(aer_deadline(a), 0);
+}
+
+/* Forgetting every device of a busy engine, in any order, leaves it idle: nothing busy, queued or due. */
+static void forget_everything_leaves_idle(void **state)
+{
+	struct aenv *e = *state;
+	static const size_t order[] = { 2, 0, 1, 3 };
+	for (size_t i = 0; i < 4; i++)
+		inject(e, i);
+	const struct aer_state *a = &e->g->dg.aer;
+	for (size_t k = 0; k < 4; k++) {
+		aer_forget(&e->g->dg.aer, &e->sh, &e->pd[order[k]]->dev);
+		/* Consistent after every step: anything queued means busy and due. */
+		assert_true(!a->nqueued || (a->busy && aer_deadline(a)));
+		assert_true(a->busy || !aer_deadline(a));
+	}
+	assert_false(a->busy);
+	assert_int_equal(a->nqueued, 0);
+	assert_int_equal(aer_deadline(a), 0);
+	assert_false(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
+	struct aer_actions act;
+	aer_poll(&e->g->dg, &e->sh, e->now, &act);
+	assert_false(act.notify);
+	assert_int_equal(act.outcome, AER_OUT_NONE);
+}
+
+/*
  * Five errors (one posted, four queued); the guest answers the posted step
  * but leaves before the backend reads the answer.  The disconnect ends all
  * five recoveries, whatever the answer said: nothing stays busy, queued or
@@ -195,16 +262,31 @@ static void disconnect_at_resume_recovers(void **state)
 	assert_ptr_equal(e->pd[0]->owner, e->g);
 }
 
+/* A disconnect right after the device under recovery left, with one queued: that one fails, nothing stays. */
+static void disconnect_after_forget(void **state)
+{
+	struct aenv *e = *state;
+	inject(e, 0);
+	inject(e, 1);
+	aer_forget(&e->g->dg.aer, &e->sh, &e->pd[0]->dev);
+	struct aer_actions act;
+	aer_disconnect(&e->g->dg, &e->sh, &act);
+	assert_int_equal(act.nfailed, 1);
+	assert_ptr_equal(act.failed[0], &e->pd[1]->dev);
+	assert_false(e->g->dg.aer.busy);
+	assert_int_equal(aer_deadline(&e->g->dg.aer), 0);
+	assert_false(act.notify);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(int argc, char **argv)
 {
 	henv_fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
 	const struct CMUnitTest tests[] = {
-		T(two_failures_in_one_poll_both_quarantined),
-		T(all_queued_fail_in_one_poll),
-		T(deadline_at_end_of_clock_does_not_wrap),
-		T(drain_five_with_preanswered_step),
-		T(disconnect_at_resume_recovers),
+		T(two_failures_in_one_poll_both_quarantined), T(all_queued_fail_in_one_poll),
+		T(deadline_at_end_of_clock_does_not_wrap), T(forget_current_starts_next_queued),
+		T(forget_everything_leaves_idle), T(drain_five_with_preanswered_step), T(disconnect_at_resume_recovers),
+		T(disconnect_after_forget),
 	};
 	return cmocka_run_group_tests_name("aer_policy", tests, NULL, NULL);
 }

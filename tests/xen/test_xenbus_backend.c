@@ -957,6 +957,38 @@ static void test_aer_drain_five_with_preanswered_step(void **state)
 	assert_key(e, BE, "aerState", "aerfail");
 }
 
+/*
+ * The toolstack removes the device under recovery while another device's
+ * error waits: the waiting recovery starts (at once: its deadline has
+ * passed), instead of staying queued behind a recovery that no longer exists.
+ */
+static void test_aer_remove_starts_queued(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
+	detach(e, 1);
+	assert_null(pdev(e, 1)->owner);
+	assert_false(pdev(e, 1)->quarantined);
+	uint64_t due = xb_backend_aer_deadline(e->be);
+	assert_true(due > 0);
+	assert_true(due <= pb_now_ms());
+	unsigned n = e->ring.notifies;
+	xb_backend_on_timer(e->be);
+	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
+	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+	assert_int_equal(shared(e)->aer_op.err, PCIIF_AER_IO_NORMAL);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_false(g->dg.aer.busy);
+	assert_int_equal(g->dg.aer.recovered, 1);
+	assert_ptr_equal(pdev(e, 0)->owner, g);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -996,6 +1028,7 @@ int main(int argc, char **argv)
 		T(test_aer_disconnect_during_recovery),
 		T(test_aer_two_failures_both_quarantined),
 		T(test_aer_drain_five_with_preanswered_step),
+		T(test_aer_remove_starts_queued),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
