@@ -67,6 +67,16 @@ static void count_owned(void *arg)
 	e->owned_at_unmap = owned(e);
 }
 
+static void add_sim_device(struct env *e, const char *addr)
+{
+	char spec[512], err[256];
+	snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, addr);
+	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
+	assert_non_null(hd);
+	struct cfg_options o = { 0 };
+	assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
+}
+
 static int setup(void **state)
 {
 	/* The struct holds a page-aligned page: calloc does not honour that alignment. */
@@ -82,14 +92,8 @@ static int setup(void **state)
 	e->ring.on_unmap = count_owned;
 	e->ring.on_unmap_arg = e;
 	pool_init(&e->pool, TOPO_VPCI);
-	for (int i = 0; i < 3; i++) {
-		char spec[512], err[256];
-		snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, devs[i]);
-		struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-		assert_non_null(hd);
-		struct cfg_options o = { 0 };
-		assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
-	}
+	for (int i = 0; i < 3; i++)
+		add_sim_device(e, devs[i]);
 	e->t = (struct pbctl_target){ .be_domid = 0, .domid = 5, .name = "guest5" };
 	/* The guest's home exists before anything is attached, as after xl create. */
 	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, "/local/domain/5/name", "guest5"), 0);
@@ -173,16 +177,22 @@ static void start(struct env *e)
 	pump(e);
 }
 
-/* Two devices at boot, then the frontend connects. */
-static void connect2(struct env *e)
+/* The backend starts with what is attached, then the frontend connects. */
+static void start_and_connect(struct env *e)
 {
-	attach(e, 0);
-	attach(e, 1);
 	start(e);
 	fe_publish(e, "7");
 	pump(e);
 	fe_state(e, XB_CONNECTED);
 	pump(e);
+}
+
+/* Two devices at boot, then the frontend connects. */
+static void connect2(struct env *e)
+{
+	attach(e, 0);
+	attach(e, 1);
+	start_and_connect(e);
 }
 
 /* A config read of the vendor ID at a guest address, through the page and the event channel. */
@@ -770,6 +780,18 @@ static void assert_step(struct env *e, uint32_t cmd, unsigned notifies)
 	assert_int_equal(e->ring.notifies, notifies);
 }
 
+/* Two devices connected with an AER handler; an error on device 1 is posted, one on device 0 (channel ch0) waits. */
+static void two_errors(struct env *e, int ch0)
+{
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	assert_string_equal(out, "posted error_detected");
+	assert_int_equal(aer_inject_on(e, 0, ch0, out, sizeof(out)), 0);
+	assert_string_equal(out, "queued behind the recovery in progress");
+}
+
 static void test_aer_recovery_with_reset(void **state)
 {
 	struct env *e = *state;
@@ -856,13 +878,7 @@ static void test_aer_without_handler_or_page(void **state)
 static void test_aer_disconnect_during_recovery(void **state)
 {
 	struct env *e = *state;
-	connect2(e);
-	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
-	char out[160];
-	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
-	/* A second error on the other device waits behind the first. */
-	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
-	assert_string_equal(out, "queued behind the recovery in progress");
+	two_errors(e, PCIIF_AER_IO_NORMAL); /* a second error on the other device waits behind the first */
 	unsigned n = e->ring.notifies;
 	fe_state(e, XB_CLOSING);
 	pump(e);
@@ -883,12 +899,7 @@ static void test_aer_disconnect_during_recovery(void **state)
 static void test_aer_two_failures_both_quarantined(void **state)
 {
 	struct env *e = *state;
-	connect2(e);
-	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
-	char out[160];
-	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
-	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
-	assert_string_equal(out, "queued behind the recovery in progress");
+	two_errors(e, PCIIF_AER_IO_FROZEN);
 	pciif_flags_clear(shared(e), PCIIF_FLAG_B_AERHANDLER);
 	aer_answer(e, PCIIF_AER_RESULT_DISCONNECT);
 	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
@@ -911,24 +922,14 @@ static void test_aer_drain_five_with_preanswered_step(void **state)
 {
 	struct env *e = *state;
 	static const char *const more[] = { "00:01.0", "00:05.0" };
-	for (int i = 0; i < 2; i++) {
-		char spec[512], err[256];
-		snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, more[i]);
-		struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-		assert_non_null(hd);
-		struct cfg_options o = { 0 };
-		assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
-	}
+	for (int i = 0; i < 2; i++)
+		add_sim_device(e, more[i]);
 	assert_int_equal(e->pool.ndevs, 5);
 	for (int i = 0; i < 3; i++)
 		attach(e, i);
 	for (int i = 0; i < 2; i++)
 		attach_addr(e, more[i]);
-	start(e);
-	fe_publish(e, "7");
-	pump(e);
-	fe_state(e, XB_CONNECTED);
-	pump(e);
+	start_and_connect(e);
 	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
 	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
 	char out[160];
@@ -965,11 +966,7 @@ static void test_aer_drain_five_with_preanswered_step(void **state)
 static void test_aer_remove_starts_queued(void **state)
 {
 	struct env *e = *state;
-	connect2(e);
-	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
-	char out[160];
-	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
-	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
+	two_errors(e, PCIIF_AER_IO_NORMAL);
 	detach(e, 1);
 	assert_null(pdev(e, 1)->owner);
 	assert_false(pdev(e, 1)->quarantined);
