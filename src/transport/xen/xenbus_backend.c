@@ -725,9 +725,9 @@ static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_a
 			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
 				  strerror(-rc));
 	}
-	/* The engine is done with the device (pool_release drops what it still has queued). */
-	if (act->failed)
-		pool_quarantine(b->pool, pool_dev_of(act->failed), "AER recovery failed");
+	/* The engine is done with these devices (and dropped what they still had queued). */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		pool_quarantine(b->pool, pool_dev_of(act->failed[i]), "AER recovery failed");
 }
 
 /* When d's recovery step times out (0: none in progress, or not connected). */
@@ -749,12 +749,9 @@ static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
 	if (!d->page || !d->guest || !d->guest->dg.aer.busy)
 		return;
 	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
-	for (unsigned i = 0; d->guest->dg.aer.busy && i <= AER_QUEUE; i++) {
-		struct aer_actions act;
-		aer_poll(&d->guest->dg, d->page, UINT64_MAX, &act);
-		act.notify = false;
-		aer_apply(b, d, &act);
-	}
+	struct aer_actions act;
+	aer_disconnect(&d->guest->dg, d->page, &act);
+	aer_apply(b, d, &act);
 }
 
 int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
@@ -765,8 +762,9 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 	int rc = aer_inject_report(&g->dg, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
 	if (d)
 		aer_apply(b, d, &act);
-	else if (act.failed)
-		pool_quarantine(b->pool, pool_dev_of(act.failed), "AER recovery failed");
+	else
+		for (unsigned i = 0; i < act.nfailed; i++)
+			pool_quarantine(b->pool, pool_dev_of(act.failed[i]), "AER recovery failed");
 	return rc;
 }
 
