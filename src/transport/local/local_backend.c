@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -337,17 +336,10 @@ hangup:
 	conn_free(c);
 }
 
-static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
+static void on_accept(int s, const struct usock_peer *peer, void *arg)
 {
-	(void)w;
-	(void)events;
+	(void)peer;
 	struct lt_backend *b = arg;
-	int s = accept4(b->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (s < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: accept failed: %s", strerror(errno));
-		return;
-	}
 	if (b->nconns >= LT_MAX_CONNS) {
 		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
 			  LT_MAX_CONNS);
@@ -374,40 +366,9 @@ static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
 	b->nconns++;
 }
 
-/* Removes path if it is a socket nobody listens on; -1 if it is in use or not a socket. */
-static int clear_stale(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
-		return -1;
-	}
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int r = s >= 0 ? connect(s, (struct sockaddr *)&sa, sizeof(sa)) : -1;
-	if (s >= 0)
-		close(s);
-	if (r == 0) {
-		snprintf(err, errlen, "%s is in use by another server", path);
-		return -1;
-	}
-	unlink(path);
-	return 0;
-}
-
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
 				  size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path %s is too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
-		return NULL;
-	}
-	if (clear_stale(path, err, errlen))
-		return NULL;
 	struct lt_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
 		snprintf(err, errlen, "out of memory");
@@ -416,31 +377,17 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	b->lsock = -1;
 	if (lt_aer_init(b, err, errlen)) {
 		free(b);
 		return NULL;
 	}
-	snprintf(b->path, sizeof(b->path), "%s", path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	b->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (b->lsock < 0 || bind(b->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(b->lsock, 64) < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	b->lw = evloop_add(loop, b->lsock, EPOLLIN, on_accept, b);
-	if (!b->lw) {
-		snprintf(err, errlen, "cannot watch %s: %s", path, strerror(errno));
-		unlink(path);
-		goto fail;
+	b->listener = usock_listen(loop, "local transport socket", path, SOCK_SEQPACKET, on_accept, b, err, errlen);
+	if (!b->listener) {
+		lt_aer_fini(b);
+		free(b);
+		return NULL;
 	}
 	return b;
-fail:
-	if (b->lsock >= 0)
-		close(b->lsock);
-	lt_aer_fini(b);
-	free(b);
-	return NULL;
 }
 
 void lt_backend_free(struct lt_backend *b)
@@ -449,9 +396,7 @@ void lt_backend_free(struct lt_backend *b)
 		return;
 	while (b->conns)
 		conn_free(b->conns);
-	evloop_remove(b->loop, b->lw);
-	close(b->lsock);
-	unlink(b->path);
+	usock_close(b->listener);
 	lt_aer_fini(b);
 	free(b);
 }

@@ -13,6 +13,7 @@
 #include "common/deadline_timer.h"
 #include "common/evloop.h"
 #include "common/log.h"
+#include "common/usock.h"
 #include "core/pool.h"
 #include "transport/local/local_msg.h"
 
@@ -42,9 +43,7 @@ struct lt_conn {
 struct lt_backend {
 	struct evloop *loop;
 	struct pb_pool *pool;
-	char path[108];
-	int lsock;
-	struct ev_watch *lw;
+	struct usock_server *listener;
 	struct deadline_timer aer_timer; /* armed to the earliest AER deadline over every guest */
 	struct lt_conn *conns;
 	size_t nconns;
