@@ -67,6 +67,11 @@ static void conn_fail(struct lt_conn *c, const char *why)
 	conn_free(c);
 }
 
+void lt_conn_drop(struct lt_conn *c, const char *why)
+{
+	conn_fail(c, why);
+}
+
 int lt_conn_send(struct lt_conn *c, const struct lt_msg *m)
 {
 	int r = lt_send(c->sock, m, NULL, 0);
@@ -135,13 +140,17 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 	}
 	struct pb_guest *g = pool_guest(c->b->pool, name, false);
 	if (!g) {
-		char why[128];
-		snprintf(why, sizeof(why), "no devices are assigned to guest %s", name);
+		char nodev[128];
+		snprintf(nodev, sizeof(nodev), "no devices are assigned to guest %s", name);
+		conn_fail(c, nodev);
+		return;
+	}
+	char why[160];
+	if (lt_peer_may_claim(c, name, why, sizeof(why))) {
 		conn_fail(c, why);
 		return;
 	}
 	if (g->transport) {
-		char why[128];
 		snprintf(why, sizeof(why), "guest %s is already connected", name);
 		conn_fail(c, why);
 		return;
@@ -267,6 +276,8 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 		return;
 	}
 	c->state = XB_CONNECTED;
+	lt_peer_handshake_done(c);
+	lt_peer_connected(c);
 	struct lt_msg out;
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
@@ -338,8 +349,8 @@ hangup:
 
 static void on_accept(int s, const struct usock_peer *peer, void *arg)
 {
-	(void)peer;
 	struct lt_backend *b = arg;
+	lt_peer_admit(b);
 	if (b->nconns >= LT_MAX_CONNS) {
 		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
 			  LT_MAX_CONNS);
@@ -353,6 +364,7 @@ static void on_accept(int s, const struct usock_peer *peer, void *arg)
 	}
 	c->b = b;
 	c->sock = s;
+	c->uid = peer->uid;
 	c->state = XB_INITIALISING;
 	c->page_fd = c->kick_fd = c->notify_fd = -1;
 	c->sock_w = evloop_add(b->loop, s, EPOLLIN | EPOLLRDHUP, on_sock, c);
@@ -364,6 +376,7 @@ static void on_accept(int s, const struct usock_peer *peer, void *arg)
 	c->next = b->conns;
 	b->conns = c;
 	b->nconns++;
+	lt_peer_handshake_started(c);
 }
 
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
@@ -377,17 +390,18 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	if (lt_aer_init(b, err, errlen)) {
-		free(b);
-		return NULL;
-	}
+	deadline_timer_clear(&b->hs_timer);
+	if (lt_aer_init(b, err, errlen) || lt_peer_init(b, err, errlen))
+		goto fail;
 	b->listener = usock_listen(loop, "local transport socket", path, SOCK_SEQPACKET, on_accept, b, err, errlen);
-	if (!b->listener) {
-		lt_aer_fini(b);
-		free(b);
-		return NULL;
-	}
+	if (!b->listener)
+		goto fail;
 	return b;
+fail:
+	lt_peer_fini(b);
+	lt_aer_fini(b);
+	free(b);
+	return NULL;
 }
 
 void lt_backend_free(struct lt_backend *b)
@@ -397,6 +411,7 @@ void lt_backend_free(struct lt_backend *b)
 	while (b->conns)
 		conn_free(b->conns);
 	usock_close(b->listener);
+	lt_peer_fini(b);
 	lt_aer_fini(b);
 	free(b);
 }

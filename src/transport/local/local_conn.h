@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "common/deadline_timer.h"
 #include "common/evloop.h"
@@ -37,8 +39,19 @@ struct lt_conn {
 	size_t nview;
 	struct lt_view_dev view[TOPO_MAX_DEVS];
 	bool reconf_pending;
+	uid_t uid;                 /* the peer's, at connect() (SO_PEERCRED) */
+	uint64_t hs_deadline_ms;   /* handshake deadline (pb_now_ms); 0 once connected */
 	struct lt_conn *next;
 };
+
+/* A guest name bound to a uid (--guest-uid, or the first connection's). */
+struct lt_owner {
+	char guest[LT_GUEST_NAME_MAX + 1];
+	uid_t uid;
+};
+
+#define LT_MAX_OWNERS 1024
+#define LT_MAX_PENDING 64
 
 struct lt_backend {
 	struct evloop *loop;
@@ -48,18 +61,39 @@ struct lt_backend {
 	struct lt_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
+	struct deadline_timer hs_timer; /* armed to the earliest handshake deadline */
+	uint32_t handshake_ms;
+	size_t nowners;
+	struct lt_owner owners[LT_MAX_OWNERS];
 };
 
 /* local_backend.c */
 struct pb_ratelimit *lt_conn_rl(struct lt_conn *c);
 /* Sends m; on failure drops the client (c is freed) and returns -1. */
 int lt_conn_send(struct lt_conn *c, const struct lt_msg *m);
+/* Tells the client why (best effort), logs one rate-limited line and drops it (c is freed). */
+void lt_conn_drop(struct lt_conn *c, const char *why);
 /* Writes the notify eventfd; on failure drops the client and returns -1. */
 int lt_conn_notify(struct lt_conn *c);
 /* The connection serving g with a mapped page, or NULL. */
 struct lt_conn *lt_conn_of(struct pb_guest *g);
 /* The publication of g's devices (the xenstore keys of §3.1) with backend state `state`. */
 int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
+
+/* local_peer.c */
+int lt_peer_init(struct lt_backend *b, char *err, size_t errlen);
+void lt_peer_fini(struct lt_backend *b);
+/* 0 if c's uid may use guest name; -1 with why otherwise. */
+int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen);
+/* c finished its handshake: its guest's name is bound to its uid if it was not yet. */
+void lt_peer_connected(struct lt_conn *c);
+/* Before a new connection joins: evicts a pending one if LT_MAX_PENDING are pending. */
+void lt_peer_admit(struct lt_backend *b);
+/* Starts c's handshake deadline; ends it. */
+void lt_peer_handshake_started(struct lt_conn *c);
+void lt_peer_handshake_done(struct lt_conn *c);
+/* Re-arms the handshake timer to the earliest deadline. */
+void lt_peer_arm(struct lt_backend *b);
 
 /* local_reconf.c */
 /* Remembers what was just published to c's guest. */
