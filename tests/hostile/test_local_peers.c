@@ -7,6 +7,7 @@
  *  - clients that never finish the handshake neither lock a real guest out
  *    (pending connections are capped, the excess evicted) nor stay (the
  *    handshake times out);
+ *  - connect and disconnect lines are rate-limited.
  *   test_local_peers PCIBACKD FIXTURES_DIR   (as root: it plays other uids with setresuid)
  */
 #include <stdarg.h>
@@ -181,6 +182,28 @@ static void test_idle_clients(void **state)
 	assert_true(lines <= 40);
 }
 
+#define CYCLES 300
+
+/* A guest that connects and disconnects in a loop does not flood the log. */
+static void test_connect_lines_rate_limited(void **state)
+{
+	(void)state;
+	start(NULL);
+	for (int i = 0; i < CYCLES; i++) {
+		char err[256];
+		struct pf_conn *c = pf_connect(d.sock, "a", err, sizeof(err));
+		if (!c)
+			fail_msg("cycle %d: %s", i, err);
+		pf_close(c);
+	}
+	/* The daemon has seen every disconnect once a new connection of the same guest succeeds. */
+	assert_int_equal(try_as(-1, "a"), CONNECTED);
+	long lines = daemon_run_log_count(&d, "connected");
+	printf("%d connect/disconnect cycles: %ld log lines\n", CYCLES + 1, lines);
+	/* Rate limit: 10 lines at once, one per 5 s after that (the test takes well under 60 s). */
+	assert_true(lines <= 30);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -206,6 +229,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_bound_to_first_uid, teardown),
 		cmocka_unit_test_teardown(test_configured_uid, teardown),
 		cmocka_unit_test_teardown(test_idle_clients, teardown),
+		cmocka_unit_test_teardown(test_connect_lines_rate_limited, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

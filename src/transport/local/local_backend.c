@@ -164,7 +164,7 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 	}
 	c->state = XB_INITIALISED;
 	lt_reconf_set_view(c);
-	pb_debug("local guest %s connecting (%zu devices)", g->name, g->topo.count);
+	pb_log_rl(&g->dg.rl, PB_LOG_DEBUG, "local guest %s connecting (%zu devices)", g->name, g->topo.count);
 	lt_conn_send(c, &out);
 }
 
@@ -281,7 +281,7 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 	struct lt_msg out;
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
-	pb_info("local guest %s connected", c->guest->name);
+	pb_log_rl(&c->guest->dg.rl, PB_LOG_INFO, "local guest %s connected", c->guest->name);
 	if (lt_conn_send(c, &out) == 0)
 		lt_reconf_kick(c); /* changes while it was connecting */
 	return;
@@ -343,7 +343,7 @@ static void on_sock(struct ev_watch *w, uint32_t events, void *arg)
 	}
 hangup:
 	if (c->guest)
-		pb_info("local guest %s disconnected", c->guest->name);
+		pb_log_rl(&c->guest->dg.rl, PB_LOG_INFO, "local guest %s disconnected", c->guest->name);
 	conn_free(c);
 }
 
