@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,4 +100,47 @@ double daemon_run_cpu_s(const struct daemon_run *d)
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+int daemon_run_ctl(const struct daemon_run *d, const char *cmd, char *out, size_t outlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->ctl);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s\n", cmd);
+	size_t len = 0;
+	int rc = -1;
+	if (write(s, line, (size_t)n) == n) {
+		while (len + 1 < outlen) {
+			ssize_t r = read(s, out + len, outlen - 1 - len);
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+			out[len] = 0;
+			if (strstr(out, "ok\n") || strstr(out, "error: ")) {
+				rc = 0;
+				break;
+			}
+		}
+	}
+	out[len] = 0;
+	close(s);
+	return rc;
+}
+
+long long daemon_run_stat(const struct daemon_run *d, const char *guest, const char *counter)
+{
+	char cmd[96], out[4096], key[64];
+	snprintf(cmd, sizeof(cmd), "stats %s", guest);
+	if (daemon_run_ctl(d, cmd, out, sizeof(out)))
+		return -1;
+	snprintf(key, sizeof(key), " %s=", counter);
+	const char *p = strstr(out, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
 }

@@ -7,6 +7,7 @@
 #ifndef PCIBACKD_TESTS_HOSTILE_DAEMON_RUN_H
 #define PCIBACKD_TESTS_HOSTILE_DAEMON_RUN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct daemon_run {
@@ -23,6 +24,10 @@ void daemon_run_stop(struct daemon_run *d);
 long daemon_run_log_count(const struct daemon_run *d, const char *needle);
 /* The daemon's CPU time so far (utime + stime from /proc/PID/stat), in seconds; -1 when unreadable. */
 double daemon_run_cpu_s(const struct daemon_run *d);
+/* Runs one control command; its answer (up to "ok" or "error: ...") in out.  0 or -1. */
+int daemon_run_ctl(const struct daemon_run *d, const char *cmd, char *out, size_t outlen);
+/* A counter of `stats GUEST` ("spurious", "ops"...); -1 when missing. */
+long long daemon_run_stat(const struct daemon_run *d, const char *guest, const char *counter);
 /* Monotonic time in ns. */
 unsigned long long daemon_run_now_ns(void);
 

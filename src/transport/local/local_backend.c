@@ -190,8 +190,11 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 	lt_aer_poll(c, &act);
 	bool aer_moved = act.notify || act.outcome != AER_OUT_NONE;
 	/* A kick that only answered an AER step is not a spurious op kick. */
-	if ((!aer_moved || (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)) && dispatch_pending(&c->guest->dg, c->page))
+	bool op = (!aer_moved || (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)) &&
+		  dispatch_pending(&c->guest->dg, c->page);
+	if (op)
 		act.notify = true;
+	lt_kick_done(c, !op && !aer_moved);
 	aer_active = aer_active || a->busy;
 	struct lt_backend *b = c->b;
 	lt_aer_apply(b, c, &act);
@@ -391,13 +394,15 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	deadline_timer_clear(&b->hs_timer);
-	if (lt_aer_init(b, err, errlen) || lt_peer_init(b, err, errlen))
+	deadline_timer_clear(&b->kick_timer);
+	if (lt_aer_init(b, err, errlen) || lt_peer_init(b, err, errlen) || lt_kick_init(b, err, errlen))
 		goto fail;
 	b->listener = usock_listen(loop, "local transport socket", path, SOCK_SEQPACKET, on_accept, b, err, errlen);
 	if (!b->listener)
 		goto fail;
 	return b;
 fail:
+	lt_kick_fini(b);
 	lt_peer_fini(b);
 	lt_aer_fini(b);
 	free(b);
@@ -411,6 +416,7 @@ void lt_backend_free(struct lt_backend *b)
 	while (b->conns)
 		conn_free(b->conns);
 	usock_close(b->listener);
+	lt_kick_fini(b);
 	lt_peer_fini(b);
 	lt_aer_fini(b);
 	free(b);

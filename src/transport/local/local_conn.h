@@ -41,6 +41,7 @@ struct lt_conn {
 	bool reconf_pending;
 	uid_t uid;                 /* the peer's, at connect() (SO_PEERCRED) */
 	uint64_t hs_deadline_ms;   /* handshake deadline (pb_now_ms); 0 once connected */
+	uint64_t kick_hold_ms;     /* kick eventfd unwatched until then (spurious kicks); 0: watched */
 	struct lt_conn *next;
 };
 
@@ -62,6 +63,7 @@ struct lt_backend {
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
 	struct deadline_timer hs_timer; /* armed to the earliest handshake deadline */
+	struct deadline_timer kick_timer; /* armed to the earliest end of a kick hold */
 	uint32_t handshake_ms;
 	size_t nowners;
 	struct lt_owner owners[LT_MAX_OWNERS];
@@ -94,6 +96,12 @@ void lt_peer_handshake_started(struct lt_conn *c);
 void lt_peer_handshake_done(struct lt_conn *c);
 /* Re-arms the handshake timer to the earliest deadline. */
 void lt_peer_arm(struct lt_backend *b);
+
+/* local_kick.c */
+int lt_kick_init(struct lt_backend *b, char *err, size_t errlen);
+void lt_kick_fini(struct lt_backend *b);
+/* A kick of c was handled (spurious: it carried no op nor AER answer); may hold c's kicks for a while. */
+void lt_kick_done(struct lt_conn *c, bool spurious);
 
 /* local_reconf.c */
 /* Remembers what was just published to c's guest. */
