@@ -875,12 +875,7 @@ static void test_aer_disconnect_during_recovery(void **state)
 static void test_spurious_events_held(void **state)
 {
 	struct env *e = *state;
-	attach(e, 0);
-	start(e);
-	fe_publish(e, "7");
-	pump(e);
-	fe_state(e, XB_CONNECTED);
-	pump(e);
+	connect2(e);
 	int port = xb_backend_port(e->be, 5, 0);
 	assert_true(port > 0);
 	uint32_t v;

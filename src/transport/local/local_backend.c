@@ -382,6 +382,39 @@ static void on_accept(int s, const struct usock_peer *peer, void *arg)
 	lt_peer_handshake_started(c);
 }
 
+void lt_conn_timer_arm(struct lt_backend *b)
+{
+	uint64_t first = 0;
+	for (struct lt_conn *c = b->conns; c; c = c->next) {
+		const uint64_t at[] = { c->hs_deadline_ms, c->kick_hold_ms };
+		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+			if (at[i] && (!first || at[i] < first))
+				first = at[i];
+	}
+	int rc = deadline_timer_arm(&b->conn_timer, first);
+	if (rc)
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: cannot arm the connection timer: %s", strerror(-rc));
+}
+
+/* Handshake deadlines (local_peer.c) and ends of kick holds (local_kick.c). */
+static void on_conn_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	(void)events;
+	struct lt_backend *b = arg;
+	int rc = deadline_timer_fired(&b->conn_timer);
+	if (rc)
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection timer: %s", strerror(-rc));
+	uint64_t now = pb_now_ms();
+	struct lt_conn *next;
+	for (struct lt_conn *c = b->conns; c; c = next) {
+		next = c->next;
+		if (lt_peer_expire(c, now) == 0)
+			lt_kick_expire(c, now);
+	}
+	lt_conn_timer_arm(b);
+}
+
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
 				  size_t errlen)
 {
@@ -393,17 +426,16 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	deadline_timer_clear(&b->hs_timer);
-	deadline_timer_clear(&b->kick_timer);
-	if (lt_aer_init(b, err, errlen) || lt_peer_init(b, err, errlen) || lt_kick_init(b, err, errlen))
+	b->handshake_ms = LT_HANDSHAKE_TIMEOUT_MS;
+	deadline_timer_clear(&b->conn_timer);
+	if (lt_aer_init(b, err, errlen) || deadline_timer_init(&b->conn_timer, loop, on_conn_timer, b, err, errlen))
 		goto fail;
 	b->listener = usock_listen(loop, "local transport socket", path, SOCK_SEQPACKET, on_accept, b, err, errlen);
 	if (!b->listener)
 		goto fail;
 	return b;
 fail:
-	lt_kick_fini(b);
-	lt_peer_fini(b);
+	deadline_timer_fini(&b->conn_timer, loop);
 	lt_aer_fini(b);
 	free(b);
 	return NULL;
@@ -416,8 +448,7 @@ void lt_backend_free(struct lt_backend *b)
 	while (b->conns)
 		conn_free(b->conns);
 	usock_close(b->listener);
-	lt_kick_fini(b);
-	lt_peer_fini(b);
+	deadline_timer_fini(&b->conn_timer, b->loop);
 	lt_aer_fini(b);
 	free(b);
 }

@@ -62,8 +62,7 @@ struct lt_backend {
 	struct lt_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
-	struct deadline_timer hs_timer; /* armed to the earliest handshake deadline */
-	struct deadline_timer kick_timer; /* armed to the earliest end of a kick hold */
+	struct deadline_timer conn_timer; /* the earliest handshake deadline or end of a kick hold */
 	uint32_t handshake_ms;
 	size_t nowners;
 	struct lt_owner owners[LT_MAX_OWNERS];
@@ -75,6 +74,8 @@ struct pb_ratelimit *lt_conn_rl(struct lt_conn *c);
 int lt_conn_send(struct lt_conn *c, const struct lt_msg *m);
 /* Tells the client why (best effort), logs one rate-limited line and drops it (c is freed). */
 void lt_conn_drop(struct lt_conn *c, const char *why);
+/* Arms the connection timer to the earliest handshake deadline or kick hold end over every connection. */
+void lt_conn_timer_arm(struct lt_backend *b);
 /* Writes the notify eventfd; on failure drops the client and returns -1. */
 int lt_conn_notify(struct lt_conn *c);
 /* The connection serving g with a mapped page, or NULL. */
@@ -83,8 +84,6 @@ struct lt_conn *lt_conn_of(struct pb_guest *g);
 int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
 
 /* local_peer.c */
-int lt_peer_init(struct lt_backend *b, char *err, size_t errlen);
-void lt_peer_fini(struct lt_backend *b);
 /* 0 if c's uid may use guest name; -1 with why otherwise. */
 int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen);
 /* c finished its handshake: its guest's name is bound to its uid if it was not yet. */
@@ -94,14 +93,14 @@ void lt_peer_admit(struct lt_backend *b);
 /* Starts c's handshake deadline; ends it. */
 void lt_peer_handshake_started(struct lt_conn *c);
 void lt_peer_handshake_done(struct lt_conn *c);
-/* Re-arms the handshake timer to the earliest deadline. */
-void lt_peer_arm(struct lt_backend *b);
+/* Drops c if its handshake deadline has passed: -1 then (c is freed), else 0. */
+int lt_peer_expire(struct lt_conn *c, uint64_t now_ms);
 
 /* local_kick.c */
-int lt_kick_init(struct lt_backend *b, char *err, size_t errlen);
-void lt_kick_fini(struct lt_backend *b);
 /* A kick of c was handled (spurious: it carried no op nor AER answer); may hold c's kicks for a while. */
 void lt_kick_done(struct lt_conn *c, bool spurious);
+/* Watches c's kicks again if its hold has ended: 0, or -1 when c was dropped. */
+int lt_kick_expire(struct lt_conn *c, uint64_t now_ms);
 
 /* local_reconf.c */
 /* Remembers what was just published to c's guest. */

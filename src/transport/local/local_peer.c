@@ -8,8 +8,8 @@
  *    (LT_MAX_PENDING); a new one beyond the cap evicts the oldest pending
  *    connection of the uid holding the most, so one uid's idle clients
  *    cannot keep another uid's guest out;
- *  - a handshake not finished within the handshake timeout is dropped (one
- *    timerfd armed to the earliest deadline).
+ *  - a handshake not finished within the handshake timeout is dropped (by
+ *    the transport's connection timer, local_backend.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -114,7 +114,7 @@ void lt_peer_admit(struct lt_backend *b)
 void lt_peer_handshake_started(struct lt_conn *c)
 {
 	c->hs_deadline_ms = pb_now_ms() + c->b->handshake_ms;
-	lt_peer_arm(c->b);
+	lt_conn_timer_arm(c->b);
 }
 
 void lt_peer_handshake_done(struct lt_conn *c)
@@ -122,46 +122,14 @@ void lt_peer_handshake_done(struct lt_conn *c)
 	c->hs_deadline_ms = 0;
 }
 
-void lt_peer_arm(struct lt_backend *b)
+int lt_peer_expire(struct lt_conn *c, uint64_t now_ms)
 {
-	uint64_t first = 0;
-	for (struct lt_conn *c = b->conns; c; c = c->next)
-		if (pending(c) && (!first || c->hs_deadline_ms < first))
-			first = c->hs_deadline_ms;
-	int rc = deadline_timer_arm(&b->hs_timer, first);
-	if (rc)
-		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: cannot arm the handshake timer: %s", strerror(-rc));
-}
-
-static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
-{
-	(void)w;
-	(void)events;
-	struct lt_backend *b = arg;
-	int rc = deadline_timer_fired(&b->hs_timer);
-	if (rc)
-		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: handshake timer: %s", strerror(-rc));
-	uint64_t now = pb_now_ms();
+	if (!pending(c) || c->hs_deadline_ms > now_ms)
+		return 0;
 	char why[96];
-	snprintf(why, sizeof(why), "handshake not finished within %u ms", (unsigned)b->handshake_ms);
-	struct lt_conn *next;
-	for (struct lt_conn *c = b->conns; c; c = next) {
-		next = c->next;
-		if (pending(c) && c->hs_deadline_ms <= now)
-			lt_conn_drop(c, why);
-	}
-	lt_peer_arm(b);
-}
-
-int lt_peer_init(struct lt_backend *b, char *err, size_t errlen)
-{
-	b->handshake_ms = LT_HANDSHAKE_TIMEOUT_MS;
-	return deadline_timer_init(&b->hs_timer, b->loop, on_timer, b, err, errlen);
-}
-
-void lt_peer_fini(struct lt_backend *b)
-{
-	deadline_timer_fini(&b->hs_timer, b->loop);
+	snprintf(why, sizeof(why), "handshake not finished within %u ms", (unsigned)c->b->handshake_ms);
+	lt_conn_drop(c, why);
+	return -1;
 }
 
 void lt_backend_set_handshake_timeout(struct lt_backend *b, uint32_t ms)
