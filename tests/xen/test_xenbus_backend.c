@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/pool.h"
+#include "dispatch/kick_throttle.h"
 #include "host/simdev.h"
 #include "proto/pciif.h"
 #include "proto/xenbus_state.h"
@@ -986,6 +987,43 @@ static void test_aer_remove_starts_queued(void **state)
 	assert_ptr_equal(pdev(e, 0)->owner, g);
 }
 
+/* Spurious events beyond the budget leave the port masked until the kick timer; real ops never do. */
+static void test_spurious_events_held(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	int port = xb_backend_port(e->be, 5, 0);
+	assert_true(port > 0);
+	uint32_t v;
+	unsigned u = e->ring.unmasks;
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(e->ring.unmasks, u + 1000);
+	assert_int_equal(xb_backend_kick_deadline(e->be), 0);
+
+	u = e->ring.unmasks;
+	uint64_t t0 = pb_now_ms();
+	for (int i = 0; i < KICK_BURST; i++) {
+		fake_ring_kick(&e->ring, port);
+		xb_backend_on_evtchn(e->be);
+	}
+	/* The last one emptied the budget: its port stays masked. */
+	assert_int_equal(e->ring.unmasks, u + KICK_BURST - 1);
+	uint64_t until = xb_backend_kick_deadline(e->be);
+	assert_true(until >= t0 + KICK_HOLD_MS && until <= pb_now_ms() + KICK_HOLD_MS);
+	xb_backend_on_kick_timer(e->be);
+	if (pb_now_ms() < until)
+		assert_int_equal(e->ring.unmasks, u + KICK_BURST - 1);
+	struct timespec ts = { 0, (long)(KICK_HOLD_MS + 5) * 1000000L };
+	nanosleep(&ts, NULL);
+	xb_backend_on_kick_timer(e->be);
+	assert_int_equal(e->ring.unmasks, u + KICK_BURST);
+	assert_int_equal(xb_backend_kick_deadline(e->be), 0);
+	/* Served as before. */
+	assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(v, 0x1af4);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -1026,6 +1064,7 @@ int main(int argc, char **argv)
 		T(test_aer_two_failures_both_quarantined),
 		T(test_aer_drain_five_with_preanswered_step),
 		T(test_aer_remove_starts_queued),
+		T(test_spurious_events_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

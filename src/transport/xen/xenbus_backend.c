@@ -32,6 +32,7 @@ struct xb_dev {
 	struct pb_guest *guest;
 	struct pciif_sharedinfo *page;
 	int port;                     /* local event-channel port, -1 when unbound */
+	uint64_t kick_hold_ms;        /* port left masked until then (spurious events); 0: unmasked */
 	struct pb_ratelimit rl;
 	struct xb_dev *next;
 };
@@ -295,6 +296,7 @@ static void disconnect(struct xb_backend *b, struct xb_dev *d)
 		b->ring->ops->unbind(b->ring, (uint32_t)d->port);
 		d->port = -1;
 	}
+	d->kick_hold_ms = 0;
 	if (d->page) {
 		/* An op the frontend posted before the channel went away is still answered. */
 		dispatch_pending(&d->guest->dg, d->page);
@@ -789,6 +791,18 @@ void xb_backend_on_timer(struct xb_backend *b)
 	}
 }
 
+/* After an event of d (spurious: no op posted): true when its port stays masked for a while. */
+static bool hold_kicks(struct xb_dev *d, bool spurious)
+{
+	uint64_t until = kick_throttle_event(&d->guest->dg.kicks, spurious, pb_now_ms());
+	if (!until)
+		return false;
+	d->kick_hold_ms = until;
+	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: spurious events beyond %d a second, port masked %d ms", d->nodename,
+		  1000 / KICK_REFILL_MS, KICK_HOLD_MS);
+	return true;
+}
+
 void xb_backend_on_evtchn(struct xb_backend *b)
 {
 	int port;
@@ -796,12 +810,36 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 		struct xb_dev *d = b->devs;
 		while (d && d->port != port)
 			d = d->next;
-		if (d && d->page && dispatch_pending(&d->guest->dg, d->page))
+		bool op = d && d->page && dispatch_pending(&d->guest->dg, d->page);
+		if (op)
 			b->ring->ops->notify(b->ring, (uint32_t)port);
 		if (d && d->page)
 			aer_step(b, d, pb_now_ms());
+		/* Only a device still connected on this port is held. */
+		if (d && d->page && d->port == port && hold_kicks(d, !op))
+			continue;
 		b->ring->ops->unmask(b->ring, (uint32_t)port);
 	}
+}
+
+uint64_t xb_backend_kick_deadline(const struct xb_backend *b)
+{
+	uint64_t first = 0;
+	for (const struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->kick_hold_ms && (!first || d->kick_hold_ms < first))
+			first = d->kick_hold_ms;
+	return first;
+}
+
+void xb_backend_on_kick_timer(struct xb_backend *b)
+{
+	uint64_t now = pb_now_ms();
+	for (struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->kick_hold_ms && d->kick_hold_ms <= now) {
+			d->kick_hold_ms = 0;
+			if (d->port >= 0)
+				b->ring->ops->unmask(b->ring, (uint32_t)d->port);
+		}
 }
 
 struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct xen_ring *ring, uint32_t self_domid,
