@@ -2,11 +2,13 @@
 /*
  * Flood benchmark: one guest floods the daemon with events and invalid ops
  * while another guest measures its conf_read round trips.
- *   bench_flood PCIBACKD FIXTURES_DIR [--events N] [--rounds R] [--samples S] [--check]
+ *   bench_flood PCIBACKD FIXTURES_DIR [--events N] [--seconds T] [--rounds R] [--samples S] [--check]
  * It starts pcibackd (stderr to a file) with guest "victim" (one device)
  * and guest "flood" (one device).  Each round measures the victim solo (S
- * round trips), then for the whole of a flood of N events (spurious kicks and
- * invalid ops, each op waited for, as the protocol allows one op in flight);
+ * round trips), then for the whole of a flood of N events or T seconds,
+ * whichever ends first (default 10^6 and 10 s: the kick throttle slows a
+ * guest that kicks spuriously, ops included; spurious kicks and invalid ops,
+ * each op waited for, as the protocol allows one op in flight);
  * rounds alternate so solo and flood see the same machine.  The daemon has a
  * CPU of its own (see pick_cpus) and all three run under SCHED_FIFO where
  * allowed (see set_policy).  Prints a table: p50 / p99 solo and under
@@ -202,8 +204,13 @@ static long recv_state(void)
 	return lt_msg_get_num(&m, LT_K_STATE, 99);
 }
 
-/* Connects as "flood" and floods: n events, half spurious kicks, half invalid ops. Runs in a child. */
-static void flooder(unsigned long n, int ready_fd)
+/*
+ * Connects as "flood" and floods: n events, half spurious kicks, half invalid
+ * ops, for at most `seconds` (the kick throttle holds a guest to 250 spurious
+ * kicks a second, so its ops wait too).  Runs in a child; writes 1 to ready_fd
+ * once connected, then the events it sent.
+ */
+static void flooder(unsigned long n, unsigned seconds, int ready_fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
@@ -228,7 +235,9 @@ static void flooder(unsigned long n, int ready_fd)
 	if (write(ready_fd, &one, sizeof(one)) < 0)
 		_exit(3);
 	uint32_t x = 2463534242u;
-	for (unsigned long i = 0; i < n; i++) {
+	uint64_t end = now_ns() + (uint64_t)seconds * 1000000000u;
+	unsigned long i;
+	for (i = 0; i < n && (i % 256 || now_ns() < end); i++) {
 		if (i & 1) {
 			/* A spurious kick: nothing posted. */
 			if (write(kick, &one, sizeof(one)) < 0)
@@ -256,6 +265,9 @@ static void flooder(unsigned long n, int ready_fd)
 				_exit(5);
 		}
 	}
+	uint64_t sent = i;
+	if (write(ready_fd, &sent, sizeof(sent)) < 0)
+		_exit(3);
 	_exit(0);
 }
 
@@ -326,11 +338,12 @@ static double median(double *v, unsigned n)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_flood PCIBACKD FIXTURES_DIR [--events N] [--rounds R] [--samples S] [--check]\n");
+		fprintf(stderr, "usage: bench_flood PCIBACKD FIXTURES_DIR [--events N] [--seconds T] [--rounds R] [--samples S] "
+				"[--check]\n");
 		return 2;
 	}
 	unsigned long events = 1000000;
-	unsigned rounds = 3, samples = 200000;
+	unsigned rounds = 3, samples = 200000, seconds = 10;
 	int check = 0;
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--check"))
@@ -341,6 +354,8 @@ int main(int argc, char **argv)
 			rounds = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (i + 1 < argc && !strcmp(argv[i], "--samples"))
 			samples = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (i + 1 < argc && !strcmp(argv[i], "--seconds"))
+			seconds = (unsigned)strtoul(argv[++i], NULL, 10);
 	}
 	if (rounds < 1 || rounds > 64 || samples < 100 || samples > 1000000)
 		die("bad --rounds or --samples");
@@ -369,24 +384,28 @@ int main(int argc, char **argv)
 	printf("%-6s %10s %10s %10s %10s %9s %9s %12s %12s\n", "round", "solo p50", "solo p99", "flood p50",
 	       "flood p99", "p50 x", "p99 x", "solo ops/s", "flood ops/s");
 	double flood_secs = 0;
+	uint64_t sent = 0;
 	for (unsigned r = 0; r < rounds; r++) {
 		struct stats solo = measure(victim, samples, 0, NULL);
 		int ready = eventfd(0, 0);
 		pid_t f = fork();
 		if (f == 0) {
 			pin(cpu_flood);
-			flooder(events, ready);
+			flooder(events, seconds, ready);
 		}
 		uint64_t v;
 		if (read(ready, &v, sizeof(v)) < 0)
 			die("flooder did not start");
-		close(ready);
 		uint64_t t0 = now_ns();
 		int st;
 		struct stats fl = measure(victim, samples, f, &st);
 		flood_secs += (double)(now_ns() - t0) / 1e9;
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			die("the flooder failed (connection dropped or an op timed out)");
+		if (read(ready, &v, sizeof(v)) < 0)
+			die("the flooder did not say how many events it sent");
+		close(ready);
+		sent += v;
 		solo99[r] = solo.p99_us;
 		flood99[r] = fl.p99_us;
 		share[r] = fl.ops_per_s / solo.ops_per_s;
@@ -405,8 +424,8 @@ int main(int argc, char **argv)
 	double msh = median(share, rounds);
 	printf("median p99: solo %.1fus, under flood %.1fus, ratio %.2f\n", ms, mf, mf / ms);
 	printf("median victim rate under flood: %.2f of solo\n", msh);
-	printf("flood: %lu events per round (half invalid ops, half spurious kicks), %.1f s of flood in all\n", events,
-	       flood_secs);
+	printf("flood: up to %lu events or %u s per round (half invalid ops, half spurious kicks): %" PRIu64
+	       " events in %.1f s in all\n", events, seconds, sent, flood_secs);
 	printf("daemon log lines during the floods: %ld in %.1f s (bound %ld)\n", lines1 - lines0, logged_secs,
 	       max_lines);
 	printf("daemon VmRSS: %ld kB before, %ld kB after (%+ld kB)\n", rss0, rss1, rss1 - rss0);

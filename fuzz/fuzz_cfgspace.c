@@ -16,6 +16,8 @@
  *  - bits that changed in a field without a write hook are within the
  *    field's writable mask plus its RW1C bits, and RW1C bits are only cleared
  *    where the guest wrote 1;
+ *  - a trigger bit (VPD F, BIST START) is sent to the device as 1 only where
+ *    the guest wrote 1 (a 1 read back from the device is never written);
  *  - bytes outside every field never change unless the device is permissive;
  *  - the command register's memory and I/O decode bits are never cleared by
  *    a guest write (XSA-120/126);
@@ -136,6 +138,25 @@ static void check_write(struct cfg_dev *cd, const uint8_t *before, const uint8_t
 	}
 }
 
+/* Checks the writes the device received for one cfg_write: trigger bits are 1 only where the guest wrote 1. */
+static void check_triggers(struct cfg_dev *cd, const struct simdev_write *w, size_t n, long off, long size,
+			   uint32_t val)
+{
+	for (size_t k = 0; k < n; k++) {
+		for (unsigned i = 0; i < w[k].size; i++) {
+			unsigned b = w[k].off + i, idx = cd->map[b];
+			if (!idx)
+				continue;
+			const struct cfg_fi *fi = &cd->fi[idx - 1];
+			uint8_t trig = (uint8_t)(fi->f->trig >> (8 * (b - fi->off)));
+			uint8_t sent = (uint8_t)(w[k].value >> (8 * i));
+			bool addressed = (long)b >= off && (long)b < off + size;
+			uint8_t wrote = addressed ? (uint8_t)(val >> (8 * (b - off))) : 0;
+			CHECK((sent & trig & ~wrote) == 0);
+		}
+	}
+}
+
 static long widen(unsigned how, uint16_t raw)
 {
 	switch (how) {
@@ -195,10 +216,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bool pm_finished = cfg_pm_pending(cd, &wait_us);
 			if (pm_finished)
 				cfg_pm_finish(cd);
-			if (!valid)
+			if (!valid) {
 				CHECK(rc == PCIIF_ERR_INVALID_OFFSET);
-			else
+			} else {
+				size_t nw;
+				const struct simdev_write *w = simdev_writes(hd, &nw);
 				check_write(cd, before, simdev_config(hd), cfg_size, off, sz, val, pm_finished);
+				if (nw > nw0)
+					check_triggers(cd, w + nw0, nw - nw0, off, sz, val);
+			}
 			break;
 		}
 		default:

@@ -142,6 +142,11 @@ static const struct cfg_field pm_fields[] = {
 
 /* ---- VPD ---- */
 
+/*
+ * F is a trigger: the guest's write of the address is a read request (F 0,
+ * what reaches the device) or a write request (F 1, refused); the device
+ * sets F when a read completes, and that 1 is never written back.
+ */
 static int vpd_addr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
 	if ((written & VPD_ADDR_F) && (val & VPD_ADDR_F))
@@ -151,7 +156,7 @@ static int vpd_addr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, u
 
 static const struct cfg_field vpd_fields[] = {
 	CAP_HDR,
-	{ .name = "vpd address", .offset = 2, .size = 2, .write = vpd_addr_write },
+	{ .name = "vpd address", .offset = 2, .size = 2, .trig = VPD_ADDR_F, .write = vpd_addr_write },
 	{ .name = "vpd data", .offset = 4, .size = 4, .ro = 0xffffffffu },
 };
 

@@ -59,6 +59,13 @@ struct cfg_field {
 	uint32_t rw1c;     /* write 1 to clear: written as 1 only where the guest wrote 1 */
 	uint32_t emu;      /* the guest's view of these bits comes from the read hook */
 	uint32_t rsvd;     /* reserved: preserved, never written */
+	/*
+	 * Trigger bits: a 1 written is a request, a 1 read back means something
+	 * else (VPD F: a read completed; BIST START: the test runs).  Never
+	 * taken from hardware: written as 1 only where the hook allows the bit
+	 * and the guest's value has it, as 0 otherwise.
+	 */
+	uint32_t trig;
 	cfg_init_fn init;
 	cfg_read_fn read;
 	cfg_write_fn write;
@@ -119,8 +126,9 @@ uint32_t cfg_fi_writable(const struct cfg_dev *cd, const struct cfg_fi *fi);
 
 /*
  * Read-modify-write of the field in hardware: the bits in `allowed` take their
- * value from val, the others keep the hardware value, RW1C bits are written as
- * 1 only where allowed and set in val.  No access at all when allowed is 0.
+ * value from val, the others keep the hardware value, except RW1C and trigger
+ * bits, which are written as 1 only where allowed and set in val (a hardware 1
+ * is never written back).  No access at all when allowed is 0.
  * The _changed variant also skips the write when it would change nothing (for
  * the registers the kernel only writes on a change: command, PMCSR).
  * Returns 0 or PCIIF_ERR_OP_FAILED.

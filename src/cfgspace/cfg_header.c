@@ -74,7 +74,11 @@ static int command_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, ui
 			hd->ops->disable(hd);
 	}
 	uint32_t through = CMD_MASTER | CMD_INVALIDATE;
-	if (cd->opts.allow_interrupt_control)
+	/*
+	 * INTx disable: the guest's view is its own (st[0]); only a change of
+	 * it reaches the device, never the stored bit over the device's.
+	 */
+	if (cd->opts.allow_interrupt_control && ((val ^ fi->st[0]) & CMD_INTX_DISABLE))
 		through |= CMD_INTX_DISABLE;
 	if (cd->opts.permissive)
 		through |= CMD_GUEST;
@@ -224,7 +228,7 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 	{ .name = "cache line size", .offset = 0x0c, .size = 1 }, \
 	RO(0x0d, 1, "latency timer"), \
 	PERM(0x0e, 1, "header type"), \
-	{ .name = "bist", .offset = 0x0f, .size = 1, .write = bist_write }, \
+	{ .name = "bist", .offset = 0x0f, .size = 1, .trig = BIST_START, .write = bist_write }, \
 	BAR(0x10, "bar0"), \
 	BAR(0x14, "bar1"), \
 	{ .name = "capabilities pointer", .offset = 0x34, .size = 1, .flags = CFG_F_CAP_PTR, .ro = 0xff, \

@@ -29,8 +29,8 @@
  *     when the merged value equals the hardware value, so PME status stays
  *     set).  BIST: only the START bit ever reaches the device.
  *  7. VPD address: the F flag counts only if the guest wrote the high byte,
- *     and is never written to the device (a byte write to the low half cannot
- *     start a VPD write through a hardware F bit merged back in).
+ *     and is never written to the device, not even as the device reads it (a
+ *     trigger bit: its 1 after a completed read would start a VPD write).
  *  8. MSI/MSI-X flags: one interrupt type at a time holds in permissive mode
  *     too (the kernel writes any value when permissive).
  *  9. Permissive mode: bytes outside every field are written even when the
@@ -81,15 +81,16 @@ uint32_t cfg_fi_writable(const struct cfg_dev *cd, const struct cfg_fi *fi)
 
 static int hw_update(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed, bool only_if_changed)
 {
-	uint32_t hw, rw1c = fi->f->rw1c;
+	/* bits whose hardware 1 must never be written back */
+	uint32_t hw, req = fi->f->rw1c | fi->f->trig;
 	allowed &= cfg_size_mask(fi->size);
 	if (!allowed)
 		return 0;
 	int rc = cfg_hw_read(cd, fi->off, fi->size, &hw);
 	if (rc)
 		return rc;
-	uint32_t nv = (hw & ~allowed & ~rw1c) | (val & allowed);
-	if (only_if_changed && (nv & ~rw1c) == (hw & ~rw1c) && !(nv & rw1c))
+	uint32_t nv = (hw & ~allowed & ~req) | (val & allowed);
+	if (only_if_changed && (nv & ~req) == (hw & ~req) && !(nv & req))
 		return 0;
 	return cfg_hw_write(cd, fi->off, fi->size, nv);
 }
@@ -106,6 +107,18 @@ int cfg_fi_hw_update_changed(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val
 
 /* ---- table check ---- */
 
+static bool masks_overlap(const struct cfg_field *f)
+{
+	const uint32_t m[] = { f->ro, f->rw1c, f->emu, f->rsvd, f->trig };
+	uint32_t seen = 0;
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (seen & m[i])
+			return true;
+		seen |= m[i];
+	}
+	return false;
+}
+
 static int check_table(const struct cfg_table *t, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < t->count; i++) {
@@ -118,10 +131,9 @@ static int check_table(const struct cfg_table *t, char *err, size_t errlen)
 			why = "offset not aligned to size";
 		else if (f->offset + f->size > t->min_len)
 			why = "field outside the structure";
-		else if ((f->ro | f->rw1c | f->emu | f->rsvd) & ~m)
+		else if ((f->ro | f->rw1c | f->emu | f->rsvd | f->trig) & ~m)
 			why = "mask wider than the register";
-		else if ((f->ro & f->rw1c) || (f->ro & f->emu) || (f->ro & f->rsvd) || (f->rw1c & f->emu) ||
-			 (f->rw1c & f->rsvd) || (f->emu & f->rsvd))
+		else if (masks_overlap(f))
 			why = "masks overlap";
 		else if ((f->emu || (f->flags & (CFG_F_NOHW | CFG_F_CAP_HDR | CFG_F_EXT_HDR | CFG_F_CAP_PTR))) && !f->read)
 			why = "emulated bits without a read hook";

@@ -7,11 +7,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/usock.h"
 
 #define CTL_LINE_MAX 4096
 #define CTL_OUT_MAX (4u << 20)
@@ -31,9 +30,7 @@ struct ctl_conn {
 struct ctl_server {
 	struct evloop *loop;
 	struct ctl_ctx *ctx;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int lfd;
-	struct ev_watch *lw;
+	struct usock_server *listener;
 	struct ctl_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;
@@ -174,14 +171,10 @@ static void on_conn(struct ev_watch *w, uint32_t events, void *arg)
 		conn_free(c);
 }
 
-static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
+static void on_accept(int fd, const struct usock_peer *peer, void *arg)
 {
-	(void)w;
-	(void)events;
+	(void)peer;
 	struct ctl_server *s = arg;
-	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	if (s->nconns >= CTL_MAX_CONNS) {
 		pb_log_rl(&s->rl, PB_LOG_WARN, "control connection refused: %d already", CTL_MAX_CONNS);
 		close(fd);
@@ -208,19 +201,6 @@ static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
 struct ctl_server *ctl_server_new(struct evloop *loop, struct ctl_ctx *ctx, const char *path, char *err,
 				  size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path %s is too long", path);
-		return NULL;
-	}
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket", path);
-			return NULL;
-		}
-		unlink(path);
-	}
 	struct ctl_server *s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -229,16 +209,8 @@ struct ctl_server *ctl_server_new(struct evloop *loop, struct ctl_ctx *ctx, cons
 	s->loop = loop;
 	s->ctx = ctx;
 	s->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	mode_t old = umask(0177);
-	int r = s->lfd < 0 ? -1 : bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(s->lfd, 16) < 0 || !(s->lw = evloop_add(loop, s->lfd, EPOLLIN, on_accept, s))) {
-		snprintf(err, errlen, "cannot listen on control socket %s: %s", path, strerror(errno));
-		if (s->lfd >= 0)
-			close(s->lfd);
+	s->listener = usock_listen(loop, "control socket", path, SOCK_STREAM, on_accept, s, err, errlen);
+	if (!s->listener) {
 		free(s);
 		return NULL;
 	}
@@ -251,8 +223,6 @@ void ctl_server_free(struct ctl_server *s)
 		return;
 	while (s->conns)
 		conn_free(s->conns);
-	evloop_remove(s->loop, s->lw);
-	close(s->lfd);
-	unlink(s->path);
+	usock_close(s->listener);
 	free(s);
 }

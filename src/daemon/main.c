@@ -104,6 +104,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		ctx.local = local;
+		lt_backend_set_handshake_timeout(local, opts.handshake_timeout_ms);
+		for (size_t i = 0; i < opts.nguest_uids; i++)
+			if (lt_backend_set_owner(local, opts.guest_uids[i].guest, opts.guest_uids[i].uid, err,
+						 sizeof(err))) {
+				pb_err("%s", err);
+				goto out;
+			}
 		pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
 		topo_mode_name(opts.mode));
 	}

@@ -3,11 +3,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "transport/local/local_backend.h"
 #include "transport/local/local_msg.h"
 
 const char daemon_usage[] =
@@ -17,6 +18,7 @@ const char daemon_usage[] =
 	"                [--log-level err|warn|info|debug] [--aer-timeout MS] [--aer-policy detach|keep]\n"
 	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
 	"                [--read-only] [--force-seize] [--strict-reset] [--sysfs DIR] [--stub DRIVER]\n"
+	"                [--guest-uid GUEST=UID|USER ...] [--handshake-timeout MS]\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
 	"          host:DDDD:BB:DD.F (a real device of this host: seized from its driver, pci-stub bound)\n"
@@ -33,10 +35,65 @@ const char daemon_usage[] =
 	"  --transport xen serves the Xen guests whose backend nodes name this domain; their\n"
 	"          devices come from the pool by real address (attach them with pcibackctl).\n"
 	"  --aer-timeout MS: how long each AER recovery step waits for the guest (default 300000, the kernel's).\n"
+	"  --guest-uid: only clients of that uid (SO_PEERCRED) may connect as GUEST over the local\n"
+	"          transport.  A guest not named here belongs to the uid of its first connection.\n"
+	"          The sockets are owner-only (0600): grant other users access to --socket yourself.\n"
+	"  --handshake-timeout MS: a local client that has not connected within MS is dropped\n"
+	"          (default 5000); at most 64 clients are in their handshake at once.\n"
 	"  --aer-policy: when a recovery fails (no guest handler, timeout, answer none or disconnect),\n"
 	"          detach (default) takes the device from the guest and quarantines it; keep only logs.\n";
 
 #define AER_TIMEOUT_MAX_MS 86400000ul
+#define HANDSHAKE_TIMEOUT_MAX_MS 600000ul
+
+/* "1-MAX milliseconds" into *ms; -1 with err naming opt otherwise. */
+static int parse_ms(const char *opt, const char *arg, unsigned long max, uint32_t *ms, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || *arg == '-' || v < 1 || v > max) {
+		snprintf(err, errlen, "%s %s: expected milliseconds, 1 to %lu", opt, arg, max);
+		return -1;
+	}
+	*ms = (uint32_t)v;
+	return 0;
+}
+
+static int add_guest_uid(struct daemon_opts *o, const char *arg, char *err, size_t errlen)
+{
+	if (o->nguest_uids >= DAEMON_MAX_GUEST_UIDS) {
+		snprintf(err, errlen, "too many --guest-uid (at most %d)", DAEMON_MAX_GUEST_UIDS);
+		return -1;
+	}
+	struct daemon_guest_uid *gu = &o->guest_uids[o->nguest_uids];
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	if (!eq || !n || n >= sizeof(gu->guest) || !eq[1]) {
+		snprintf(err, errlen, "--guest-uid %s: expected GUEST=UID or GUEST=USER", arg);
+		return -1;
+	}
+	memcpy(gu->guest, arg, n);
+	gu->guest[n] = 0;
+	if (!lt_guest_name_ok(gu->guest)) {
+		snprintf(err, errlen, "--guest-uid %s: bad guest name \"%s\" (1-63 of A-Z a-z 0-9 _ . -)", arg, gu->guest);
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(eq + 1, &end, 10);
+	if (*end || errno || eq[1] == '-' || v >= (uid_t)-1) {
+		const struct passwd *pw = getpwnam(eq + 1);
+		if (!pw) {
+			snprintf(err, errlen, "--guest-uid %s: no user %s", arg, eq + 1);
+			return -1;
+		}
+		v = pw->pw_uid;
+	}
+	gu->uid = (uid_t)v;
+	o->nguest_uids++;
+	return 0;
+}
 
 static int add_device(struct daemon_opts *o, const char *arg, bool permissive, char *err, size_t errlen)
 {
@@ -100,6 +157,8 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "strict-reset", no_argument, NULL, 'Z' },
 		{ "sysfs", required_argument, NULL, 'S' },
 		{ "stub", required_argument, NULL, 'U' },
+		{ "guest-uid", required_argument, NULL, 'G' },
+		{ "handshake-timeout", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -108,6 +167,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 	o->aer_timeout_ms = AER_DEFAULT_TIMEOUT_MS;
 	o->aer_policy = AER_POLICY_DETACH;
 	o->xen_domid = -1;
+	o->handshake_timeout_ms = LT_HANDSHAKE_TIMEOUT_MS;
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -165,18 +225,19 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 			o->log_level = (enum pb_log_level)l;
 			break;
 		}
-		case 'A': {
-			char *end;
-			errno = 0;
-			unsigned long ms = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || *optarg == '-' || ms < 1 || ms > AER_TIMEOUT_MAX_MS) {
-				snprintf(err, errlen, "--aer-timeout %s: expected milliseconds, 1 to %lu", optarg,
-					 AER_TIMEOUT_MAX_MS);
+		case 'A':
+			if (parse_ms("--aer-timeout", optarg, AER_TIMEOUT_MAX_MS, &o->aer_timeout_ms, err, errlen))
 				return -1;
-			}
-			o->aer_timeout_ms = (uint32_t)ms;
 			break;
-		}
+		case 'W':
+			if (parse_ms("--handshake-timeout", optarg, HANDSHAKE_TIMEOUT_MAX_MS, &o->handshake_timeout_ms,
+				     err, errlen))
+				return -1;
+			break;
+		case 'G':
+			if (add_guest_uid(o, optarg, err, errlen))
+				return -1;
+			break;
 		case 'P':
 			if (aer_parse_policy(optarg, &o->aer_policy)) {
 				snprintf(err, errlen, "--aer-policy %s: expected detach or keep", optarg);
@@ -214,6 +275,10 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		return -1;
 	}
 	if (o->transport == DAEMON_TRANSPORT_XEN) {
+		if (o->nguest_uids) {
+			snprintf(err, errlen, "--guest-uid is for the local transport (Xen guests are domains)");
+			return -1;
+		}
 		if (o->ndevices == 0 && !o->hide) {
 			snprintf(err, errlen, "no devices: give at least one --device SOURCE (see --help)");
 			return -1;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/log.h"
 #include "dispatch/aer.h"
@@ -14,12 +15,19 @@
 
 #define DAEMON_MAX_DEVICES 1024
 #define DAEMON_MAX_QUIRKS 256
+#define DAEMON_MAX_GUEST_UIDS 256
 
 struct daemon_device_arg {
 	const char *arg;      /* the whole GUEST=SOURCE, for messages */
 	char guest[64];       /* empty: pool only (--transport xen assigns from xenstore) */
 	const char *source;   /* points into arg */
 	bool permissive;
+};
+
+/* --guest-uid GUEST=UID: only clients of that uid may connect as GUEST (local transport). */
+struct daemon_guest_uid {
+	char guest[64];
+	uid_t uid;
 };
 
 enum daemon_transport { DAEMON_TRANSPORT_LOCAL = 0, DAEMON_TRANSPORT_XEN };
@@ -40,6 +48,9 @@ struct daemon_opts {
 	const char *hide;          /* --hide: host devices put in the pool (xen transport) */
 	size_t nquirks;
 	const char *quirks[DAEMON_MAX_QUIRKS]; /* --quirk DDDD:BB:SS.F-REG:SIZE:MASK */
+	size_t nguest_uids;
+	struct daemon_guest_uid guest_uids[DAEMON_MAX_GUEST_UIDS];
+	uint32_t handshake_timeout_ms; /* --handshake-timeout: local clients' time to connect */
 	bool help;
 };
 

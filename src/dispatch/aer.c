@@ -41,6 +41,25 @@ static void __attribute__((format(printf, 2, 3))) note(struct aer_state *a, cons
 	va_end(ap);
 }
 
+/* aer_deadline's value for "due now": any time is at or after it, and 0 means none. */
+#define AER_DUE_NOW 1
+
+/* now + timeout, stopping at the end of the clock instead of wrapping into the past. */
+static uint64_t deadline_after(uint64_t now_ms, uint32_t timeout_ms)
+{
+	return now_ms > UINT64_MAX - timeout_ms ? UINT64_MAX : now_ms + timeout_ms;
+}
+
+/* Drops d's queued events. */
+static void drop_queued(struct aer_state *a, const struct pb_dev *d)
+{
+	for (unsigned i = 0; i < a->nqueued;)
+		if (a->queue[i].dev == d)
+			memmove(&a->queue[i], &a->queue[i + 1], (--a->nqueued - i) * sizeof(a->queue[0]));
+		else
+			i++;
+}
+
 /* Posts one step for the current device. */
 static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t cmd, uint64_t now_ms,
 		 struct aer_actions *act)
@@ -56,7 +75,7 @@ static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t
 	};
 	memcpy((void *)&sh->aer_op, &op, sizeof(op));
 	a->step = cmd;
-	a->deadline_ms = now_ms + a->timeout_ms;
+	a->deadline_ms = deadline_after(now_ms, a->timeout_ms);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	pciif_flags_set(sh, PCIIF_FLAG_B_ACTIVE);
 	act->notify = true;
@@ -80,6 +99,23 @@ static void start(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct 
 	post(g, sh, PCIIF_OP_AER_DETECTED, now_ms, act);
 }
 
+/* Starts the queue's head (the engine is not busy). */
+static void start_next(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms,
+		       struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	if (!a->nqueued)
+		return;
+	struct aer_event ev = a->queue[0];
+	memmove(&a->queue[0], &a->queue[1], --a->nqueued * sizeof(a->queue[0]));
+	start(g, sh, ev, now_ms, act);
+}
+
+/*
+ * Ends the current recovery and starts the next queued one, which may end at
+ * once too (no handler, no page): each failure under the detach policy adds
+ * its own device to act->failed, so none is lost to a later one.
+ */
 static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
 		   struct aer_actions *act)
 {
@@ -91,21 +127,17 @@ static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool o
 		a->failed++;
 	pb_log_rl(&g->rl, ok ? PB_LOG_INFO : PB_LOG_WARN, "guest %s: AER on %s: %s", g->name, a->cur.dev->host->source,
 		  a->last);
-	act->outcome = ok ? AER_OUT_RECOVERED : AER_OUT_FAILED;
-	if (!ok && a->policy == AER_POLICY_DETACH)
-		act->failed = a->cur.dev;
+	if (act->outcome != AER_OUT_FAILED)
+		act->outcome = ok ? AER_OUT_RECOVERED : AER_OUT_FAILED;
+	/* Every finish consumes the current event or a queued one: at most AER_MAX_FAILED per call. */
+	if (!ok && a->policy == AER_POLICY_DETACH && act->nfailed < AER_MAX_FAILED) {
+		act->failed[act->nfailed++] = a->cur.dev;
+		drop_queued(a, a->cur.dev); /* the device leaves the guest: its other errors go with it */
+	}
 	a->busy = false;
 	a->cur.dev = NULL;
 	a->deadline_ms = 0;
-	/* A queued event for another device starts now. */
-	while (a->nqueued) {
-		struct aer_event ev = a->queue[0];
-		memmove(&a->queue[0], &a->queue[1], --a->nqueued * sizeof(a->queue[0]));
-		if (ev.dev != act->failed) {
-			start(g, sh, ev, now_ms, act);
-			return;
-		}
-	}
+	start_next(g, sh, now_ms, act);
 }
 
 void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
@@ -135,7 +167,7 @@ int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, str
 	aer_inject(g, sh, d, channel, now_ms, act);
 	if (act->outcome == AER_OUT_FAILED)
 		snprintf(out, outlen, "failed at once (%s): %s", sh ? "no guest handler" : "guest not connected",
-			 act->failed ? "device detached and quarantined" : "device kept");
+			 act->nfailed ? "device detached and quarantined" : "device kept");
 	else if (a->dropped != dropped_before)
 		snprintf(out, outlen, "dropped: %u recoveries already queued", AER_QUEUE);
 	else if (a->busy && a->cur.dev == d)
@@ -195,6 +227,11 @@ void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t no
 	memset(act, 0, sizeof(*act));
 	if (!a->busy)
 		return;
+	if (!a->cur.dev) { /* the device under recovery left: the next one starts now */
+		a->busy = false;
+		start_next(g, sh, now_ms, act);
+		return;
+	}
 	if (pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE) {
 		if (now_ms < a->deadline_ms)
 			return;
@@ -222,16 +259,34 @@ uint64_t aer_deadline(const struct aer_state *a) { return a->busy ? a->deadline_
 
 void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d)
 {
-	for (unsigned i = 0; i < a->nqueued;)
-		if (a->queue[i].dev == d)
-			memmove(&a->queue[i], &a->queue[i + 1], (--a->nqueued - i) * sizeof(a->queue[0]));
-		else
-			i++;
+	drop_queued(a, d);
 	if (a->busy && a->cur.dev == d) {
-		a->busy = false;
 		a->cur.dev = NULL;
-		a->deadline_ms = 0;
 		if (sh)
 			pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
 	}
+	if (a->busy && !a->cur.dev) {
+		/* Nothing is posted: the queue's head (if any) waits for aer_poll, due at once. */
+		a->busy = a->nqueued > 0;
+		a->step = a->busy ? PCIIF_OP_AER_DETECTED : 0;
+		a->deadline_ms = a->busy ? AER_DUE_NOW : 0;
+	}
+}
+
+void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_actions *act)
+{
+	struct aer_state *a = &g->aer;
+	memset(act, 0, sizeof(*act));
+	if (!a->busy)
+		return;
+	if (sh)
+		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	if (!a->cur.dev) {
+		a->busy = false;
+		start_next(g, NULL, 0, act);
+		return;
+	}
+	note(a, "%s%s:disconnected", a->last[0] ? " " : "", step_name(a->step));
+	/* Without a page every queued event fails at once in start(): nothing stays busy. */
+	finish(g, NULL, a->step == PCIIF_OP_AER_RESUME, 0, act);
 }

@@ -12,7 +12,8 @@
  *            -> NEED_RESET  -> (device reset) slot_reset -> RECOVERED -> resume
  *            -> RECOVERED   -> resume
  * A guest without a PV AER handler, a timeout, or an answer of NONE,
- * DISCONNECT (or anything else) fails the recovery: the policy then applies.
+ * DISCONNECT (or anything else) fails the recovery: the policy then applies,
+ * to every device whose recovery failed, however many end in one call.
  */
 #ifndef PCIBACKD_DISPATCH_AER_H
 #define PCIBACKD_DISPATCH_AER_H
@@ -40,13 +41,18 @@ struct aer_event {
 	int channel; /* PCIIF_AER_IO_* */
 };
 
+/*
+ * busy: a recovery is in progress, or queued events wait to start (queued
+ * implies busy).  cur.dev NULL while busy: the device under recovery left the
+ * guest (aer_forget); the queue's head starts at the next aer_poll, due at once.
+ */
 struct aer_state {
 	uint32_t timeout_ms;
 	enum aer_policy policy;
 	bool busy;
 	struct aer_event cur;
-	uint32_t step;                /* PCIIF_OP_AER_* being waited for */
-	uint64_t deadline_ms;
+	uint32_t step;                /* PCIIF_OP_AER_* being waited for (or to be posted next) */
+	uint64_t deadline_ms;         /* saturates at UINT64_MAX */
 	struct aer_event queue[AER_QUEUE];
 	unsigned nqueued;
 	/* What happened, for operators and tests. */
@@ -54,11 +60,16 @@ struct aer_state {
 	char last[160];               /* "detected:3 slot_reset:5 resume:1 -> recovered" */
 };
 
+/* One call ends at most the recovery in progress and every queued one. */
+#define AER_MAX_FAILED (AER_QUEUE + 1)
+
 /* What the transport must do after a call. */
 struct aer_actions {
 	bool notify;                  /* notify the guest's event channel */
-	struct pb_dev *failed;        /* apply the policy to this device (NULL: none) */
-	enum aer_outcome outcome;     /* of a recovery that just ended */
+	/* Apply the policy to each of these devices (their queued events are dropped already). */
+	struct pb_dev *failed[AER_MAX_FAILED];
+	unsigned nfailed;
+	enum aer_outcome outcome;     /* of the recoveries that just ended: FAILED if any failed */
 };
 
 void aer_init(struct aer_state *a);
@@ -78,8 +89,20 @@ int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, str
 void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
 /* When aer_poll must be called at the latest (0: no deadline). */
 uint64_t aer_deadline(const struct aer_state *a);
-/* Forgets d (it left the guest): drops its queued events, ends a recovery of it. */
+/*
+ * Forgets d (it left the guest): drops its queued events, ends a recovery of
+ * it (taking the page's step back when sh is given).  The next queued event
+ * then starts at the next aer_poll, which aer_deadline says is due at once.
+ */
 void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d);
+/*
+ * The guest's page goes away: the recovery in progress ends at its current
+ * step without reading the page (a step already answered does not count;
+ * one waiting at resume has recovered, as for a timeout there), every queued
+ * one fails as for a guest that is not connected, and nothing is notified.
+ * Afterwards nothing is busy.
+ */
+void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_actions *act);
 
 int aer_parse_policy(const char *s, enum aer_policy *p);
 

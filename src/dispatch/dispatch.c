@@ -14,6 +14,7 @@ void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topo
 	g->topo = topo;
 	g->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	aer_init(&g->aer);
+	kick_throttle_init(&g->kicks);
 }
 
 static struct pb_dev *lookup(struct dispatch_guest *g, const struct pciif_op *op)

@@ -16,6 +16,7 @@
 #include "cfgspace/cfgspace.h"
 #include "common/log.h"
 #include "dispatch/aer.h"
+#include "dispatch/kick_throttle.h"
 #include "host/irq_provider.h"
 #include "proto/pciif.h"
 #include "topology/topology.h"
@@ -78,6 +79,7 @@ struct dispatch_guest {
 	unsigned domid;                      /* the guest's domain, for interrupt mapping */
 	struct aer_state aer;                /* error recovery in progress with this guest */
 	struct dispatch_inflight inflight;   /* the op waiting for its device, if any */
+	struct kick_throttle kicks;          /* its spurious-kick budget (both transports) */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;

@@ -91,11 +91,19 @@ static bool valid_hex_line(const char *line)
 	return *p == '\0' && bytes >= 1 && bytes <= 16;
 }
 
-static void scan_text_line(struct lspci_dump_dev *d, const char *line)
+/*
+ * Scans one decoded line of the device.  Only the lines before its first
+ * "Capabilities:" line describe the function itself: inside a capability,
+ * lspci prints an SR-IOV capability's VF BARs as "Region N: Memory at ..."
+ * lines too.  Returns false once the capabilities begin.
+ */
+static bool scan_text_line(struct lspci_dump_dev *d, const char *line)
 {
 	const char *t = line;
 	while (*t == ' ' || *t == '\t')
 		t++;
+	if (!strncmp(t, "Capabilities:", 13))
+		return false;
 	if (!strncmp(t, "[virtual] ", 10))
 		t += 10;
 	unsigned idx;
@@ -118,12 +126,13 @@ static void scan_text_line(struct lspci_dump_dev *d, const char *line)
 		const char *p = strstr(t, "IRQ ");
 		if (p)
 			d->irq = (unsigned)strtoul(p + 4, NULL, 10);
-		return;
+		return true;
 	}
 	if (!r)
-		return;
+		return true;
 	parse_at(t, &r->start);
 	r->size = parse_size(t);
+	return true;
 }
 
 /* ---- libpci ---- */
@@ -238,6 +247,7 @@ int lspci_dump_load(const char *path, struct lspci_dump *out, char *err, size_t 
 	size_t cap = 0;
 	unsigned lineno = 0;
 	struct lspci_dump_dev *cur = NULL;
+	bool own_lines = false; /* still before the current device's capabilities */
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (looks_like_hex_line(line)) {
@@ -259,6 +269,7 @@ int lspci_dump_load(const char *path, struct lspci_dump *out, char *err, size_t 
 			}
 			cur = &out->devs[out->count++];
 			memset(cur, 0, sizeof(*cur));
+			own_lines = true;
 			char *sp = strchr(line, ' ');
 			*sp = '\0';
 			char perr[160];
@@ -273,8 +284,8 @@ int lspci_dump_load(const char *path, struct lspci_dump *out, char *err, size_t 
 				}
 			snprintf(cur->description, sizeof(cur->description), "%s", sp + 1);
 			cur->description[strcspn(cur->description, "\n")] = '\0';
-		} else if (cur) {
-			scan_text_line(cur, line);
+		} else if (cur && own_lines) {
+			own_lines = scan_text_line(cur, line);
 		}
 	}
 	fclose(f);

@@ -3,7 +3,9 @@
  * Loader for `lspci -vvv -xxxx` (or -xxx) text dumps: the config bytes of each
  * device (read through libpci's dump access method) plus what the hex alone
  * cannot give, from the decoded text: BAR and ROM sizes ("Region N: ...
- * [size=...]", "Expansion ROM at ... [size=...]") and the routed IRQ.
+ * [size=...]", "Expansion ROM at ... [size=...]") and the routed IRQ, from
+ * the device's own lines only (before its first "Capabilities:" line; an
+ * SR-IOV capability lists its VF BARs as "Region N" lines too).
  */
 #ifndef PCIBACKD_HOST_LSPCI_DUMP_H
 #define PCIBACKD_HOST_LSPCI_DUMP_H

@@ -28,6 +28,7 @@ struct simdev {
 	size_t nwrites, capwrites;
 	enum simdev_fault fault;
 	struct simdev_counters counters;
+	unsigned vpd_completion;        /* the VPD capability's offset when it completes requests, else 0 */
 	bool soft_reset;                /* D3hot -> D0 resets the function unless No_Soft_Reset */
 	uint64_t busy_until_ns;         /* a D-state change in progress: not ready before (CLOCK_MONOTONIC) */
 };
@@ -389,6 +390,9 @@ static int sim_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t v
 		nv &= (uint8_t)~(v & s->w1c[off + b]);
 		s->cfg[off + b] = nv;
 	}
+	unsigned vpd_f = s->vpd_completion + 3; /* the address register's byte with F */
+	if (s->vpd_completion && off <= vpd_f && off + size > vpd_f)
+		s->cfg[vpd_f] ^= 0x80; /* the request (F as written) completes: F flips */
 	return 0;
 }
 
@@ -528,3 +532,8 @@ const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg;
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }
 void simdev_set_soft_reset(struct hostdev *hd, bool on) { to_sim(hd)->soft_reset = on; }
 const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }
+
+void simdev_set_vpd_completion(struct hostdev *hd, bool on)
+{
+	to_sim(hd)->vpd_completion = on ? hostdev_find_cap(hd, 0x03) : 0;
+}

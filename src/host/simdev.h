@@ -42,6 +42,16 @@ const uint8_t *simdev_config(const struct hostdev *hd);
 /* Sets config bytes as the hardware itself would (no masks, not recorded): for tests. */
 void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val);
 
+/*
+ * VPD completion, off by default (the VPD address register then keeps what is
+ * written, F included).  On, the device completes each VPD request as soon as
+ * a write of the address register's high byte (the one holding F) reaches it,
+ * as real VPD hardware does after a while: F written 0 (a read request) reads
+ * back 1 (read done; the data register keeps its bytes), F written 1 (a write
+ * request) reads back 0.  No effect on a device without a VPD capability.
+ */
+void simdev_set_vpd_completion(struct hostdev *hd, bool on);
+
 /* Fault injection: reads fail with -EIO / return all ones; writes fail with -EIO. */
 enum simdev_fault { SIMDEV_FAULT_NONE = 0, SIMDEV_FAULT_READ_EIO, SIMDEV_FAULT_READ_ONES, SIMDEV_FAULT_WRITE_EIO };
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault);

@@ -125,6 +125,11 @@ static void test_command_virtualized(void **state)
 	assert_int_equal(cfg_write(f->cd, 4, 2, 0x0006 | (intx ^ 0x400)), 0);
 	assert_int_equal(hw(f, 4, 2) & 0x400, intx);
 	cfg_set_allow_interrupt_control(f->cd, true);
+	/* ... and reaches the device when it changes in the guest's view (which already has it flipped) */
+	assert_int_equal(cfg_write(f->cd, 4, 2, 0x0006 | (intx ^ 0x400)), 0);
+	assert_int_equal(hw(f, 4, 2) & 0x400, intx);
+	assert_int_equal(cfg_write(f->cd, 4, 2, 0x0006 | intx), 0);
+	assert_int_equal(hw(f, 4, 2) & 0x400, intx);
 	assert_int_equal(cfg_write(f->cd, 4, 2, 0x0006 | (intx ^ 0x400)), 0);
 	assert_int_equal(hw(f, 4, 2) & 0x400, intx ^ 0x400);
 	/* every write the device saw changed only GUEST bits or INTX_DISABLE */

@@ -32,7 +32,11 @@ static const char *g_dir;
 
 enum mode { MODE_DEFAULT, MODE_INTC, MODE_PERMISSIVE };
 
-/* Per byte: bits whose change may reach the device, and the device's RW1C bits. */
+/*
+ * Per byte: bits whose change may reach the device, and the device's RW1C and
+ * trigger bits (VPD F, BIST START): a 1 read back there is no request, so
+ * they may be written as 1 only where the guest wrote 1.
+ */
 struct policy {
 	uint8_t allowed[4096];
 	uint8_t rw1c[4096];
@@ -57,6 +61,9 @@ static void build_policy(struct policy *p, const uint8_t *cfg, unsigned cfg_size
 	unsigned pm = raw_cap_find(cfg, 0x01), vpd = raw_cap_find(cfg, 0x03), msi = raw_cap_find(cfg, 0x05);
 	unsigned msix = raw_cap_find(cfg, 0x11), exp = raw_cap_find(cfg, 0x10);
 	p->pm = pm;
+	p->rw1c[0x0f] = 0x40;
+	if (vpd)
+		set16(p->rw1c, vpd + 2, 0x8000);
 	if (pm)
 		set16(p->rw1c, pm + 4, 0x8000);
 	if (exp) {
@@ -113,6 +120,8 @@ static void build_policy(struct policy *p, const uint8_t *cfg, unsigned cfg_size
 			pos = cfg[pos + 1] & 0xfc;
 		}
 	}
+	if (vpd)
+		p->allowed[vpd + 3] &= 0x7f; /* a VPD write request: never, even permissive */
 	for (unsigned o = 0; o < 4096; o++)
 		if (p->never[o] || p->bar[o])
 			p->allowed[o] = 0;
@@ -193,7 +202,7 @@ static void sweep_device(const struct lspci_dump_dev *d, const char *name, enum 
 							fail_msg("%s mode %d: write %u@0x%x = 0x%x changed bits 0x%02x of byte 0x%x "
 								 "(allowed 0x%02x)", name, m, size, off, val, changed, a, p.allowed[a]);
 						if (rb & p.rw1c[a] & ~(guest & p.allowed[a]))
-							fail_msg("%s mode %d: write %u@0x%x = 0x%x wrote RW1C bits 0x%02x at 0x%x "
+							fail_msg("%s mode %d: write %u@0x%x = 0x%x wrote RW1C/trigger bits 0x%02x at 0x%x "
 								 "the guest did not set", name, m, size, off, val, rb & p.rw1c[a], a);
 					}
 				}

@@ -83,7 +83,7 @@ static void test_recovered_directly(void **state)
 	assert_int_equal(s[0], PCIIF_OP_AER_DETECTED);
 	assert_int_equal(s[1], PCIIF_OP_AER_RESUME);
 	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
-	assert_null(act.failed);
+	assert_int_equal(act.nfailed, 0);
 	assert_false(f->og.g.aer.busy);
 	assert_string_equal(f->og.g.aer.last, "detected:5 resume:1 -> recovered");
 }
@@ -170,7 +170,8 @@ static void test_failing_answers(void **state)
 		struct aer_actions act;
 		run(f, &bad[i], 1, s, &act);
 		assert_int_equal(act.outcome, AER_OUT_FAILED);
-		assert_ptr_equal(act.failed, &f->og.dev); /* default policy: detach */
+		assert_int_equal(act.nfailed, 1); /* default policy: detach */
+		assert_ptr_equal(act.failed[0], &f->og.dev);
 		assert_false(f->og.g.aer.busy);
 	}
 	/* A slot reset that does not recover fails too. */
@@ -191,7 +192,7 @@ static void test_keep_policy(void **state)
 	struct aer_actions act;
 	run(f, a, 1, s, &act);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
-	assert_null(act.failed);
+	assert_int_equal(act.nfailed, 0);
 }
 
 static void test_no_handler(void **state)
@@ -203,7 +204,8 @@ static void test_no_handler(void **state)
 	assert_false(act.notify); /* nothing posted */
 	assert_false(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
-	assert_ptr_equal(act.failed, &f->og.dev);
+	assert_int_equal(act.nfailed, 1);
+	assert_ptr_equal(act.failed[0], &f->og.dev);
 	assert_string_equal(f->og.g.aer.last, "no guest handler -> failed");
 }
 
@@ -227,7 +229,8 @@ static void test_guest_never_answers(void **state)
 	assert_int_equal(act.outcome, AER_OUT_NONE);
 	aer_poll(&f->og.g, &f->og.sh, f->now + 1000, &act);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
-	assert_ptr_equal(act.failed, &f->og.dev);
+	assert_int_equal(act.nfailed, 1);
+	assert_ptr_equal(act.failed[0], &f->og.dev);
 	assert_false(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
 	assert_int_equal(f->og.g.aer.timeouts, 1);
 	assert_int_equal(aer_deadline(&f->og.g.aer), 0);

@@ -103,7 +103,11 @@ static void test_identity_every_fixture(void **state)
 	assert_true(total >= 40);
 }
 
-/* The text's sizes, read independently of the loader: index -> bytes (ROM = 6). */
+/*
+ * The text's sizes, read independently of the loader: index -> bytes (ROM = 6).
+ * Only the function's own lines count, the ones before its first capability:
+ * lspci prints an SR-IOV capability's VF BARs as "Region N" lines too.
+ */
 static void text_sizes(const char *file, const struct pb_bdf *a, uint64_t sizes[7])
 {
 	memset(sizes, 0, 7 * sizeof(sizes[0]));
@@ -117,6 +121,8 @@ static void text_sizes(const char *file, const struct pb_bdf *a, uint64_t sizes[
 			in = !strncmp(line, want, strlen(want)) || !strncmp(line, want2, strlen(want2));
 			continue;
 		}
+		if (in && strstr(line, "Capabilities:"))
+			in = false;
 		if (!in)
 			continue;
 		char *sz = strstr(line, "[size=");
@@ -217,6 +223,32 @@ static void test_bar_sizes_every_fixture(void **state)
 
 static struct hostdev *load(const char *name) { return test_load(fixtures, name); }
 
+/*
+ * The 82576's SR-IOV capability lists its VF BARs 0 and 3 ("Region 0: Memory
+ * at 00000000d2840000 (64-bit, ...)", no size): the function keeps its own
+ * 32-bit BARs 0 to 3 with the sizes of its own region lines.
+ */
+static void test_sriov_vf_bars_ignored(void **state)
+{
+	(void)state;
+	struct hostdev *hd = load("cap-sriov-vf-bars.lspci#01:00.0");
+	static const struct {
+		uint64_t start, size;
+		unsigned flags;
+	} want[4] = {
+		{ 0xe0800000, 128 << 10, HOSTDEV_RES_MEM }, { 0xe0000000, 4 << 20, HOSTDEV_RES_MEM },
+		{ 0x1020, 32, HOSTDEV_RES_IO }, { 0xe0840000, 16 << 10, HOSTDEV_RES_MEM },
+	};
+	for (unsigned b = 0; b < 4; b++) {
+		const struct hostdev_res *r = &hd->res[b];
+		if (r->start != want[b].start || r->size != want[b].size || r->flags != want[b].flags)
+			fail_msg("BAR%u: start %#llx size %#llx flags %#x, want %#llx %#llx %#x", b,
+				 (unsigned long long)r->start, (unsigned long long)r->size, r->flags,
+				 (unsigned long long)want[b].start, (unsigned long long)want[b].size, want[b].flags);
+	}
+	hostdev_destroy(hd);
+}
+
 static void test_hardware_like_writes(void **state)
 {
 	(void)state;
@@ -271,6 +303,41 @@ static void test_rw1c_status(void **state)
 	hostdev_destroy(hd);
 }
 
+/* VPD completion: off, the address register keeps F as written; on, each request completes at once. */
+static void test_vpd_completion(void **state)
+{
+	(void)state;
+	struct hostdev *hd = load("cap-vc-and-rcl.lspci#01:00.0"); /* VPD at 0xcc */
+	uint32_t v;
+	hostdev_write(hd, 0xce, 2, 0x0020);
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x0020);
+	simdev_set_vpd_completion(hd, true);
+	hostdev_write(hd, 0xce, 2, 0x0030); /* a read request: F reads 1 when done */
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x8030);
+	hostdev_write(hd, 0xce, 1, 0x40); /* the low byte alone is no request */
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x8040);
+	hostdev_write(hd, 0xcc, 4, 0x80100003); /* a write request (dword, header bytes read-only): F reads 0 */
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x0010);
+	simdev_set_vpd_completion(hd, false);
+	hostdev_write(hd, 0xce, 2, 0x0050);
+	hostdev_read(hd, 0xce, 2, &v);
+	assert_int_equal(v, 0x0050);
+	hostdev_destroy(hd);
+	/* A device without VPD: the option changes nothing. */
+	hd = load("cap-pcie-1.lspci#00:01.0");
+	simdev_set_vpd_completion(hd, true);
+	uint8_t before[256];
+	memcpy(before, simdev_config(hd), sizeof(before));
+	hostdev_write(hd, 0x0c, 4, 0xffffffff);
+	hostdev_write(hd, 0x0c, 4, (uint32_t)before[0x0c] | (uint32_t)before[0x0d] << 8);
+	assert_memory_equal(before, simdev_config(hd), sizeof(before));
+	hostdev_destroy(hd);
+}
+
 static void test_bad_inputs(void **state)
 {
 	(void)state;
@@ -316,8 +383,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity_every_fixture),
 		cmocka_unit_test(test_bar_sizes_every_fixture),
+		cmocka_unit_test(test_sriov_vf_bars_ignored),
 		cmocka_unit_test(test_hardware_like_writes),
 		cmocka_unit_test(test_rw1c_status),
+		cmocka_unit_test(test_vpd_completion),
 		cmocka_unit_test(test_bad_inputs),
 	};
 	return cmocka_run_group_tests_name("lspci_dump", tests, NULL, NULL);

@@ -6,7 +6,10 @@
  * exit 0 if it did (printing the error it sent), 1 if it did not.
  * "hold" connects properly, prints "connected" and waits to be killed;
  * "post-and-wait" posts an op without kicking, prints "posted" and waits to
- * be killed; "kick-and-die" posts an op, kicks and kills itself at once.
+ * be killed; "kick-and-die" posts an op, kicks and kills itself at once;
+ * "aer-preanswer" announces a PV AER handler, prints "connected", answers the
+ * first AER step posted (can recover) without kicking, prints "answered" and
+ * waits to be killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -207,6 +210,23 @@ int main(int argc, char **argv)
 		struct pciif_sharedinfo *sh = connect_fully(guest, &kick);
 		post(sh, kick, 1);
 		raise(SIGKILL);
+	} else if (!strcmp(mode, "aer-preanswer")) {
+		int kick;
+		struct pciif_sharedinfo *sh = connect_fully(guest, &kick);
+		pciif_flags_set(sh, PCIIF_FLAG_B_AERHANDLER);
+		printf("connected\n");
+		fflush(stdout);
+		for (int i = 0; !(pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE); i++) {
+			if (i == 10000)
+				return 1;
+			usleep(1000);
+		}
+		sh->aer_op.err = PCIIF_AER_RESULT_CAN_RECOVER;
+		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+		printf("answered\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	} else {
 		fprintf(stderr, "rogue: unknown mode %s\n", mode);
 		return 2;

@@ -9,7 +9,7 @@
 # and the guest sees it disappear; policy keep: nothing changes.
 . "$(dirname "$0")/lib.sh"
 
-TIMEOUT=1000
+TIMEOUT=3000
 g1devs="--device g1=sim:$FIX/cap-address-xlation.lspci#02:00.0"
 for s in 1 2 3 4 5; do g1devs="$g1devs --device g1=sim:$FIX/microvm-virtio.lspci#00:0$s.0"; done
 g1devs="$g1devs --device g1=sim:$FIX/cap-pcie-2.lspci#01:00.0"
@@ -126,11 +126,21 @@ done
 serve_cmd 8 "read 00:00.0 0 2"
 wait_for "$T/g.out" '^14c1$' "g1's own read during its recovery"
 status
-grep -q 'busy=yes step=detected' "$T/st" || fail "the recovery was no longer waiting after the reads: $(cat "$T/st")"
+# Only a status taken before the deadline (t0 + TIMEOUT at the earliest) must show the step still waiting:
+# on a loaded machine the reads alone can take longer than the timeout.
+served=$((($(date +%s%N) - t0) / 1000000))
+if [ "$served" -lt $TIMEOUT ]; then
+	grep -q 'busy=yes step=detected' "$T/st" || fail "the recovery was no longer waiting after the reads: $(cat "$T/st")"
+else
+	echo "note: the reads took $served ms, past the $TIMEOUT ms timeout; the still-waiting check is skipped"
+fi
 n=$((n + 1)); expect_last "$(aer_done $n)" "detected:timeout -> failed"
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -ge $TIMEOUT ] || fail "timed out after $ms ms, before $TIMEOUT"
-[ "$ms" -lt $((TIMEOUT + 3000)) ] || fail "timed out after $ms ms, long after $TIMEOUT"
+# Seen within 3 s of the deadline, or of the end of the reads when they took longer.
+late=$TIMEOUT
+[ "$served" -le "$late" ] || late=$served
+[ "$ms" -lt $((late + 3000)) ] || fail "timed out after $ms ms, long after $TIMEOUT (reads done at $served ms)"
 grep -q 'timeouts=1 ' "$T/st" || fail "timeouts not counted: $(cat "$T/st")"
 gone_for_guest g 00:04.0
 quarantined 0000:00:04.0
@@ -144,9 +154,10 @@ ctl aer g1 00:06.0 | grep -q "queued behind" || fail "the second error was not q
 wait_for "$T/h.out" '^aer detected 00:05.0'
 t0=$(date +%s%N)
 serve_stop h 8
-n=$((n + 2)); expect_last "$(aer_done $n)" "detected:timeout -> failed"
+n=$((n + 2)); expect_last "$(aer_done $n)" "guest not connected -> failed"
 ms=$((($(date +%s%N) - t0) / 1000000))
-[ "$ms" -lt $TIMEOUT ] || fail "the recoveries ended $ms ms after the guest left, not at once"
+# Ended by the disconnect, not by a deadline: still the one timeout of case 8.
+grep -q 'timeouts=1 ' "$T/st" || fail "the recoveries timed out instead of ending at the disconnect: $(cat "$T/st")"
 quarantined 0000:00:05.0
 quarantined 0000:01:00.0
 pass "the guest leaves mid-recovery with another queued: both fail within $ms ms, both devices quarantined"
@@ -179,3 +190,29 @@ grep -q '^reconfiguring' "$T/k.out" && fail "the guest was told of a removal und
 serve_stop k 8
 stop_daemon
 pass "policy keep: failed recoveries leave the devices with their guests"
+
+# A guest that answers the step in progress without kicking, with four more errors queued behind it, and
+# leaves: the disconnect ends all five recoveries (none stays busy) and every device is quarantined.
+g3devs=
+for s in 1 2 3 4 5; do g3devs="$g3devs --device g3=sim:$FIX/microvm-virtio.lspci#00:0$s.0"; done
+# shellcheck disable=SC2086
+start_daemon --aer-timeout 60000 $g3devs
+"$ROGUE" "$T/sock" aer-preanswer g3 >"$T/pre.out" &
+PPID3=$!
+SPIDS="$SPIDS $PPID3"
+wait_for "$T/pre.out" '^connected$' "the pre-answering guest"
+for s in 1 2 3 4 5; do ctl aer g3 00:0$((s - 1)).0 >/dev/null || fail "aer $s failed"; done
+wait_for "$T/pre.out" '^answered$' "the pre-answering guest"
+kill -KILL $PPID3
+wait $PPID3 2>/dev/null || true
+i=0
+until ctl aer-status g3 | grep -q 'recovered=0 failed=5 '; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the five recoveries did not all fail: $(ctl aer-status g3)"
+	sleep 0.05
+done
+ctl aer-status g3 | grep -q 'busy=no step=- queued=0 ' || fail "still busy after the drain: $(ctl aer-status g3)"
+for s in 1 2 3 4 5; do quarantined 0000:00:0$s.0; done
+daemon_alive
+stop_daemon
+pass "a guest that leaves with a pre-answered step and four errors queued: all five fail, all quarantined"

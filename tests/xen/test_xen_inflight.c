@@ -145,10 +145,14 @@ static void test_answered_from_the_op_timer(void **state)
 	assert_int_equal(e->ring.notifies, n);
 	uint64_t due = xb_backend_op_deadline(e->be);
 	assert_true(due >= t0 + 10);
+	/* The kick carried an op: it costs nothing of the spurious-kick budget. */
+	struct kick_throttle *k = &pool_guest(&e->pool, "dom5", false)->dg.kicks;
+	assert_int_equal(k->tokens, KICK_BURST);
 	/* Another kick while it waits: nothing happens. */
 	fake_ring_kick(&e->ring, xb_backend_port(e->be, 5, 0));
 	xb_backend_on_evtchn(e->be);
 	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(k->tokens, KICK_BURST - 1); /* that one was spurious */
 	xb_backend_on_op_timer(e->be); /* too early: nothing */
 	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
 	sleep_until_ms(due);

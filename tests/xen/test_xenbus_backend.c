@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/pool.h"
+#include "dispatch/kick_throttle.h"
 #include "host/simdev.h"
 #include "proto/pciif.h"
 #include "proto/xenbus_state.h"
@@ -67,6 +68,16 @@ static void count_owned(void *arg)
 	e->owned_at_unmap = owned(e);
 }
 
+static void add_sim_device(struct env *e, const char *addr)
+{
+	char spec[512], err[256];
+	snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, addr);
+	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
+	assert_non_null(hd);
+	struct cfg_options o = { 0 };
+	assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
+}
+
 static int setup(void **state)
 {
 	/* The struct holds a page-aligned page: calloc does not honour that alignment. */
@@ -82,14 +93,8 @@ static int setup(void **state)
 	e->ring.on_unmap = count_owned;
 	e->ring.on_unmap_arg = e;
 	pool_init(&e->pool, TOPO_VPCI);
-	for (int i = 0; i < 3; i++) {
-		char spec[512], err[256];
-		snprintf(spec, sizeof(spec), "%s/microvm-virtio.lspci#%s", fixtures, devs[i]);
-		struct hostdev *hd = simdev_load(spec, err, sizeof(err));
-		assert_non_null(hd);
-		struct cfg_options o = { 0 };
-		assert_non_null(pool_add_device(&e->pool, hd, &o, err, sizeof(err)));
-	}
+	for (int i = 0; i < 3; i++)
+		add_sim_device(e, devs[i]);
 	e->t = (struct pbctl_target){ .be_domid = 0, .domid = 5, .name = "guest5" };
 	/* The guest's home exists before anything is attached, as after xl create. */
 	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, "/local/domain/5/name", "guest5"), 0);
@@ -132,14 +137,19 @@ static char *rd(struct env *e, const char *dir, const char *key)
 #define assert_key(e, dir, key, val) assert_string_equal(rd(e, dir, key) ? rd(e, dir, key) : "(missing)", val)
 #define assert_no_key(e, dir, key) assert_null(rd(e, dir, key))
 
-static void attach(struct env *e, int i)
+static void attach_addr(struct env *e, const char *addr)
 {
 	struct pb_bdf a;
 	struct pbctl_opts o;
 	char err[256];
 	bool hp;
-	assert_int_equal(pbctl_parse_device(devs[i], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_parse_device(addr, &a, &o, err, sizeof(err)), 0);
 	assert_int_equal(pbctl_attach_xs(e->tsx, &e->t, &a, &o, &hp, err, sizeof(err)), 0);
+}
+
+static void attach(struct env *e, int i)
+{
+	attach_addr(e, devs[i]);
 }
 
 static void fe_state(struct env *e, int s)
@@ -168,16 +178,22 @@ static void start(struct env *e)
 	pump(e);
 }
 
-/* Two devices at boot, then the frontend connects. */
-static void connect2(struct env *e)
+/* The backend starts with what is attached, then the frontend connects. */
+static void start_and_connect(struct env *e)
 {
-	attach(e, 0);
-	attach(e, 1);
 	start(e);
 	fe_publish(e, "7");
 	pump(e);
 	fe_state(e, XB_CONNECTED);
 	pump(e);
+}
+
+/* Two devices at boot, then the frontend connects. */
+static void connect2(struct env *e)
+{
+	attach(e, 0);
+	attach(e, 1);
+	start_and_connect(e);
 }
 
 /* A config read of the vendor ID at a guest address, through the page and the event channel. */
@@ -765,6 +781,18 @@ static void assert_step(struct env *e, uint32_t cmd, unsigned notifies)
 	assert_int_equal(e->ring.notifies, notifies);
 }
 
+/* Two devices connected with an AER handler; an error on device 1 is posted, one on device 0 (channel ch0) waits. */
+static void two_errors(struct env *e, int ch0)
+{
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	assert_string_equal(out, "posted error_detected");
+	assert_int_equal(aer_inject_on(e, 0, ch0, out, sizeof(out)), 0);
+	assert_string_equal(out, "queued behind the recovery in progress");
+}
+
 static void test_aer_recovery_with_reset(void **state)
 {
 	struct env *e = *state;
@@ -851,13 +879,7 @@ static void test_aer_without_handler_or_page(void **state)
 static void test_aer_disconnect_during_recovery(void **state)
 {
 	struct env *e = *state;
-	connect2(e);
-	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
-	char out[160];
-	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
-	/* A second error on the other device waits behind the first. */
-	assert_int_equal(aer_inject_on(e, 0, PCIIF_AER_IO_NORMAL, out, sizeof(out)), 0);
-	assert_string_equal(out, "queued behind the recovery in progress");
+	two_errors(e, PCIIF_AER_IO_NORMAL); /* a second error on the other device waits behind the first */
 	unsigned n = e->ring.notifies;
 	fe_state(e, XB_CLOSING);
 	pump(e);
@@ -868,6 +890,138 @@ static void test_aer_disconnect_during_recovery(void **state)
 	assert_int_equal(e->ring.nmapped, 0);
 	assert_true(pdev(e, 1)->quarantined);
 	assert_key(e, BE, "aerState", "aerfail");
+}
+
+/*
+ * Device 1's recovery fails while device 0's error waits, and the guest has
+ * cleared its handler bit meanwhile, so device 0's recovery fails at once in
+ * the same step: the policy applies to both, not only to the last one.
+ */
+static void test_aer_two_failures_both_quarantined(void **state)
+{
+	struct env *e = *state;
+	two_errors(e, PCIIF_AER_IO_FROZEN);
+	pciif_flags_clear(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	aer_answer(e, PCIIF_AER_RESULT_DISCONNECT);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_int_equal(g->dg.aer.failed, 2);
+	assert_true(pdev(e, 1)->quarantined);
+	assert_true(pdev(e, 0)->quarantined);
+	assert_false(g->dg.aer.busy);
+	uint32_t v;
+	assert_int_equal(op_read(e, 1, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+	assert_int_equal(op_read(e, 0, 0, &v), PCIIF_ERR_DEV_NOT_FOUND);
+}
+
+/*
+ * Five errors on five devices (one in progress, four queued); the guest
+ * answers the step in progress but leaves before the backend reads the
+ * answer.  The disconnect ends every recovery: nothing is left busy, all
+ * five devices leave the guest quarantined, nothing is notified.
+ */
+static void test_aer_drain_five_with_preanswered_step(void **state)
+{
+	struct env *e = *state;
+	static const char *const more[] = { "00:01.0", "00:05.0" };
+	for (int i = 0; i < 2; i++)
+		add_sim_device(e, more[i]);
+	assert_int_equal(e->pool.ndevs, 5);
+	for (int i = 0; i < 3; i++)
+		attach(e, i);
+	for (int i = 0; i < 2; i++)
+		attach_addr(e, more[i]);
+	start_and_connect(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	char out[160];
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(xb_backend_aer_inject(e->be, g, &e->pool.devs[i]->dev, PCIIF_AER_IO_FROZEN, out,
+						       sizeof(out)),
+				 0);
+	assert_int_equal(g->dg.aer.nqueued, 4);
+	/* The guest answers error_detected (can recover), without the kick the backend would read it on. */
+	struct pciif_sharedinfo *sh = shared(e);
+	assert_int_equal(sh->aer_op.cmd, PCIIF_OP_AER_DETECTED);
+	sh->aer_op.err = PCIIF_AER_RESULT_CAN_RECOVER;
+	pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
+	unsigned n = e->ring.notifies;
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	g = pool_guest(&e->pool, "dom5", false);
+	assert_true(g == NULL || !g->dg.aer.busy);
+	assert_true(g == NULL || !g->dg.aer.nqueued);
+	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(e->ring.nmapped, 0);
+	for (size_t i = 0; i < 5; i++) {
+		assert_true(e->pool.devs[i]->quarantined);
+		assert_null(e->pool.devs[i]->owner);
+	}
+	assert_key(e, BE, "aerState", "aerfail");
+}
+
+/*
+ * The toolstack removes the device under recovery while another device's
+ * error waits: the waiting recovery starts (at once: its deadline has
+ * passed), instead of staying queued behind a recovery that no longer exists.
+ */
+static void test_aer_remove_starts_queued(void **state)
+{
+	struct env *e = *state;
+	two_errors(e, PCIIF_AER_IO_NORMAL);
+	detach(e, 1);
+	assert_null(pdev(e, 1)->owner);
+	assert_false(pdev(e, 1)->quarantined);
+	uint64_t due = xb_backend_aer_deadline(e->be);
+	assert_true(due > 0);
+	assert_true(due <= pb_now_ms());
+	unsigned n = e->ring.notifies;
+	xb_backend_on_timer(e->be);
+	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
+	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+	assert_int_equal(shared(e)->aer_op.err, PCIIF_AER_IO_NORMAL);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_false(g->dg.aer.busy);
+	assert_int_equal(g->dg.aer.recovered, 1);
+	assert_ptr_equal(pdev(e, 0)->owner, g);
+}
+
+/* Spurious events beyond the budget leave the port masked until the kick timer; real ops never do. */
+static void test_spurious_events_held(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	int port = xb_backend_port(e->be, 5, 0);
+	assert_true(port > 0);
+	uint32_t v;
+	unsigned u = e->ring.unmasks;
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(e->ring.unmasks, u + 1000);
+	assert_int_equal(xb_backend_kick_deadline(e->be), 0);
+
+	u = e->ring.unmasks;
+	uint64_t t0 = pb_now_ms();
+	for (int i = 0; i < KICK_BURST; i++) {
+		fake_ring_kick(&e->ring, port);
+		xb_backend_on_evtchn(e->be);
+	}
+	/* The last one emptied the budget: its port stays masked. */
+	assert_int_equal(e->ring.unmasks, u + KICK_BURST - 1);
+	uint64_t until = xb_backend_kick_deadline(e->be);
+	assert_true(until >= t0 + KICK_HOLD_MS && until <= pb_now_ms() + KICK_HOLD_MS);
+	xb_backend_on_kick_timer(e->be);
+	if (pb_now_ms() < until)
+		assert_int_equal(e->ring.unmasks, u + KICK_BURST - 1);
+	struct timespec ts = { 0, (long)(KICK_HOLD_MS + 5) * 1000000L };
+	nanosleep(&ts, NULL);
+	xb_backend_on_kick_timer(e->be);
+	assert_int_equal(e->ring.unmasks, u + KICK_BURST);
+	assert_int_equal(xb_backend_kick_deadline(e->be), 0);
+	/* Served as before. */
+	assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(v, 0x1af4);
 }
 
 int main(int argc, char **argv)
@@ -907,6 +1061,10 @@ int main(int argc, char **argv)
 		T(test_aer_timeout_fails_and_quarantines),
 		T(test_aer_without_handler_or_page),
 		T(test_aer_disconnect_during_recovery),
+		T(test_aer_two_failures_both_quarantined),
+		T(test_aer_drain_five_with_preanswered_step),
+		T(test_aer_remove_starts_queued),
+		T(test_spurious_events_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

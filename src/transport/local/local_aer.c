@@ -69,9 +69,9 @@ void lt_aer_apply(struct lt_backend *b, struct lt_conn *c, const struct aer_acti
 {
 	if (c && act->notify && lt_conn_notify(c))
 		c = NULL; /* dropped; the policy still applies */
-	/* The engine names a device only under the detach policy: release, quarantine, hot-unplug. */
-	if (act->failed)
-		lt_release(b, pool_dev_of(act->failed), AER_FAILED_REASON);
+	/* The engine names devices only under the detach policy: release, quarantine, hot-unplug. */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		lt_release(b, pool_dev_of(act->failed[i]), AER_FAILED_REASON);
 }
 
 void lt_aer_conn_gone(struct lt_conn *c)
@@ -80,13 +80,10 @@ void lt_aer_conn_gone(struct lt_conn *c)
 	if (!c->page || !g->dg.aer.busy)
 		return;
 	pb_log_rl(&g->dg.rl, PB_LOG_WARN, "guest %s disconnected during AER recovery: it fails", g->name);
-	/* Every step in progress or queued times out at once; the guest is gone, nothing is notified. */
-	for (unsigned i = 0; g->dg.aer.busy && i <= AER_QUEUE; i++) {
-		struct aer_actions act;
-		aer_poll(&g->dg, c->page, UINT64_MAX, &act);
-		if (act.failed)
-			lt_release(c->b, pool_dev_of(act.failed), AER_FAILED_REASON);
-	}
+	/* Every recovery in progress or queued ends at once; the guest is gone, nothing is notified. */
+	struct aer_actions act;
+	aer_disconnect(&g->dg, c->page, &act);
+	lt_aer_apply(c->b, NULL, &act);
 }
 
 int lt_backend_aer_inject(struct lt_backend *b, struct pb_guest *g, struct pb_dev *d, int channel, char *out,

@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -69,6 +68,11 @@ static void conn_fail(struct lt_conn *c, const char *why)
 	lt_send(c->sock, &m, NULL, 0);
 	pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
 	conn_free(c);
+}
+
+void lt_conn_drop(struct lt_conn *c, const char *why)
+{
+	conn_fail(c, why);
 }
 
 int lt_conn_send(struct lt_conn *c, const struct lt_msg *m)
@@ -139,13 +143,17 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 	}
 	struct pb_guest *g = pool_guest(c->b->pool, name, false);
 	if (!g) {
-		char why[128];
-		snprintf(why, sizeof(why), "no devices are assigned to guest %s", name);
+		char nodev[128];
+		snprintf(nodev, sizeof(nodev), "no devices are assigned to guest %s", name);
+		conn_fail(c, nodev);
+		return;
+	}
+	char why[160];
+	if (lt_peer_may_claim(c, name, why, sizeof(why))) {
 		conn_fail(c, why);
 		return;
 	}
 	if (g->transport) {
-		char why[128];
 		snprintf(why, sizeof(why), "guest %s is already connected", name);
 		conn_fail(c, why);
 		return;
@@ -159,7 +167,7 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 	}
 	c->state = XB_INITIALISED;
 	lt_reconf_set_view(c);
-	pb_debug("local guest %s connecting (%zu devices)", g->name, g->topo.count);
+	pb_log_rl(&g->dg.rl, PB_LOG_DEBUG, "local guest %s connecting (%zu devices)", g->name, g->topo.count);
 	lt_conn_send(c, &out);
 }
 
@@ -185,12 +193,18 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 	lt_aer_poll(c, &act);
 	bool aer_moved = act.notify || act.outcome != AER_OUT_NONE;
 	/* A kick that only answered an AER step is not a spurious op kick. */
-	if ((!aer_moved || (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)) && dispatch_pending(&c->guest->dg, c->page))
+	bool waiting = dispatch_deadline(&c->guest->dg) != 0;
+	bool op = (!aer_moved || (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)) &&
+		  dispatch_pending(&c->guest->dg, c->page);
+	if (op)
 		act.notify = true;
+	/* An op now waiting for its device (answered from the op timer) was not a spurious kick. */
+	bool started_wait = !waiting && dispatch_deadline(&c->guest->dg);
+	lt_kick_done(c, !op && !started_wait && !aer_moved);
 	aer_active = aer_active || a->busy;
 	struct lt_backend *b = c->b;
-	if (dispatch_deadline(&c->guest->dg))
-		lt_inflight_arm(b); /* the op waits for its device */
+	if (started_wait)
+		lt_inflight_arm(b);
 	lt_aer_apply(b, c, &act);
 	if (aer_active)
 		lt_aer_arm(b);
@@ -273,10 +287,12 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 		return;
 	}
 	c->state = XB_CONNECTED;
+	lt_peer_handshake_done(c);
+	lt_peer_connected(c);
 	struct lt_msg out;
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
-	pb_info("local guest %s connected", c->guest->name);
+	pb_log_rl(&c->guest->dg.rl, PB_LOG_INFO, "local guest %s connected", c->guest->name);
 	if (lt_conn_send(c, &out) == 0)
 		lt_reconf_kick(c); /* changes while it was connecting */
 	return;
@@ -338,21 +354,14 @@ static void on_sock(struct ev_watch *w, uint32_t events, void *arg)
 	}
 hangup:
 	if (c->guest)
-		pb_info("local guest %s disconnected", c->guest->name);
+		pb_log_rl(&c->guest->dg.rl, PB_LOG_INFO, "local guest %s disconnected", c->guest->name);
 	conn_free(c);
 }
 
-static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
+static void on_accept(int s, const struct usock_peer *peer, void *arg)
 {
-	(void)w;
-	(void)events;
 	struct lt_backend *b = arg;
-	int s = accept4(b->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (s < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: accept failed: %s", strerror(errno));
-		return;
-	}
+	lt_peer_admit(b);
 	if (b->nconns >= LT_MAX_CONNS) {
 		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
 			  LT_MAX_CONNS);
@@ -366,6 +375,7 @@ static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
 	}
 	c->b = b;
 	c->sock = s;
+	c->uid = peer->uid;
 	c->state = XB_INITIALISING;
 	c->page_fd = c->kick_fd = c->notify_fd = -1;
 	c->sock_w = evloop_add(b->loop, s, EPOLLIN | EPOLLRDHUP, on_sock, c);
@@ -377,42 +387,45 @@ static void on_accept(struct ev_watch *w, uint32_t events, void *arg)
 	c->next = b->conns;
 	b->conns = c;
 	b->nconns++;
+	lt_peer_handshake_started(c);
 }
 
-/* Removes path if it is a socket nobody listens on; -1 if it is in use or not a socket. */
-static int clear_stale(const char *path, char *err, size_t errlen)
+void lt_conn_timer_arm(struct lt_backend *b)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
-		return -1;
+	uint64_t first = 0;
+	for (struct lt_conn *c = b->conns; c; c = c->next) {
+		const uint64_t at[] = { c->hs_deadline_ms, c->kick_hold_ms };
+		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+			if (at[i] && (!first || at[i] < first))
+				first = at[i];
 	}
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int r = s >= 0 ? connect(s, (struct sockaddr *)&sa, sizeof(sa)) : -1;
-	if (s >= 0)
-		close(s);
-	if (r == 0) {
-		snprintf(err, errlen, "%s is in use by another server", path);
-		return -1;
+	int rc = deadline_timer_arm(&b->conn_timer, first);
+	if (rc)
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: cannot arm the connection timer: %s", strerror(-rc));
+}
+
+/* Handshake deadlines (local_peer.c) and ends of kick holds (local_kick.c). */
+static void on_conn_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	(void)events;
+	struct lt_backend *b = arg;
+	int rc = deadline_timer_fired(&b->conn_timer);
+	if (rc)
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection timer: %s", strerror(-rc));
+	uint64_t now = pb_now_ms();
+	struct lt_conn *next;
+	for (struct lt_conn *c = b->conns; c; c = next) {
+		next = c->next;
+		if (lt_peer_expire(c, now) == 0)
+			lt_kick_expire(c, now);
 	}
-	unlink(path);
-	return 0;
+	lt_conn_timer_arm(b);
 }
 
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
 				  size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path %s is too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
-		return NULL;
-	}
-	if (clear_stale(path, err, errlen))
-		return NULL;
 	struct lt_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
 		snprintf(err, errlen, "out of memory");
@@ -421,33 +434,18 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	b->lsock = -1;
-	if (lt_aer_init(b, err, errlen)) {
-		free(b);
-		return NULL;
-	}
-	if (lt_inflight_init(b, err, errlen)) {
-		lt_aer_fini(b);
-		free(b);
-		return NULL;
-	}
-	snprintf(b->path, sizeof(b->path), "%s", path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	b->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (b->lsock < 0 || bind(b->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(b->lsock, 64) < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+	b->handshake_ms = LT_HANDSHAKE_TIMEOUT_MS;
+	deadline_timer_clear(&b->conn_timer);
+	deadline_timer_clear(&b->op_timer);
+	if (lt_aer_init(b, err, errlen) || deadline_timer_init(&b->conn_timer, loop, on_conn_timer, b, err, errlen) ||
+	    lt_inflight_init(b, err, errlen))
 		goto fail;
-	}
-	b->lw = evloop_add(loop, b->lsock, EPOLLIN, on_accept, b);
-	if (!b->lw) {
-		snprintf(err, errlen, "cannot watch %s: %s", path, strerror(errno));
-		unlink(path);
+	b->listener = usock_listen(loop, "local transport socket", path, SOCK_SEQPACKET, on_accept, b, err, errlen);
+	if (!b->listener)
 		goto fail;
-	}
 	return b;
 fail:
-	if (b->lsock >= 0)
-		close(b->lsock);
+	deadline_timer_fini(&b->conn_timer, loop);
 	lt_inflight_fini(b);
 	lt_aer_fini(b);
 	free(b);
@@ -460,9 +458,8 @@ void lt_backend_free(struct lt_backend *b)
 		return;
 	while (b->conns)
 		conn_free(b->conns);
-	evloop_remove(b->loop, b->lw);
-	close(b->lsock);
-	unlink(b->path);
+	usock_close(b->listener);
+	deadline_timer_fini(&b->conn_timer, b->loop);
 	lt_inflight_fini(b);
 	lt_aer_fini(b);
 	free(b);

@@ -9,12 +9,16 @@
  * with one rate-limited line.
  *
  * While a connection serves a guest, pb_guest.transport points to it: a
- * guest is served by at most one transport connection at a time.
+ * guest is served by at most one transport connection at a time.  A guest
+ * is served only to clients of its uid, and clients get a bounded time and
+ * number of places to finish their handshake (local_peer.c).
  */
 #ifndef PCIBACKD_TRANSPORT_LOCAL_BACKEND_H
 #define PCIBACKD_TRANSPORT_LOCAL_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "common/evloop.h"
 #include "core/pool.h"
@@ -22,12 +26,19 @@
 struct lt_backend;
 
 #define LT_MAX_CONNS 512
+#define LT_HANDSHAKE_TIMEOUT_MS 5000
+
 
 /* Binds and listens on path (replacing a stale socket file); NULL + err. */
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
 				  size_t errlen);
 /* Drops every connection, removes the socket file. */
 void lt_backend_free(struct lt_backend *b);
+
+/* Only clients of uid may connect as guest (otherwise the uid of its first connection owns it). */
+int lt_backend_set_owner(struct lt_backend *b, const char *guest, uid_t uid, char *err, size_t errlen);
+/* A client that has not finished its handshake within ms is dropped (default LT_HANDSHAKE_TIMEOUT_MS). */
+void lt_backend_set_handshake_timeout(struct lt_backend *b, uint32_t ms);
 
 /* The XenbusState of g's connection on this transport: XB_CLOSED when none. */
 int lt_backend_guest_state(const struct lt_backend *b, const struct pb_guest *g);

@@ -10,10 +10,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "common/deadline_timer.h"
 #include "common/evloop.h"
 #include "common/log.h"
+#include "common/usock.h"
 #include "core/pool.h"
 #include "transport/local/local_msg.h"
 
@@ -37,32 +40,69 @@ struct lt_conn {
 	size_t nview;
 	struct lt_view_dev view[TOPO_MAX_DEVS];
 	bool reconf_pending;
+	uid_t uid;                 /* the peer's, at connect() (SO_PEERCRED) */
+	uint64_t hs_deadline_ms;   /* handshake deadline (pb_now_ms); 0 once connected */
+	uint64_t kick_hold_ms;     /* kick eventfd unwatched until then (spurious kicks); 0: watched */
 	struct lt_conn *next;
 };
+
+/* A guest name bound to a uid (--guest-uid, or the first connection's). */
+struct lt_owner {
+	char guest[LT_GUEST_NAME_MAX + 1];
+	uid_t uid;
+};
+
+#define LT_MAX_OWNERS 1024
+#define LT_MAX_PENDING 64
 
 struct lt_backend {
 	struct evloop *loop;
 	struct pb_pool *pool;
-	char path[108];
-	int lsock;
-	struct ev_watch *lw;
+	struct usock_server *listener;
 	struct deadline_timer aer_timer; /* armed to the earliest AER deadline over every guest */
 	struct deadline_timer op_timer;  /* armed to the earliest deadline of an op waiting for its device */
 	struct lt_conn *conns;
 	size_t nconns;
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
+	struct deadline_timer conn_timer; /* the earliest handshake deadline or end of a kick hold */
+	uint32_t handshake_ms;
+	size_t nowners;
+	struct lt_owner owners[LT_MAX_OWNERS];
 };
 
 /* local_backend.c */
 struct pb_ratelimit *lt_conn_rl(struct lt_conn *c);
 /* Sends m; on failure drops the client (c is freed) and returns -1. */
 int lt_conn_send(struct lt_conn *c, const struct lt_msg *m);
+/* Tells the client why (best effort), logs one rate-limited line and drops it (c is freed). */
+void lt_conn_drop(struct lt_conn *c, const char *why);
+/* Arms the connection timer to the earliest handshake deadline or kick hold end over every connection. */
+void lt_conn_timer_arm(struct lt_backend *b);
 /* Writes the notify eventfd; on failure drops the client and returns -1. */
 int lt_conn_notify(struct lt_conn *c);
 /* The connection serving g with a mapped page, or NULL. */
 struct lt_conn *lt_conn_of(struct pb_guest *g);
 /* The publication of g's devices (the xenstore keys of §3.1) with backend state `state`. */
 int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
+
+/* local_peer.c */
+/* 0 if c's uid may use guest name; -1 with why otherwise. */
+int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen);
+/* c finished its handshake: its guest's name is bound to its uid if it was not yet. */
+void lt_peer_connected(struct lt_conn *c);
+/* Before a new connection joins: evicts a pending one if LT_MAX_PENDING are pending. */
+void lt_peer_admit(struct lt_backend *b);
+/* Starts c's handshake deadline; ends it. */
+void lt_peer_handshake_started(struct lt_conn *c);
+void lt_peer_handshake_done(struct lt_conn *c);
+/* Drops c if its handshake deadline has passed: -1 then (c is freed), else 0. */
+int lt_peer_expire(struct lt_conn *c, uint64_t now_ms);
+
+/* local_kick.c */
+/* A kick of c was handled (spurious: it carried no op nor AER answer); may hold c's kicks for a while. */
+void lt_kick_done(struct lt_conn *c, bool spurious);
+/* Watches c's kicks again if its hold has ended: 0, or -1 when c was dropped. */
+int lt_kick_expire(struct lt_conn *c, uint64_t now_ms);
 
 /* local_reconf.c */
 /* Remembers what was just published to c's guest. */

@@ -25,6 +25,7 @@ struct xen_transport {
 	struct xb_backend *be;
 	struct ev_watch *xs_watch, *evt_watch;
 	struct deadline_timer aer_timer; /* the earliest AER step deadline */
+	struct deadline_timer kick_timer; /* the earliest end of a held (masked) port */
 	struct deadline_timer op_timer;  /* the earliest deadline of an op waiting for its device */
 	struct pb_ratelimit rl;
 	struct pb_pool *pool;
@@ -48,6 +49,23 @@ static void arm(struct xen_transport *t)
 		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the op timer: %s", strerror(-rc));
 }
 
+static void arm_kicks(struct xen_transport *t)
+{
+	int rc = deadline_timer_arm(&t->kick_timer, xb_backend_kick_deadline(t->be));
+	if (rc)
+		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the kick timer: %s", strerror(-rc));
+}
+
+static void on_kick_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	struct xen_transport *t = arg;
+	int rc = deadline_timer_fired(&t->kick_timer);
+	if (rc)
+		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: kick timer: %s", strerror(-rc));
+	xb_backend_on_kick_timer(t->be);
+	arm_kicks(t);
+}
+
 static void on_xs(struct ev_watch *w, uint32_t events, void *arg)
 {
 	struct xen_transport *t = arg;
@@ -60,6 +78,7 @@ static void on_evtchn(struct ev_watch *w, uint32_t events, void *arg)
 	struct xen_transport *t = arg;
 	xb_backend_on_evtchn(t->be);
 	arm(t);
+	arm_kicks(t);
 }
 
 static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
@@ -99,6 +118,7 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		return NULL;
 	}
 	deadline_timer_clear(&t->aer_timer);
+	deadline_timer_clear(&t->kick_timer);
 	deadline_timer_clear(&t->op_timer);
 	t->loop = loop;
 	t->pool = pool;
@@ -133,6 +153,7 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 		goto fail;
 	}
 	if (deadline_timer_init(&t->aer_timer, loop, on_timer, t, err, errlen) ||
+	    deadline_timer_init(&t->kick_timer, loop, on_kick_timer, t, err, errlen) ||
 	    deadline_timer_init(&t->op_timer, loop, on_op_timer, t, err, errlen) || xb_backend_start(t->be, err, errlen))
 		goto fail;
 	pb_info("xen: serving /local/domain/%d/backend/pci", self_domid);
@@ -150,6 +171,7 @@ void xen_transport_stop(struct xen_transport *t)
 	evloop_remove(t->loop, t->evt_watch);
 	xb_backend_free(t->be);
 	deadline_timer_fini(&t->aer_timer, t->loop);
+	deadline_timer_fini(&t->kick_timer, t->loop);
 	deadline_timer_fini(&t->op_timer, t->loop);
 	if (t->ring)
 		t->ring->ops->close(t->ring);

@@ -32,6 +32,7 @@ struct xb_dev {
 	struct pb_guest *guest;
 	struct pciif_sharedinfo *page;
 	int port;                     /* local event-channel port, -1 when unbound */
+	uint64_t kick_hold_ms;        /* port left masked until then (spurious events); 0: unmasked */
 	struct pb_ratelimit rl;
 	struct xb_dev *next;
 };
@@ -295,6 +296,7 @@ static void disconnect(struct xb_backend *b, struct xb_dev *d)
 		b->ring->ops->unbind(b->ring, (uint32_t)d->port);
 		d->port = -1;
 	}
+	d->kick_hold_ms = 0;
 	if (d->page) {
 		/* An op the frontend posted before the channel went away is still answered. */
 		dispatch_pending(&d->guest->dg, d->page);
@@ -726,9 +728,9 @@ static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_a
 			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
 				  strerror(-rc));
 	}
-	/* The engine is done with the device (pool_release drops what it still has queued). */
-	if (act->failed)
-		pool_quarantine(b->pool, pool_dev_of(act->failed), "AER recovery failed");
+	/* The engine is done with these devices (and dropped what they still had queued). */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		pool_quarantine(b->pool, pool_dev_of(act->failed[i]), "AER recovery failed");
 }
 
 /* When d's recovery step times out (0: none in progress, or not connected). */
@@ -750,12 +752,9 @@ static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
 	if (!d->page || !d->guest || !d->guest->dg.aer.busy)
 		return;
 	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
-	for (unsigned i = 0; d->guest->dg.aer.busy && i <= AER_QUEUE; i++) {
-		struct aer_actions act;
-		aer_poll(&d->guest->dg, d->page, UINT64_MAX, &act);
-		act.notify = false;
-		aer_apply(b, d, &act);
-	}
+	struct aer_actions act;
+	aer_disconnect(&d->guest->dg, d->page, &act);
+	aer_apply(b, d, &act);
 }
 
 int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
@@ -766,8 +765,9 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 	int rc = aer_inject_report(&g->dg, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
 	if (d)
 		aer_apply(b, d, &act);
-	else if (act.failed)
-		pool_quarantine(b->pool, pool_dev_of(act.failed), "AER recovery failed");
+	else
+		for (unsigned i = 0; i < act.nfailed; i++)
+			pool_quarantine(b->pool, pool_dev_of(act.failed[i]), "AER recovery failed");
 	return rc;
 }
 
@@ -823,6 +823,18 @@ void xb_backend_on_op_timer(struct xb_backend *b)
 	}
 }
 
+/* After an event of d (spurious: no op posted): true when its port stays masked for a while. */
+static bool hold_kicks(struct xb_dev *d, bool spurious)
+{
+	uint64_t until = kick_throttle_event(&d->guest->dg.kicks, spurious, pb_now_ms());
+	if (!until)
+		return false;
+	d->kick_hold_ms = until;
+	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: spurious events beyond %d a second, port masked %d ms", d->nodename,
+		  1000 / KICK_REFILL_MS, KICK_HOLD_MS);
+	return true;
+}
+
 void xb_backend_on_evtchn(struct xb_backend *b)
 {
 	int port;
@@ -830,12 +842,40 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 		struct xb_dev *d = b->devs;
 		while (d && d->port != port)
 			d = d->next;
-		if (d && d->page && dispatch_pending(&d->guest->dg, d->page))
+		bool waiting = d && d->page && dispatch_deadline(&d->guest->dg);
+		bool op = d && d->page && dispatch_pending(&d->guest->dg, d->page);
+		if (op)
 			b->ring->ops->notify(b->ring, (uint32_t)port);
+		/* An op now waiting for its device (answered from the op timer) was not a spurious event. */
+		if (!op && !waiting && d && d->page && dispatch_deadline(&d->guest->dg))
+			op = true;
 		if (d && d->page)
 			aer_step(b, d, pb_now_ms());
+		/* Only a device still connected on this port is held. */
+		if (d && d->page && d->port == port && hold_kicks(d, !op))
+			continue;
 		b->ring->ops->unmask(b->ring, (uint32_t)port);
 	}
+}
+
+uint64_t xb_backend_kick_deadline(const struct xb_backend *b)
+{
+	uint64_t first = 0;
+	for (const struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->kick_hold_ms && (!first || d->kick_hold_ms < first))
+			first = d->kick_hold_ms;
+	return first;
+}
+
+void xb_backend_on_kick_timer(struct xb_backend *b)
+{
+	uint64_t now = pb_now_ms();
+	for (struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->kick_hold_ms && d->kick_hold_ms <= now) {
+			d->kick_hold_ms = 0;
+			if (d->port >= 0)
+				b->ring->ops->unmask(b->ring, (uint32_t)d->port);
+		}
 }
 
 struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct xen_ring *ring, uint32_t self_domid,

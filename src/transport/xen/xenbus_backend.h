@@ -53,6 +53,14 @@ void xb_backend_on_timer(struct xb_backend *b);
  */
 uint64_t xb_backend_op_deadline(const struct xb_backend *b);
 void xb_backend_on_op_timer(struct xb_backend *b);
+/*
+ * The kick throttle (dispatch/kick_throttle.h): a guest that spent its
+ * spurious-event budget has its port left masked; xb_backend_kick_deadline
+ * is the earliest time one must be unmasked (a pb_now_ms time, 0: none) and
+ * xb_backend_on_kick_timer unmasks those whose hold has ended.
+ */
+uint64_t xb_backend_kick_deadline(const struct xb_backend *b);
+void xb_backend_on_kick_timer(struct xb_backend *b);
 /* Tears every device down (unbind, unmap, release) and frees b. */
 void xb_backend_free(struct xb_backend *b);
 
