@@ -1024,6 +1024,113 @@ static void test_spurious_events_held(void **state)
 	assert_int_equal(v, 0x1af4);
 }
 
+/* ---- ops that wait for their device (issue 15, item 3): a PMCSR D-state change ---- */
+
+#define PMCSR 0x44 /* cap-dev3 01:00.0: power management at 0x40 */
+
+/* A PM-capable device (cap-dev3's NVMe) is the guest's only one, the frontend connected. */
+static void connect_pm_device(struct env *e)
+{
+	char spec[512], err[256];
+	snprintf(spec, sizeof(spec), "%s/cap-dev3.lspci#01:00.0", fixtures);
+	struct hostdev *hd = simdev_load(spec, err, sizeof(err));
+	assert_non_null(hd);
+	assert_non_null(pool_add_device(&e->pool, hd, NULL, err, sizeof(err)));
+	attach_addr(e, "01:00.0");
+	start_and_connect(e);
+	assert_true(xb_backend_port(e->be, 5, 0) >= 0);
+}
+
+/* The guest writes D-state d into PMCSR and kicks; the backend handles the event channel. */
+static void post_dstate(struct env *e, unsigned d)
+{
+	struct pciif_sharedinfo *sh = shared(e);
+	memset(&sh->op, 0, sizeof(sh->op));
+	sh->op.cmd = PCIIF_OP_CONF_WRITE;
+	sh->op.offset = PMCSR;
+	sh->op.size = 2;
+	sh->op.value = d;
+	sh->op.err = 55;
+	pciif_flags_set(sh, PCIIF_FLAG_F_ACTIVE);
+	fake_ring_kick(&e->ring, xb_backend_port(e->be, 5, 0));
+	xb_backend_on_evtchn(e->be);
+}
+
+static void sleep_until_ms(uint64_t due)
+{
+	uint64_t now = pb_now_ms();
+	if (now < due) {
+		struct timespec ts = { 0, (long)(due - now) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void test_pm_answered_from_the_op_timer(void **state)
+{
+	struct env *e = *state;
+	connect_pm_device(e);
+	unsigned n = e->ring.notifies;
+	uint64_t t0 = pb_now_ms();
+	post_dstate(e, 3);
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(e->ring.notifies, n);
+	uint64_t due = xb_backend_op_deadline(e->be);
+	assert_true(due >= t0 + 10);
+	/* The kick carried an op: it costs nothing of the spurious-kick budget. */
+	struct kick_throttle *k = &pool_guest(&e->pool, "dom5", false)->dg.kicks;
+	assert_int_equal(k->tokens, KICK_BURST);
+	/* Another kick while it waits: nothing happens. */
+	fake_ring_kick(&e->ring, xb_backend_port(e->be, 5, 0));
+	xb_backend_on_evtchn(e->be);
+	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(k->tokens, KICK_BURST - 1); /* that one was spurious */
+	xb_backend_on_op_timer(e->be); /* too early: nothing */
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
+	sleep_until_ms(due);
+	xb_backend_on_op_timer(e->be);
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(shared(e)->op.err, 0);
+	assert_int_equal(e->ring.notifies, n + 1);
+	assert_int_equal(xb_backend_op_deadline(e->be), 0);
+	assert_int_equal(simdev_config(e->pool.devs[e->pool.ndevs - 1]->dev.host)[PMCSR] & 3, 3);
+}
+
+/* The frontend disconnects, then the backend goes away, while the op waits: nothing is answered or touched. */
+static void test_pm_disconnect_while_waiting(void **state)
+{
+	struct env *e = *state;
+	connect_pm_device(e);
+	post_dstate(e, 3);
+	assert_true(xb_backend_op_deadline(e->be) != 0);
+	unsigned n = e->ring.notifies;
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	assert_int_equal(e->ring.nmapped, 0);
+	assert_int_equal(shared(e)->op.err, 55); /* not answered into an unmapped page */
+	sleep_until_ms(xb_backend_op_deadline(e->be));
+	xb_backend_on_op_timer(e->be);
+	assert_int_equal(e->ring.notifies, n);
+	assert_int_equal(shared(e)->op.err, 55);
+	assert_int_equal(xb_backend_op_deadline(e->be), 0);
+}
+
+/* The domain dies while the op waits: the guest and its op are gone with it. */
+static void test_pm_domain_death_while_waiting(void **state)
+{
+	struct env *e = *state;
+	connect_pm_device(e);
+	post_dstate(e, 3);
+	assert_true(xb_backend_op_deadline(e->be) != 0);
+	fake_ring_kill(&e->ring, 5);
+	memxs_fire_special(e->store, "@releaseDomain");
+	pump(e);
+	assert_int_equal(xb_backend_count(e->be), 0);
+	assert_null(pool_guest(&e->pool, "dom5", false));
+	assert_int_equal(xb_backend_op_deadline(e->be), 0);
+	xb_backend_on_op_timer(e->be);
+	assert_null(e->pool.devs[e->pool.ndevs - 1]->owner);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -1064,6 +1171,9 @@ int main(int argc, char **argv)
 		T(test_aer_two_failures_both_quarantined),
 		T(test_aer_drain_five_with_preanswered_step),
 		T(test_aer_remove_starts_queued),
+		T(test_pm_answered_from_the_op_timer),
+		T(test_pm_disconnect_while_waiting),
+		T(test_pm_domain_death_while_waiting),
 		T(test_spurious_events_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
