@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "common/log.h"
+
 static struct xen_irq_hyp *hyp_of(struct irq_provider *p) { return ((struct xen_irq *)p->ctx)->hyp; }
 
 static int to_pirq(int rc, int p, uint32_t *pirq)
@@ -88,4 +90,15 @@ void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)
 	x->provider.ctx = x;
 	x->hyp = hyp;
 	x->nprepared = 0;
+}
+
+void xen_irq_give_back_pool(struct xen_irq_hyp *h, struct pb_pool *pool)
+{
+	for (size_t i = 0; h->ops->unquarantine && i < pool->ndevs; i++) {
+		struct hostdev *hd = pool->devs[i]->dev.host;
+		if (hd->real && !h->ops->unquarantine(h, &hd->addr)) {
+			char a[PB_BDF_STRLEN];
+			pb_info("xen: %s back from quarantine", pb_bdf_format(&hd->addr, a));
+		}
+	}
 }

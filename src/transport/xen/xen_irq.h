@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/bdf.h"
+#include "core/pool.h"
 #include "host/irq_provider.h"
 
 struct xen_irq_hyp;
@@ -64,5 +65,13 @@ struct xen_irq {
 };
 
 void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp);
+
+/*
+ * At shutdown, before the pool hands its devices back to their host drivers:
+ * a real device whose guest died sits in Xen's quarantine (DOMID_IO) and is
+ * given back to this domain, or dom0's driver gets no interrupts.  Devices
+ * never assigned are simply refused by Xen.
+ */
+void xen_irq_give_back_pool(struct xen_irq_hyp *h, struct pb_pool *pool);
 
 #endif

@@ -137,19 +137,8 @@ void xen_transport_stop(struct xen_transport *t)
 	if (t->ring)
 		t->ring->ops->close(t->ring);
 	pb_xs_close(t->xs);
-	/*
-	 * A device whose guest died sits in Xen's quarantine: give it back to this
-	 * domain before the pool hands it to its host driver, or dom0's driver
-	 * gets no interrupts.  Devices never assigned are simply refused by Xen.
-	 */
-	for (size_t i = 0; t->hyp && t->hyp->ops->unquarantine && i < t->pool->ndevs; i++) {
-		struct hostdev *hd = t->pool->devs[i]->dev.host;
-		if (hd->real && !t->hyp->ops->unquarantine(t->hyp, &hd->addr)) {
-			char a[PB_BDF_STRLEN];
-			pb_info("xen: %s back from quarantine", pb_bdf_format(&hd->addr, a));
-		}
-	}
 	if (t->hyp) {
+		xen_irq_give_back_pool(t->hyp, t->pool);
 		t->pool->irqp = NULL;
 		xen_irq_hyp_close(t->hyp);
 	}
