@@ -96,9 +96,13 @@ void xen_irq_give_back_pool(struct xen_irq_hyp *h, struct pb_pool *pool)
 {
 	for (size_t i = 0; h->ops->unquarantine && i < pool->ndevs; i++) {
 		struct hostdev *hd = pool->devs[i]->dev.host;
-		if (hd->real && !h->ops->unquarantine(h, &hd->addr)) {
-			char a[PB_BDF_STRLEN];
-			pb_info("xen: %s back from quarantine", pb_bdf_format(&hd->addr, a));
-		}
+		char a[PB_BDF_STRLEN];
+		if (!hd->real)
+			continue;
+		pb_bdf_format(&hd->addr, a);
+		if (pool->devs[i]->quarantined)
+			pb_info("xen: %s stays in Xen's quarantine (%s)", a, pool->devs[i]->reason);
+		else if (!h->ops->unquarantine(h, &hd->addr))
+			pb_info("xen: %s back from quarantine", a);
 	}
 }

@@ -70,7 +70,9 @@ void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp);
  * At shutdown, before the pool hands its devices back to their host drivers:
  * a real device whose guest died sits in Xen's quarantine (DOMID_IO) and is
  * given back to this domain, or dom0's driver gets no interrupts.  Devices
- * never assigned are simply refused by Xen.
+ * never assigned are simply refused by Xen.  A device the pool quarantined
+ * (its reset failed, it kept bus mastering, its recovery failed) stays in
+ * Xen's quarantine: its DMA must not land in this domain (XSA-302).
  */
 void xen_irq_give_back_pool(struct xen_irq_hyp *h, struct pb_pool *pool);
 
