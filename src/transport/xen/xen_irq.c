@@ -56,6 +56,12 @@ static int x_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid
 	return to_pirq(rc, pi, pirq);
 }
 
+/* Only a function with MSI-X has a table for Xen to protect. */
+static int x_prepare(struct irq_provider *p, struct hostdev *hd)
+{
+	return hostdev_find_cap(hd, 0x11) ? prepare_once(p->ctx, &hd->addr) : 0;
+}
+
 static int x_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
 {
 	(void)hd;
@@ -82,6 +88,7 @@ static const struct irq_provider_ops xen_irq_ops = {
 	.unmap = x_unmap,
 	.set_enable = x_set_enable,
 	.restore = x_restore,
+	.prepare = x_prepare,
 };
 
 void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)

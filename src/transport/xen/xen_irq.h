@@ -32,9 +32,10 @@ struct xen_irq_hyp_ops {
 		   int *pirq);
 	int (*unmap)(struct xen_irq_hyp *h, uint32_t domid, int pirq);
 	/*
-	 * Optional: tells Xen the device's MSI-X table before its first vector is
-	 * mapped for a guest (PHYSDEVOP_prepare_msix, as dom0 Linux's pciback
-	 * does when it takes a device); -EBUSY when already prepared.
+	 * Optional: tells Xen the device's MSI-X table, so that Xen keeps it out
+	 * of reach of every guest (PHYSDEVOP_prepare_msix, as dom0 Linux's pciback
+	 * does when it takes a device): done when the device joins the pool,
+	 * before any guest is granted its BAR; -EBUSY when already prepared.
 	 */
 	int (*prepare_msix)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
 	/*

@@ -88,12 +88,12 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 	t->loop = loop;
 	t->pool = pool;
 	t->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq. */
+	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq; Xen takes the MSI-X tables now. */
 	t->hyp = xen_irq_hyp_open(err, errlen);
 	if (!t->hyp)
 		goto fail;
 	xen_irq_provider_init(&t->irq, t->hyp);
-	pool->irqp = &t->irq.provider;
+	pool_set_irq_provider(pool, &t->irq.provider);
 	t->xs = xs_xen_open(err, errlen);
 	if (!t->xs)
 		goto fail;
