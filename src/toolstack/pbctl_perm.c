@@ -71,6 +71,18 @@ int pbctl_grant(struct pbctl_hyp *h, uint32_t domid, const struct pb_bdf *addr, 
 	unsigned i;
 	int rc = 0, pirq = (int)r->irq;
 	bool pirq_mapped = false, irq_permitted = false;
+	/*
+	 * Before the guest is granted the BARs: Xen takes the MSI-X table, so the
+	 * guest can never write it (pcibackd does it when it seizes the device:
+	 * then -EBUSY; -ENODEV: no MSI-X; -ENOSYS: a Xen without the call).
+	 */
+	rc = h->ops->prepare_msix ? h->ops->prepare_msix(h, sbdf(addr)) : 0;
+	if (rc == -ENOSYS)
+		pb_warn("%s: this Xen cannot protect MSI-X tables (PHYSDEVOP_prepare_msix: %s)", a, strerror(-rc));
+	else if (rc && rc != -EBUSY && rc != -ENODEV) {
+		snprintf(err, errlen, "%s: Xen cannot protect its MSI-X table: %s", a, strerror(-rc));
+		return -1;
+	}
 	for (i = 0; i < PBCTL_NUM_RES; i++) {
 		if (!r->res[i].size)
 			continue;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pcibackctl's hypervisor part, as libxl does it for a PV guest (inventory
- * §9): from /sys/bus/pci/devices/BDF/resource and irq, grant the guest the
+ * §9): have Xen take the device's MSI-X table first (as pciback does when it
+ * takes a device), then from /sys/bus/pci/devices/BDF/resource and irq, grant the guest the
  * device's I/O ports and memory pages, map its legacy IRQ as a PIRQ of the
  * guest and permit it, and assign the device (MSI needs it; platforms
  * without an IOMMU refuse, which is tolerated with a warning).  Detach
@@ -29,6 +30,11 @@ struct pbctl_hyp_ops {
 	int (*irq_permission)(struct pbctl_hyp *h, uint32_t domid, int pirq, bool allow);
 	int (*assign)(struct pbctl_hyp *h, uint32_t domid, uint32_t sbdf, bool relaxed);
 	int (*deassign)(struct pbctl_hyp *h, uint32_t domid, uint32_t sbdf);
+	/*
+	 * Xen takes the device's MSI-X table (PHYSDEVOP_prepare_msix): 0,
+	 * -EBUSY when it already has it, -ENODEV when the device has no MSI-X.
+	 */
+	int (*prepare_msix)(struct pbctl_hyp *h, uint32_t sbdf);
 };
 
 #define PBCTL_NUM_RES 7   /* 6 BARs + ROM: the lines libxl looks at */
