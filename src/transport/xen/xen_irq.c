@@ -56,10 +56,10 @@ static int x_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid
 	return to_pirq(rc, pi, pirq);
 }
 
-/* Only a function with MSI-X has a table for Xen to protect. */
+/* Only a real function with MSI-X has a table for Xen to protect (a simulated one's is in memory here). */
 static int x_prepare(struct irq_provider *p, struct hostdev *hd)
 {
-	return hostdev_find_cap(hd, 0x11) ? prepare_once(p->ctx, &hd->addr) : 0;
+	return hd->real && hostdev_find_cap(hd, 0x11) ? prepare_once(p->ctx, &hd->addr) : 0;
 }
 
 static int x_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
