@@ -47,9 +47,10 @@ struct pbctl_res {
 struct pbctl_devres {
 	struct pbctl_res res[PBCTL_NUM_RES];
 	unsigned irq;
+	bool msix; /* an MSI-X capability: Xen 4.17 dereferences NULL in prepare_msix for a device without one */
 };
 
-/* Reads <sysfs>/bus/pci/devices/<BDF>/{resource,irq}; sysfs is "/sys" normally. 0 or -1 + err. */
+/* Reads <sysfs>/bus/pci/devices/<BDF>/{resource,irq,config}; sysfs is "/sys" normally. 0 or -1 + err. */
 int pbctl_read_devres(const char *sysfs, const struct pb_bdf *addr, struct pbctl_devres *r, char *err,
 		      size_t errlen);
 
