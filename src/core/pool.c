@@ -16,6 +16,27 @@ void pool_init(struct pb_pool *p, enum topo_mode mode)
 	p->aer_policy = AER_POLICY_DETACH;
 }
 
+/* Before any guest can have it: a device whose MSI-X table stays unprotected is never handed out. */
+static void prepare_irq(struct pb_pool *p, struct pb_pool_dev *pd)
+{
+	if (!p->irqp || !p->irqp->ops->prepare || pd->quarantined)
+		return;
+	int rc = p->irqp->ops->prepare(p->irqp, pd->dev.host);
+	if (!rc)
+		return;
+	char a[PB_BDF_STRLEN];
+	pd->quarantined = true;
+	snprintf(pd->reason, sizeof(pd->reason), "the hypervisor cannot protect its MSI-X table: %s", strerror(-rc));
+	pb_err("%s quarantined: %s", pb_bdf_format(&pd->dev.host->addr, a), pd->reason);
+}
+
+void pool_set_irq_provider(struct pb_pool *p, struct irq_provider *irqp)
+{
+	p->irqp = irqp;
+	for (size_t i = 0; i < p->ndevs; i++)
+		prepare_irq(p, p->devs[i]);
+}
+
 struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
 				    char *err, size_t errlen)
 {
@@ -40,6 +61,7 @@ struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const
 		return NULL;
 	}
 	p->devs[p->ndevs++] = pd;
+	prepare_irq(p, pd);
 	return pd;
 }
 

@@ -51,7 +51,16 @@ void pool_init(struct pb_pool *p, enum topo_mode mode);
 /* Releases every device, frees every guest and device. */
 void pool_fini(struct pb_pool *p);
 
-/* Takes ownership of hd (also on failure). Returns the pool entry or NULL + err. */
+/*
+ * Sets the interrupt provider of guests created from now on and has it
+ * prepare every device already in the pool (irq_provider.prepare).
+ */
+void pool_set_irq_provider(struct pb_pool *p, struct irq_provider *irqp);
+
+/*
+ * Takes ownership of hd (also on failure). Returns the pool entry or NULL + err.
+ * A device the interrupt provider cannot prepare is kept, quarantined.
+ */
 struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
 				    char *err, size_t errlen);
 /* The first device with that real address (free or not), or NULL. */

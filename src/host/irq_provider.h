@@ -34,6 +34,15 @@ struct irq_provider_ops {
 	 * vectors (the hypervisor) write them into the device again.
 	 */
 	int (*restore)(struct irq_provider *p, struct hostdev *hd);
+	/*
+	 * Optional: the device joins the pool, before any guest can reach it.
+	 * The hypervisor takes charge of its MSI-X table now (on Xen,
+	 * PHYSDEVOP_prepare_msix, as pciback does when it takes a device), not
+	 * at the guest's first enable, since the guest gets the BAR at attach.
+	 * 0, or -errno: the table is unprotected and the device must not be
+	 * handed out.
+	 */
+	int (*prepare)(struct irq_provider *p, struct hostdev *hd);
 };
 
 struct irq_provider {

@@ -64,6 +64,37 @@ static int write_bdf(const struct host_options *opt, const char *path, const str
 	return sysfs_attr_write(path, pb_bdf_format(a, bdf), &opt->observer);
 }
 
+/*
+ * pciback enables a device when it takes it: pci_enable_device() has the
+ * kernel route the device's INTx (ACPI _PRT) and update `irq`, which the
+ * guest's interrupt line and the toolstack's IRQ grant come from.  A device
+ * no driver ever enabled (hidden from dom0's drivers from boot) still shows
+ * the firmware's line.  The kernel enables only a device with no driver
+ * bound (-EBUSY otherwise), and this disables it again at once: bus
+ * mastering off, decoding on, as pciback leaves it.  Nothing to do when the
+ * device is enabled (routed) or the kernel has no `enable` attribute.
+ */
+static bool needs_routing(const struct host_options *opt, const struct pb_bdf *a)
+{
+	char p[PATH_MAX], v[16];
+	dev_path(opt, a, "enable", p, sizeof(p));
+	return sysfs_attr_read(p, v, sizeof(v)) == 0 && !strcmp(v, "0");
+}
+
+static void route_irq(const struct host_options *opt, const struct pb_bdf *a)
+{
+	char p[PATH_MAX], bdf[PB_BDF_STRLEN];
+	if (!needs_routing(opt, a))
+		return;
+	dev_path(opt, a, "enable", p, sizeof(p));
+	int rc = sysfs_attr_write(p, "1", &opt->observer);
+	if (!rc)
+		rc = sysfs_attr_write(p, "0", &opt->observer);
+	if (rc)
+		pb_warn("%s: enabling it once to route its interrupt failed: %s (the guest may see the firmware's "
+			"interrupt line)", pb_bdf_format(a, bdf), strerror(-rc));
+}
+
 int own_seize(const struct host_options *opt, const struct pb_bdf *addr, struct own_state *st, char *err,
 	      size_t errlen)
 {
@@ -88,9 +119,11 @@ int own_seize(const struct host_options *opt, const struct pb_bdf *addr, struct 
 	}
 	char drv[64];
 	current_driver(opt, addr, drv, sizeof(drv));
-	if (!strcmp(drv, stub))
+	/* Already the stub's: seized only to route its interrupt (unbound for that, bound again). */
+	bool stub_bound = !strcmp(drv, stub);
+	if (stub_bound && !needs_routing(opt, addr))
 		return 0;
-	if (drv[0] && !opt->force) {
+	if (drv[0] && !stub_bound && !opt->force) {
 		char why[256];
 		dev_path(opt, addr, "", p, sizeof(p));
 		if (inuse_check(p, opt, why, sizeof(why))) {
@@ -122,6 +155,7 @@ int own_seize(const struct host_options *opt, const struct pb_bdf *addr, struct 
 		step = "unbinding from ";
 	}
 	if (rc == 0) {
+		route_irq(opt, addr);
 		snprintf(p, sizeof(p), "%s/drivers_probe", host_opt_sysfs(opt));
 		rc = write_bdf(opt, p, addr);
 		step = "drivers_probe";

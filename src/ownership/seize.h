@@ -24,10 +24,14 @@ struct own_state {
 };
 
 /*
- * Seizes the device.  Already bound to the stub: nothing is written and
- * nothing will be given back.  Returns 0, or a negative errno with a
- * one-line message (what was refused or which step failed; steps already
- * done are undone).
+ * Seizes the device.  While no driver is bound, it is enabled and disabled
+ * once through sysfs `enable`, as pciback enables the devices it takes, so
+ * the kernel routes its INTx and `irq` is the routed IRQ.  Already bound to
+ * the stub and enabled: nothing is written and nothing will be given back;
+ * bound to the stub but disabled (perhaps never enabled): unbound, enabled
+ * and disabled, bound to the stub again, and given back to the stub.
+ * Returns 0, or a negative errno with a one-line message (what was refused
+ * or which step failed; steps already done are undone).
  */
 int own_seize(const struct host_options *opt, const struct pb_bdf *addr, struct own_state *st, char *err,
 	      size_t errlen);

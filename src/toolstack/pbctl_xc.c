@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* xc_domain_ioport/iomem/irq_permission, xc_physdev_(un)map_pirq, xc_(de)assign_device. */
+/*
+ * xc_domain_ioport/iomem/irq_permission, xc_physdev_(un)map_pirq,
+ * xc_(de)assign_device; PHYSDEVOP_prepare_msix through the daemon's own call.
+ */
 #include "toolstack/pbctl_xc.h"
 
 #include <errno.h>
@@ -8,9 +11,12 @@
 #include <string.h>
 #include <xenctrl.h>
 
+#include "transport/xen/xen_irq_xen.h"
+
 struct pbctl_xc {
 	struct pbctl_hyp hyp;
 	xc_interface *xch;
+	struct xen_irq_hyp *irq; /* opened at the first prepare_msix */
 };
 
 static xc_interface *xch_of(struct pbctl_hyp *h)
@@ -66,6 +72,16 @@ static int x_deassign(struct pbctl_hyp *h, uint32_t domid, uint32_t sbdf)
 	return result(xc_deassign_device(xch_of(h), domid, sbdf));
 }
 
+static int x_prepare_msix(struct pbctl_hyp *h, uint32_t sbdf)
+{
+	struct pbctl_xc *x = (struct pbctl_xc *)h;
+	char err[256];
+	if (!x->irq && !(x->irq = xen_irq_hyp_open(err, sizeof(err))))
+		return -EIO;
+	struct pb_bdf dev = { (uint16_t)(sbdf >> 16), (uint8_t)(sbdf >> 8), (uint8_t)sbdf };
+	return x->irq->ops->prepare_msix(x->irq, &dev);
+}
+
 static const struct pbctl_hyp_ops xc_ops = {
 	.ioport = x_ioport,
 	.iomem = x_iomem,
@@ -74,6 +90,7 @@ static const struct pbctl_hyp_ops xc_ops = {
 	.irq_permission = x_irq_permission,
 	.assign = x_assign,
 	.deassign = x_deassign,
+	.prepare_msix = x_prepare_msix,
 };
 
 struct pbctl_hyp *pbctl_xc_open(char *err, size_t errlen)
@@ -97,6 +114,7 @@ void pbctl_xc_close(struct pbctl_hyp *h)
 {
 	if (!h)
 		return;
+	xen_irq_hyp_close(((struct pbctl_xc *)h)->irq);
 	xc_interface_close(xch_of(h));
 	free(h);
 }

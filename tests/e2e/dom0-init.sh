@@ -31,7 +31,12 @@ xenstored --pid-file /run/xen/xenstored.pid
 wait_until 30 xenstore-read / || boot_ok=0
 xen-init-dom0 >/dev/null || boot_ok=0
 xenconsoled --pid-file=/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console --timestamp=none
-# The emulated devices, driven by dom0's own drivers before anything takes them.
+# 06.0 and 07.0 are hidden from dom0's drivers from boot, as pci-stub.ids or
+# xen-pciback.hide would: pci-stub holds them before nvme and e1000e load.
+for d in 0000:00:06.0 0000:00:07.0; do
+	echo pci-stub > "/sys/bus/pci/devices/$d/driver_override" && echo "$d" > /sys/bus/pci/drivers_probe || boot_ok=0
+done
+# The other emulated devices, driven by dom0's own drivers before anything takes them.
 modprobe nvme
 modprobe e1000e
 mark "toolstack up"

@@ -18,6 +18,7 @@ wait_until() {
 console_log() { echo "/var/log/xen/console/guest-$1.log"; }
 
 # guest_create NAME FRONT [CFG-LINE...]: creates the paused PV guest, prints its domid.
+# GUEST_EXTRA: more words for the guest kernel's command line.
 guest_create() {
 	local name=$1 front=$2 cfg=/tmp/$1.cfg l
 	shift 2
@@ -26,7 +27,7 @@ name = "$name"
 type = "pv"
 kernel = "/guest/vmlinux"
 ramdisk = "/guest/guest.cpio.gz"
-extra = "console=hvc0 loglevel=1 e2e_front=$front"
+extra = "console=hvc0 loglevel=1 e2e_front=$front${GUEST_EXTRA:+ $GUEST_EXTRA}"
 memory = 192
 vcpus = 1
 e820_host = 1

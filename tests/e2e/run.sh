@@ -73,7 +73,7 @@ cleanup() { [ "$KEEP" = 1 ] && echo "e2e: kept $WORK" || rm -rf "$WORK"; }
 trap cleanup EXIT
 KROOT=$KROOT OUT=$OUT WORK=$WORK BINS=$BINS GUEST_BINS=$GUEST_BINS "$HERE/images.sh" > "$WORK/images.log" 2>&1 ||
 	{ tail -20 "$WORK/images.log"; echo "0 passed, 1 failed"; echo "e2e: building the images failed"; exit 1; }
-truncate -s 16M "$WORK/nvme.img"
+truncate -s 16M "$WORK/nvme.img" "$WORK/nvme-nb.img"
 T1=$(date +%s)
 
 # --- 4. one boot: every scenario runs inside -----------------------------------------
@@ -81,6 +81,7 @@ LOG=$WORK/serial.log
 XENCMD="console=com1 com1=115200,8n1 console_timestamps=boot loglvl=all guest_loglvl=all"
 XENCMD="$XENCMD dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=false iommu=required"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4${ONLY:+ e2e_only=${ONLY//,/+}}"  # a comma would split -initrd
+# 06.0 and 07.0 are a second NVMe and e1000e that no dom0 driver ever binds (9-never-bound).
 # The NVMe MSI-X table gets its own BAR: Xen 4.17 does not give a guest MSI-X whose table
 # shares a page with other registers (the guest falls back to INTx).
 # TCG runs both vCPUs on one host thread (E2E_TCG_THREAD=single, the default): with a thread
@@ -100,6 +101,9 @@ exec timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,dump-guest-core=off -acc
 	-device nvme,serial=e2e0001,drive=d0,addr=03.0,msix-exclusive-bar=on \
 	-netdev hubport,id=n0,hubid=0 -device e1000e,netdev=n0,addr=04.0 \
 	-device pci-testdev,addr=05.0 \
+	-drive if=none,id=d1,file="$WORK/nvme-nb.img",format=raw \
+	-device nvme,serial=e2e0002,drive=d1,addr=06.0,msix-exclusive-bar=on \
+	-netdev hubport,id=n1,hubid=1 -device e1000e,netdev=n1,addr=07.0 \
 	-kernel "$OUT/xen" -append "$XENCMD" \
 	-initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" < /dev/null 2>&1) |
 	while IFS= read -r line; do

@@ -383,6 +383,83 @@ sc_hostile() {
 	[ "$n" -lt 5000 ] || { WHY="pcibackd logged $n lines: guest-caused lines are not rate-limited"; return 1; }
 }
 
+# Devices no dom0 driver ever binds (pci-stub holds them from boot, dom0-init.sh): their INTx is
+# routed only when they are first enabled, as pciback does when it takes a device.  The guest's
+# interrupt lines must be the routed GSIs, and its NVMe (forced onto INTx: pci=nomsi) must do I/O.
+NB_NVME=0000:00:06.0
+NB_NIC=0000:00:07.0
+sc_never_bound() {
+	pb_need || return 77
+	pb_stop
+	local d fw_nvme fw_nic irq_nvme irq_nic domid rc=0 log=/tmp/pcibackd-nb.log
+	for d in $NB_NVME $NB_NIC; do
+		[ "$(drv_of $d)" = pci-stub ] || { WHY="$d is not held by pci-stub from boot (driver: $(drv_of $d))"; return 1; }
+	done
+	fw_nvme=$(cat /sys/bus/pci/devices/$NB_NVME/irq)
+	fw_nic=$(cat /sys/bus/pci/devices/$NB_NIC/irq)
+	echo "E2E-NOTE: never-enabled devices: irq $fw_nvme (nvme) and $fw_nic (e1000e) before pcibackd"
+	pcibackd --transport xen --mode vpci --log-level debug --device host:$NB_NVME --device host:$NB_NIC \
+		--control /tmp/pcibackd-nb.ctl > "$log" 2>&1 &
+	PB_PID=$!
+	wait_until 60 grep -q 'serving 2 devices' "$log" ||
+		{ WHY="pcibackd did not start on the never-bound devices: $(tail -2 $log | tr '\n' ' ')"; pb_stop; return 1; }
+	irq_nvme=$(cat /sys/bus/pci/devices/$NB_NVME/irq)
+	irq_nic=$(cat /sys/bus/pci/devices/$NB_NIC/irq)
+	echo "E2E-NOTE: after seizing: irq $irq_nvme (nvme) and $irq_nic (e1000e)"
+	domid=$(GUEST_EXTRA=pci=nomsi guest_create g9 1) || { WHY="xl create g9 failed"; pb_stop; return 1; }
+	for d in $NB_NVME $NB_NIC; do
+		$ATTACH attach "$domid" "$d" > /tmp/attach.log 2>&1 ||
+			{ WHY="$ATTACH attach $domid $d: $(tail -1 /tmp/attach.log)"; rc=1; }
+		sed "s/^/attach $d: /" /tmp/attach.log
+	done
+	[ $rc = 0 ] && { guest_start g9 || { WHY="guest g9's command loop did not start"; rc=1; }; }
+	[ $rc = 0 ] && { guest_wait_devs g9 2 || { WHY="g9 did not see its 2 devices: $(tr '\n' ' ' < /tmp/gout)"; rc=1; }; }
+	if [ $rc = 0 ]; then
+		# The guest's interrupt lines (vpci: 00:00.0 the NVMe, 00:01.0 the e1000e), then INTx I/O.
+		gcmd g9 200 "
+echo LINE nvme \$((0x\$(setpci -s 00:00.0 INTERRUPT_LINE))) nic \$((0x\$(setpci -s 00:01.0 INTERRUPT_LINE)))
+modprobe nvme
+yes 'pcibackd-e2e-intx' | head -c 4096 > /tmp/pat
+i=0; while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 600 ]; do sleep 0.2; i=\$((i+1)); done
+[ -b /dev/nvme0n1 ] || { echo 'IO: no /dev/nvme0n1'; dmesg | grep -iE 'nvme|pcifront|gsi' | tail; exit 1; }
+lspci -vv -s 00:00.0 | grep -q 'MSI-X: Enable+' && echo 'IO: nvme MSI-X Enable+'
+dd if=/tmp/pat of=/dev/nvme0n1 bs=4096 seek=64 count=1 conv=fsync 2>/dev/null || { echo 'IO: write failed'; exit 1; }
+echo 3 > /proc/sys/vm/drop_caches
+dd if=/dev/nvme0n1 of=/tmp/back bs=4096 skip=64 count=1 iflag=direct 2>/dev/null
+cmp /tmp/pat /tmp/back && echo 'IO: nvme pattern read back'
+grep nvme /proc/interrupts | awk '{ n += \$2 } END { print \"IO: nvme interrupts \" n + 0 }'
+grep nvme /proc/interrupts
+dmesg | grep -o 'Xen PCI mapped GSI[0-9]*'
+exit 0"
+		rc=$?
+		cat /tmp/gout
+		local want="LINE nvme $irq_nvme nic $irq_nic"
+		if [ $rc != 0 ]; then
+			WHY="the guest's NVMe did no I/O on INTx (rc $rc): $(grep '^IO:' /tmp/gout | tail -1)"
+			rc=1
+		elif ! grep -qx "$want" /tmp/gout; then
+			WHY="guest interrupt lines '$(grep '^LINE' /tmp/gout)', expected the routed '$want'"
+			rc=1
+		elif [ "$irq_nvme" = "$fw_nvme" ] || [ "$irq_nic" = "$fw_nic" ]; then
+			WHY="dom0 still shows the firmware's lines ($irq_nvme, $irq_nic): seizing did not route them"
+			rc=1
+		elif grep -q '^IO: nvme MSI-X Enable+' /tmp/gout; then
+			WHY="the guest's NVMe runs on MSI-X, not INTx (pci=nomsi ignored?)"
+			rc=1
+		elif ! grep -q '^IO: nvme pattern read back' /tmp/gout; then
+			WHY="the NVMe pattern did not read back"
+			rc=1
+		elif grep -q '^IO: nvme interrupts 0$' /tmp/gout || ! grep -q '^IO: nvme interrupts' /tmp/gout; then
+			WHY="the guest's NVMe got no interrupt"
+			rc=1
+		fi
+	fi
+	xl destroy g9 2>/dev/null
+	guest_gone g9 30
+	pb_stop
+	return $rc
+}
+
 sc_bench() {
 	[ "$KREF_OK" = 1 ] || { WHY="no kernel-backend measurement (kernel-baseline did not pass)"; return 77; }
 	pb_need || return 77
@@ -413,4 +490,5 @@ scenarios_run() {
 	run 5-passthrough sc_passthrough
 	run 7-hostile sc_hostile
 	pb_stop
+	run 9-never-bound sc_never_bound
 }

@@ -156,6 +156,26 @@ static const char *native_driver(struct fake_sysfs *fs, const char *bdf)
 	return "";
 }
 
+void fake_sysfs_set_routed_irq(struct fake_sysfs *fs, const char *bdf, unsigned irq)
+{
+	for (size_t i = 0; i < fs->ndevs; i++)
+		if (!strcmp(fs->devs[i].bdf, bdf))
+			fs->devs[i].routed_irq = irq;
+}
+
+/* pci_enable_device() on a device with no driver: ACPI routes its INTx and `irq` shows it. */
+static void route_irq(struct fake_sysfs *fs, const char *bdf)
+{
+	char drv[64], p[PATH_MAX], v[16];
+	fake_sysfs_driver(fs, bdf, drv, sizeof(drv));
+	for (size_t i = 0; i < fs->ndevs; i++)
+		if (!strcmp(fs->devs[i].bdf, bdf) && fs->devs[i].routed_irq && !drv[0]) {
+			fake_sysfs_path(fs, bdf, "irq", p, sizeof(p));
+			snprintf(v, sizeof(v), "%u\n", fs->devs[i].routed_irq);
+			put_str(p, v);
+		}
+}
+
 /* The fake kernel: sees each sysfs write after it landed in the file. */
 static void fake_kernel(void *ctx, const char *path, const char *value)
 {
@@ -185,6 +205,7 @@ static void fake_kernel(void *ctx, const char *path, const char *value)
 	} else if (!strcmp(base, "reset")) {
 		do_reset(fs, parent);
 	} else if (!strcmp(base, "enable") && value[0] == '1') {
+		route_irq(fs, parent);
 		uint8_t cmd;
 		char p[PATH_MAX];
 		fake_sysfs_path(fs, parent, "config", p, sizeof(p));

@@ -31,7 +31,8 @@ struct fake_sysfs {
 	/* Config state seen at the moment of each reset: COMMAND and MSI/MSI-X control words. */
 	unsigned resets;
 	uint16_t cmd_at_reset, msi_at_reset, msix_at_reset;
-	struct { char bdf[16]; char native[32]; } devs[FAKE_MAX_DEVS];
+	/* routed_irq: what `enable` (pci_enable_device's INTx routing) puts in `irq`; 0: leaves it. */
+	struct { char bdf[16]; char native[32]; unsigned routed_irq; } devs[FAKE_MAX_DEVS];
 	size_t ndevs;
 	struct host_options opt;
 };
@@ -46,6 +47,8 @@ int fake_sysfs_add_driver(struct fake_sysfs *fs, const char *name);
  */
 int fake_sysfs_add_device(struct fake_sysfs *fs, const char *fixture, const char *dump_bdf, const char *bdf,
 			  const char *parent_bdf, const char *driver);
+/* The interrupt the kernel routes when the device is first enabled (the firmware's line until then). */
+void fake_sysfs_set_routed_irq(struct fake_sysfs *fs, const char *bdf, unsigned irq);
 /* A network interface / a disk (and partition) under the device. */
 int fake_sysfs_add_net(struct fake_sysfs *fs, const char *bdf, const char *ifname, const char *operstate);
 int fake_sysfs_add_disk(struct fake_sysfs *fs, const char *bdf, const char *disk, const char *part);

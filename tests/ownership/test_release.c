@@ -103,10 +103,12 @@ static void test_seize_saves_quiet_pristine_state(void **state)
 	assert_true(cfg16(orig, 0x04) & 0x04);      /* the fixture: bus master on */
 	assert_true(cfg16(orig, MSIX_CTL) & 0x8000); /* and MSI-X enabled */
 	seize_and_assign(c, false);
-	assert_int_equal(c->fs.nwrites, 3);
+	assert_int_equal(c->fs.nwrites, 5);
 	assert_string_equal(c->fs.writes[0].value, "pci-stub");
 	assert_non_null(strstr(c->fs.writes[1].path, "drivers/igb/unbind"));
-	assert_non_null(strstr(c->fs.writes[2].path, "drivers_probe"));
+	assert_non_null(strstr(c->fs.writes[2].path, "/enable")); /* enabled once: its INTx routed */
+	assert_non_null(strstr(c->fs.writes[3].path, "/enable"));
+	assert_non_null(strstr(c->fs.writes[4].path, "drivers_probe"));
 	assert_int_equal(cfg16(c->pristine, 0x04) & 0x04, 0);
 	assert_int_equal(cfg16(c->pristine, MSIX_CTL) & 0x8000, 0);
 	assert_int_equal(cfg16(c->pristine, 0x04) & 0x03, cfg16(orig, 0x04) & 0x03); /* decoding untouched */

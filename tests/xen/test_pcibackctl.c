@@ -241,9 +241,30 @@ static int h_deassign(struct pbctl_hyp *h, uint32_t d, uint32_t sbdf)
 {
 	return rec(h, "deassign %u 0x%x", d, sbdf);
 }
-static const struct pbctl_hyp_ops hops = { h_ioport, h_iomem, h_map, h_unmap, h_irq, h_assign, h_deassign };
+static int h_prepare(struct pbctl_hyp *h, uint32_t sbdf)
+{
+	return rec(h, "prepare_msix 0x%x", sbdf);
+}
+static const struct pbctl_hyp_ops hops = { h_ioport, h_iomem, h_map, h_unmap, h_irq, h_assign, h_deassign, h_prepare };
 
 static char sysroot[64];
+
+/* The config header: a capability list with a power-management capability, then MSI-X or not. */
+static void write_config(bool msix)
+{
+	char path[256];
+	uint8_t cfg[256] = { 0 };
+	cfg[0x06] = 0x10;
+	cfg[0x34] = 0x40;
+	cfg[0x40] = 0x01;
+	cfg[0x41] = msix ? 0x50 : 0x00;
+	cfg[0x50] = 0x11;
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:03:00.0/config", sysroot);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	fclose(f);
+}
 
 static void make_sysfs(void)
 {
@@ -267,6 +288,7 @@ static void make_sysfs(void)
 	f = fopen(path, "w");
 	fprintf(f, "11\n");
 	fclose(f);
+	write_config(true);
 }
 
 static void rm_sysfs(void)
@@ -285,7 +307,7 @@ static void test_grant_and_revoke(void **state)
 	assert_int_equal(pbctl_read_devres(sysroot, &a, &r, err, sizeof(err)), 0);
 	struct fake_hyp f = { .h = { &hops } };
 	assert_int_equal(pbctl_grant(&f.h, 5, &a, &r, false, err, sizeof(err)), 0);
-	assert_string_equal(f.log, "iomem 5 0xfe000 5 1;ioport 5 0xc000 32 1;iomem 5 0xfe100 64 1;"
+	assert_string_equal(f.log, "prepare_msix 0x300;iomem 5 0xfe000 5 1;ioport 5 0xc000 32 1;iomem 5 0xfe100 64 1;"
 				   "map_pirq 5 11;irq 5 11 1;assign 5 0x300 0;");
 	f.log[0] = '\0';
 	assert_int_equal(pbctl_revoke(&f.h, 5, &a, &r), 0);
@@ -294,9 +316,20 @@ static void test_grant_and_revoke(void **state)
 	/* A failure half-way revokes what was granted. */
 	struct fake_hyp g = { .h = { &hops }, .fail = "irq 5 11 1" };
 	assert_int_equal(pbctl_grant(&g.h, 5, &a, &r, false, err, sizeof(err)), -1);
-	assert_string_equal(g.log, "iomem 5 0xfe000 5 1;ioport 5 0xc000 32 1;iomem 5 0xfe100 64 1;map_pirq 5 11;"
-				   "unmap_pirq 5 11;iomem 5 0xfe100 64 0;ioport 5 0xc000 32 0;iomem 5 0xfe000 5 0;");
+	assert_string_equal(g.log, "prepare_msix 0x300;iomem 5 0xfe000 5 1;ioport 5 0xc000 32 1;iomem 5 0xfe100 64 1;"
+				   "map_pirq 5 11;unmap_pirq 5 11;iomem 5 0xfe100 64 0;ioport 5 0xc000 32 0;iomem 5 0xfe000 5 0;");
 	assert_non_null(strstr(err, "IRQ"));
+	/* Xen refusing to take the MSI-X table: nothing is granted. */
+	struct fake_hyp p = { .h = { &hops }, .fail = "prepare_msix" };
+	assert_int_equal(pbctl_grant(&p.h, 5, &a, &r, false, err, sizeof(err)), -1);
+	assert_string_equal(p.log, "");
+	assert_non_null(strstr(err, "MSI-X"));
+	/* Without MSI-X, Xen is not asked (4.17 panics on a NULL pointer when it is). */
+	write_config(false);
+	assert_int_equal(pbctl_read_devres(sysroot, &a, &r, err, sizeof(err)), 0);
+	struct fake_hyp n = { .h = { &hops } };
+	assert_int_equal(pbctl_grant(&n.h, 5, &a, &r, false, err, sizeof(err)), 0);
+	assert_null(strstr(n.log, "prepare_msix"));
 	/* Missing device. */
 	struct pb_bdf b = { 0, 9, 0 };
 	assert_int_equal(pbctl_read_devres(sysroot, &b, &r, err, sizeof(err)), -1);

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "common/log.h"
+
 static struct xen_irq_hyp *hyp_of(struct irq_provider *p) { return ((struct xen_irq *)p->ctx)->hyp; }
 
 static int to_pirq(int rc, int p, uint32_t *pirq)
@@ -54,6 +56,12 @@ static int x_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid
 	return to_pirq(rc, pi, pirq);
 }
 
+/* Only a real function with MSI-X has a table for Xen to protect (a simulated one's is in memory here). */
+static int x_prepare(struct irq_provider *p, struct hostdev *hd)
+{
+	return hd->real && hostdev_find_cap(hd, 0x11) ? prepare_once(p->ctx, &hd->addr) : 0;
+}
+
 static int x_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
 {
 	(void)hd;
@@ -80,6 +88,7 @@ static const struct irq_provider_ops xen_irq_ops = {
 	.unmap = x_unmap,
 	.set_enable = x_set_enable,
 	.restore = x_restore,
+	.prepare = x_prepare,
 };
 
 void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)
@@ -88,4 +97,19 @@ void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp)
 	x->provider.ctx = x;
 	x->hyp = hyp;
 	x->nprepared = 0;
+}
+
+void xen_irq_give_back_pool(struct xen_irq_hyp *h, struct pb_pool *pool)
+{
+	for (size_t i = 0; h->ops->unquarantine && i < pool->ndevs; i++) {
+		struct hostdev *hd = pool->devs[i]->dev.host;
+		char a[PB_BDF_STRLEN];
+		if (!hd->real)
+			continue;
+		pb_bdf_format(&hd->addr, a);
+		if (pool->devs[i]->quarantined)
+			pb_info("xen: %s stays in Xen's quarantine (%s)", a, pool->devs[i]->reason);
+		else if (!h->ops->unquarantine(h, &hd->addr))
+			pb_info("xen: %s back from quarantine", a);
+	}
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/bdf.h"
+#include "core/pool.h"
 #include "host/irq_provider.h"
 
 struct xen_irq_hyp;
@@ -31,9 +32,10 @@ struct xen_irq_hyp_ops {
 		   int *pirq);
 	int (*unmap)(struct xen_irq_hyp *h, uint32_t domid, int pirq);
 	/*
-	 * Optional: tells Xen the device's MSI-X table before its first vector is
-	 * mapped for a guest (PHYSDEVOP_prepare_msix, as dom0 Linux's pciback
-	 * does when it takes a device); -EBUSY when already prepared.
+	 * Optional: tells Xen the device's MSI-X table, so that Xen keeps it out
+	 * of reach of every guest (PHYSDEVOP_prepare_msix, as dom0 Linux's pciback
+	 * does when it takes a device): done when the device joins the pool,
+	 * before any guest is granted its BAR; -EBUSY when already prepared.
 	 */
 	int (*prepare_msix)(struct xen_irq_hyp *h, const struct pb_bdf *dev);
 	/*
@@ -64,5 +66,15 @@ struct xen_irq {
 };
 
 void xen_irq_provider_init(struct xen_irq *x, struct xen_irq_hyp *hyp);
+
+/*
+ * At shutdown, before the pool hands its devices back to their host drivers:
+ * a real device whose guest died sits in Xen's quarantine (DOMID_IO) and is
+ * given back to this domain, or dom0's driver gets no interrupts.  Devices
+ * never assigned are simply refused by Xen.  A device the pool quarantined
+ * (its reset failed, it kept bus mastering, its recovery failed) stays in
+ * Xen's quarantine: its DMA must not land in this domain (XSA-302).
+ */
+void xen_irq_give_back_pool(struct xen_irq_hyp *h, struct pb_pool *pool);
 
 #endif

@@ -123,12 +123,12 @@ struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *l
 	t->loop = loop;
 	t->pool = pool;
 	t->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq. */
+	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq; Xen takes the MSI-X tables now. */
 	t->hyp = xen_irq_hyp_open(err, errlen);
 	if (!t->hyp)
 		goto fail;
 	xen_irq_provider_init(&t->irq, t->hyp);
-	pool->irqp = &t->irq.provider;
+	pool_set_irq_provider(pool, &t->irq.provider);
 	t->xs = xs_xen_open(err, errlen);
 	if (!t->xs)
 		goto fail;
@@ -176,19 +176,8 @@ void xen_transport_stop(struct xen_transport *t)
 	if (t->ring)
 		t->ring->ops->close(t->ring);
 	pb_xs_close(t->xs);
-	/*
-	 * A device whose guest died sits in Xen's quarantine: give it back to this
-	 * domain before the pool hands it to its host driver, or dom0's driver
-	 * gets no interrupts.  Devices never assigned are simply refused by Xen.
-	 */
-	for (size_t i = 0; t->hyp && t->hyp->ops->unquarantine && i < t->pool->ndevs; i++) {
-		struct hostdev *hd = t->pool->devs[i]->dev.host;
-		if (hd->real && !t->hyp->ops->unquarantine(t->hyp, &hd->addr)) {
-			char a[PB_BDF_STRLEN];
-			pb_info("xen: %s back from quarantine", pb_bdf_format(&hd->addr, a));
-		}
-	}
 	if (t->hyp) {
+		xen_irq_give_back_pool(t->hyp, t->pool);
 		t->pool->irqp = NULL;
 		xen_irq_hyp_close(t->hyp);
 	}
