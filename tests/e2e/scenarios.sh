@@ -362,6 +362,16 @@ sc_hostile() {
 	local hd
 	pb_guest g4 $NVME $NIC || return 1
 	guest_wait_devs g4 2 || { WHY="g4 did not see its 2 devices"; return 1; }
+	# The good guest's own read time before the attack, in this boot: the attack's time
+	# limit is calibrated on it (TCG's speed varies several-fold between machines and loads).
+	local solo_ns tmo
+	gcmd g4 120 "e2e-cfgbench 0000:00:00.0 500" || { WHY="g4's solo reads failed: $(tail -1 /tmp/gout)"; return 1; }
+	solo_ns=$(sed -n 's/.* ns_per_read=\([0-9]*\).*/\1/p' /tmp/gout | tail -1)
+	[ -n "$solo_ns" ] || { WHY="g4's solo reads printed no ns_per_read: $(tail -1 /tmp/gout)"; return 1; }
+	# 6000 reads at 10x the solo time each, plus a minute for modprobe, the settle and the disk read.
+	tmo=$((6000 * 10 * solo_ns / 1000000000 + 60))
+	[ "$tmo" -ge 120 ] || tmo=120
+	echo "E2E-NOTE: g4 alone: ${solo_ns} ns per config read; under attack it gets ${tmo} s for 6000 reads and a disk read"
 	hd=$(guest_create g5 0) || { WHY="xl create g5 failed"; return 1; }
 	$ATTACH attach "$hd" "$TESTDEV" > /tmp/attach.log 2>&1 || { WHY="attach to g5: $(tail -1 /tmp/attach.log)"; return 1; }
 	guest_start g5 || { WHY="g5's command loop did not start"; return 1; }
@@ -369,7 +379,7 @@ sc_hostile() {
 	xenstore-write "/local/domain/$hd/data/e2e/cmd-0" "e2e-hostile 20"
 	echo 1 > /tmp/g5.ncmd
 	# ...while the good guest keeps doing config reads and disk I/O.
-	gcmd g4 120 "e2e-cfgbench 0000:00:00.0 3000 && modprobe nvme && sleep 3 && dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null; e2e-cfgbench 0000:00:01.0 3000" ||
+	gcmd g4 "$tmo" "e2e-cfgbench 0000:00:00.0 3000 && modprobe nvme && sleep 3 && dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null; e2e-cfgbench 0000:00:01.0 3000" ||
 		{ WHY="the good guest failed while the hostile one attacked: $(tail -2 /tmp/gout | tr '\n' ' ')"; return 1; }
 	cat /tmp/gout
 	wait_until 60 grep -q '^E2E-OUT-END 0 rc=' "$(console_log g5)"
