@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "dispatch/dispatch_event.h"
 #include "proto/xenbus_state.h"
 #include "transport/local/local_conn.h"
 #include "transport/local/local_msg.h"
@@ -192,18 +193,14 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 	struct aer_actions act;
 	lt_aer_poll(c, &act);
 	bool aer_moved = act.notify || act.outcome != AER_OUT_NONE;
-	/* A kick that only answered an AER step is not a spurious op kick. */
-	bool waiting = dispatch_deadline(&c->guest->dg) != 0;
-	bool op = (!aer_moved || (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)) &&
-		  dispatch_pending(&c->guest->dg, c->page);
-	if (op)
+	struct dispatch_event_out ev;
+	dispatch_event(&c->guest->dg, c->page, aer_moved, pb_now_ms(), &ev);
+	if (ev.notify)
 		act.notify = true;
-	/* An op now waiting for its device (answered from the op timer) was not a spurious kick. */
-	bool started_wait = !waiting && dispatch_deadline(&c->guest->dg);
-	lt_kick_done(c, !op && !started_wait && !aer_moved);
+	lt_kick_done(c, ev.hold_until);
 	aer_active = aer_active || a->busy;
 	struct lt_backend *b = c->b;
-	if (started_wait)
+	if (ev.kind == DISPATCH_EV_INFLIGHT)
 		lt_inflight_arm(b);
 	lt_aer_apply(b, c, &act);
 	if (aer_active)
@@ -394,10 +391,8 @@ void lt_conn_timer_arm(struct lt_backend *b)
 {
 	uint64_t first = 0;
 	for (struct lt_conn *c = b->conns; c; c = c->next) {
-		const uint64_t at[] = { c->hs_deadline_ms, c->kick_hold_ms };
-		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
-			if (at[i] && (!first || at[i] < first))
-				first = at[i];
+		first = dispatch_earliest(first, c->hs_deadline_ms);
+		first = dispatch_earliest(first, c->kick_hold_ms);
 	}
 	int rc = deadline_timer_arm(&b->conn_timer, first);
 	if (rc)

@@ -99,8 +99,8 @@ void lt_peer_handshake_done(struct lt_conn *c);
 int lt_peer_expire(struct lt_conn *c, uint64_t now_ms);
 
 /* local_kick.c */
-/* A kick of c was handled (spurious: it carried no op nor AER answer); may hold c's kicks for a while. */
-void lt_kick_done(struct lt_conn *c, bool spurious);
+/* A kick of c was handled; hold_until (dispatch_event's, 0: none): c's kicks are held until then. */
+void lt_kick_done(struct lt_conn *c, uint64_t hold_until);
 /* Watches c's kicks again if its hold has ended: 0, or -1 when c was dropped. */
 int lt_kick_expire(struct lt_conn *c, uint64_t now_ms);
 

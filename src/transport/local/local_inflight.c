@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "dispatch/dispatch_event.h"
 #include "transport/local/local_backend.h"
 #include "transport/local/local_conn.h"
 
@@ -24,17 +25,8 @@ static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
 	uint64_t now = pb_now_ms();
 	for (size_t i = 0; i < b->pool->nguests; i++) {
 		struct pb_guest *g = b->pool->guests[i];
-		uint64_t due = dispatch_deadline(&g->dg);
-		if (!due || due > now)
-			continue;
-		struct pciif_sharedinfo *sh = dispatch_complete(&g->dg, now);
 		struct lt_conn *c = lt_conn_of(g);
-		if (!c)
-			continue;
-		bool notify = sh == c->page;
-		if ((pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE) && dispatch_pending(&g->dg, c->page))
-			notify = true;
-		if (notify)
+		if (dispatch_timer(&g->dg, c ? c->page : NULL, now))
 			lt_conn_notify(c); /* may drop c; the guest stays */
 	}
 	lt_inflight_arm(b);
@@ -53,11 +45,8 @@ void lt_inflight_fini(struct lt_backend *b)
 void lt_inflight_arm(struct lt_backend *b)
 {
 	uint64_t first = 0;
-	for (size_t i = 0; i < b->pool->nguests; i++) {
-		uint64_t d = dispatch_deadline(&b->pool->guests[i]->dg);
-		if (d && (!first || d < first))
-			first = d;
-	}
+	for (size_t i = 0; i < b->pool->nguests; i++)
+		first = dispatch_earliest(first, dispatch_deadline(&b->pool->guests[i]->dg));
 	int rc = deadline_timer_arm(&b->op_timer, first);
 	if (rc)
 		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: cannot arm the op timer: %s", strerror(-rc));

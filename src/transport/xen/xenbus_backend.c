@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/dispatch_event.h"
 #include "proto/pciif.h"
 #include "proto/xenbus_state.h"
 
@@ -797,42 +798,18 @@ void xb_backend_on_timer(struct xb_backend *b)
 uint64_t xb_backend_op_deadline(const struct xb_backend *b)
 {
 	uint64_t first = 0;
-	for (const struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = d->guest ? dispatch_deadline(&d->guest->dg) : 0;
-		if (t && (!first || t < first))
-			first = t;
-	}
+	for (const struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->guest)
+			first = dispatch_earliest(first, dispatch_deadline(&d->guest->dg));
 	return first;
 }
 
 void xb_backend_on_op_timer(struct xb_backend *b)
 {
 	uint64_t now = pb_now_ms();
-	for (struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = d->guest ? dispatch_deadline(&d->guest->dg) : 0;
-		if (!t || t > now)
-			continue;
-		struct pciif_sharedinfo *sh = dispatch_complete(&d->guest->dg, now);
-		if (!d->page)
-			continue; /* disconnected meanwhile: the device's work is done, nobody to answer */
-		bool notify = sh == d->page;
-		if ((pciif_flags_load(d->page) & PCIIF_FLAG_F_ACTIVE) && dispatch_pending(&d->guest->dg, d->page))
-			notify = true;
-		if (notify && d->port >= 0)
+	for (struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->guest && dispatch_timer(&d->guest->dg, d->page, now) && d->port >= 0)
 			b->ring->ops->notify(b->ring, (uint32_t)d->port);
-	}
-}
-
-/* After an event of d (spurious: no op posted): true when its port stays masked for a while. */
-static bool hold_kicks(struct xb_dev *d, bool spurious)
-{
-	uint64_t until = kick_throttle_event(&d->guest->dg.kicks, spurious, pb_now_ms());
-	if (!until)
-		return false;
-	d->kick_hold_ms = until;
-	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: spurious events beyond %d a second, port masked %d ms", d->nodename,
-		  1000 / KICK_REFILL_MS, KICK_HOLD_MS);
-	return true;
 }
 
 void xb_backend_on_evtchn(struct xb_backend *b)
@@ -842,18 +819,18 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 		struct xb_dev *d = b->devs;
 		while (d && d->port != port)
 			d = d->next;
-		bool waiting = d && d->page && dispatch_deadline(&d->guest->dg);
-		bool op = d && d->page && dispatch_pending(&d->guest->dg, d->page);
-		if (op)
+		struct dispatch_event_out ev = { .kind = DISPATCH_EV_SPURIOUS, .notify = false, .hold_until = 0 };
+		if (d && d->page)
+			dispatch_event(&d->guest->dg, d->page, false, pb_now_ms(), &ev);
+		if (ev.notify)
 			b->ring->ops->notify(b->ring, (uint32_t)port);
-		/* An op now waiting for its device (answered from the op timer) was not a spurious event. */
-		if (!op && !waiting && d && d->page && dispatch_deadline(&d->guest->dg))
-			op = true;
 		if (d && d->page)
 			aer_step(b, d, pb_now_ms());
 		/* Only a device still connected on this port is held. */
-		if (d && d->page && d->port == port && hold_kicks(d, !op))
+		if (ev.hold_until && d && d->page && d->port == port) {
+			d->kick_hold_ms = ev.hold_until;
 			continue;
+		}
 		b->ring->ops->unmask(b->ring, (uint32_t)port);
 	}
 }
@@ -862,8 +839,7 @@ uint64_t xb_backend_kick_deadline(const struct xb_backend *b)
 {
 	uint64_t first = 0;
 	for (const struct xb_dev *d = b->devs; d; d = d->next)
-		if (d->kick_hold_ms && (!first || d->kick_hold_ms < first))
-			first = d->kick_hold_ms;
+		first = dispatch_earliest(first, d->kick_hold_ms);
 	return first;
 }
 
@@ -871,11 +847,8 @@ void xb_backend_on_kick_timer(struct xb_backend *b)
 {
 	uint64_t now = pb_now_ms();
 	for (struct xb_dev *d = b->devs; d; d = d->next)
-		if (d->kick_hold_ms && d->kick_hold_ms <= now) {
-			d->kick_hold_ms = 0;
-			if (d->port >= 0)
-				b->ring->ops->unmask(b->ring, (uint32_t)d->port);
-		}
+		if (dispatch_hold_ended(&d->kick_hold_ms, now) && d->port >= 0)
+			b->ring->ops->unmask(b->ring, (uint32_t)d->port);
 }
 
 struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct xen_ring *ring, uint32_t self_domid,
