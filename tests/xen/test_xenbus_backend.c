@@ -1024,6 +1024,24 @@ static void test_spurious_events_held(void **state)
 	assert_int_equal(v, 0x1af4);
 }
 
+/* A guest's answers to AER steps are not spurious events: they spend nothing of its budget (review L1). */
+static void test_aer_answers_not_spurious(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	char out[160];
+	assert_int_equal(aer_inject_on(e, 1, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	uint64_t spurious = g->dg.stats.spurious;
+	aer_answer(e, PCIIF_AER_RESULT_NEED_RESET);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
+	assert_int_equal(g->dg.aer.recovered, 1);
+	assert_int_equal(g->dg.stats.spurious, spurious);
+	assert_int_equal(g->dg.kicks.tokens, KICK_BURST);
+}
+
 /* ---- ops that wait for their device (issue 15, item 3): a PMCSR D-state change ---- */
 
 #define PMCSR 0x44 /* cap-dev3 01:00.0: power management at 0x40 */
@@ -1175,6 +1193,7 @@ int main(int argc, char **argv)
 		T(test_pm_disconnect_while_waiting),
 		T(test_pm_domain_death_while_waiting),
 		T(test_spurious_events_held),
+		T(test_aer_answers_not_spurious),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

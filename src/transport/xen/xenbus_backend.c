@@ -740,11 +740,14 @@ static uint64_t dev_aer_deadline(const struct xb_dev *d)
 	return d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
 }
 
-static void aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
+/* Advances d's recovery; true when it moved (the guest answered a step, or one was posted). */
+static bool aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
 {
 	struct aer_actions act;
 	aer_poll(&d->guest->dg, d->page, now_ms, &act);
+	bool moved = act.notify || act.outcome != AER_OUT_NONE;
 	aer_apply(b, d, &act);
+	return moved;
 }
 
 /* The page is going away: every recovery in progress or queued fails now, nothing is notified. */
@@ -819,13 +822,13 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 		struct xb_dev *d = b->devs;
 		while (d && d->port != port)
 			d = d->next;
+		/* The guest may have answered an AER step (it clears _XEN_PCIB_active and notifies): first that. */
+		bool aer_moved = d && d->page && aer_step(b, d, pb_now_ms());
 		struct dispatch_event_out ev = { .kind = DISPATCH_EV_SPURIOUS, .notify = false, .hold_until = 0 };
 		if (d && d->page)
-			dispatch_event(&d->guest->dg, d->page, false, pb_now_ms(), &ev);
+			dispatch_event(&d->guest->dg, d->page, aer_moved, pb_now_ms(), &ev);
 		if (ev.notify)
 			b->ring->ops->notify(b->ring, (uint32_t)port);
-		if (d && d->page)
-			aer_step(b, d, pb_now_ms());
 		/* Only a device still connected on this port is held. */
 		if (ev.hold_until && d && d->page && d->port == port) {
 			d->kick_hold_ms = ev.hold_until;
