@@ -14,6 +14,7 @@ void pool_init(struct pb_pool *p, enum topo_mode mode)
 	p->mode = mode;
 	p->aer_timeout_ms = AER_DEFAULT_TIMEOUT_MS;
 	p->aer_policy = AER_POLICY_DETACH;
+	p->op_rate = OP_RATE_DEFAULT;
 }
 
 /* Before any guest can have it: a device whose MSI-X table stays unprotected is never handed out. */
@@ -95,6 +96,7 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	g->dg.irqp = p->irqp;
 	g->dg.aer.timeout_ms = p->aer_timeout_ms;
 	g->dg.aer.policy = p->aer_policy;
+	g->dg.kicks.op_rate = p->op_rate;
 	p->guests[p->nguests++] = g;
 	return g;
 }

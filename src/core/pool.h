@@ -45,6 +45,7 @@ struct pb_pool {
 	struct irq_provider *irqp;    /* passed to every guest's dispatcher (NULL: no MSI ops) */
 	uint32_t aer_timeout_ms;      /* every new guest's AER step timeout (pool_init: the kernel's 300 s) */
 	enum aer_policy aer_policy;   /* and what a failed recovery does (pool_init: detach) */
+	uint32_t op_rate;             /* every new guest's op budget, ops a second (0: unlimited; pool_init: OP_RATE_DEFAULT) */
 };
 
 void pool_init(struct pb_pool *p, enum topo_mode mode);

@@ -18,7 +18,7 @@ const char daemon_usage[] =
 	"                [--log-level err|warn|info|debug] [--aer-timeout MS] [--aer-policy detach|keep]\n"
 	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
 	"                [--read-only] [--force-seize] [--strict-reset] [--sysfs DIR] [--stub DRIVER]\n"
-	"                [--guest-uid GUEST=UID|USER ...] [--handshake-timeout MS]\n"
+	"                [--guest-uid GUEST=UID|USER ...] [--handshake-timeout MS] [--op-rate OPS_PER_S]\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
 	"          host:DDDD:BB:DD.F (a real device of this host: seized from its driver, pci-stub bound)\n"
@@ -40,6 +40,8 @@ const char daemon_usage[] =
 	"          The sockets are owner-only (0600): grant other users access to --socket yourself.\n"
 	"  --handshake-timeout MS: a local client that has not connected within MS is dropped\n"
 	"          (default 5000); at most 64 clients are in their handshake at once.\n"
+	"  --op-rate OPS_PER_S: each guest's op budget: beyond a burst of 8192 ops and this many a second\n"
+	"          (default 20000; 0: unlimited) its event channel is held 128 ms, its ops answered after.\n"
 	"  --aer-policy: when a recovery fails (no guest handler, timeout, answer none or disconnect),\n"
 	"          detach (default) takes the device from the guest and quarantines it; keep only logs.\n";
 
@@ -159,6 +161,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "stub", required_argument, NULL, 'U' },
 		{ "guest-uid", required_argument, NULL, 'G' },
 		{ "handshake-timeout", required_argument, NULL, 'W' },
+		{ "op-rate", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -168,6 +171,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 	o->aer_policy = AER_POLICY_DETACH;
 	o->xen_domid = -1;
 	o->handshake_timeout_ms = LT_HANDSHAKE_TIMEOUT_MS;
+	o->op_rate = OP_RATE_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -234,6 +238,18 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 				     err, errlen))
 				return -1;
 			break;
+		case 'O': {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || *optarg == '-' || v > OP_RATE_MAX) {
+				snprintf(err, errlen, "--op-rate %s: expected ops a second, 0 (unlimited) to %d", optarg,
+					 OP_RATE_MAX);
+				return -1;
+			}
+			o->op_rate = (uint32_t)v;
+			break;
+		}
 		case 'G':
 			if (add_guest_uid(o, optarg, err, errlen))
 				return -1;

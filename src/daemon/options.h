@@ -41,6 +41,7 @@ struct daemon_opts {
 	enum topo_mode mode;
 	enum pb_log_level log_level;
 	uint32_t aer_timeout_ms;   /* each AER step's wait for the guest */
+	uint32_t op_rate;          /* --op-rate: each guest's ops a second beyond its burst, 0: unlimited */
 	enum aer_policy aer_policy;
 	size_t ndevices;
 	struct daemon_device_arg devices[DAEMON_MAX_DEVICES];

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "dispatch/dispatch_event.h"
 
+#include <inttypes.h>
+
 void dispatch_event(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool aer_moved, uint64_t now_ms,
 		    struct dispatch_event_out *out)
 {
@@ -16,8 +18,20 @@ void dispatch_event(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool 
 		out->kind = DISPATCH_EV_AER;
 	else
 		out->kind = DISPATCH_EV_SPURIOUS;
-	out->hold_until = kick_throttle_event(&g->kicks, out->kind == DISPATCH_EV_SPURIOUS, now_ms);
-	if (out->hold_until)
+	static const enum kick_cost cost[] = {
+		[DISPATCH_EV_OP] = KICK_OP,
+		[DISPATCH_EV_INFLIGHT] = KICK_OP,
+		[DISPATCH_EV_AER] = KICK_FREE,
+		[DISPATCH_EV_SPURIOUS] = KICK_SPURIOUS,
+	};
+	out->hold_until = kick_throttle_event(&g->kicks, cost[out->kind], now_ms);
+	if (!out->hold_until)
+		return;
+	if (cost[out->kind] == KICK_OP)
+		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: ops beyond a burst of %d and %" PRIu32
+			  " a second, channel held %" PRIu64 " ms", g->name, OP_BURST, g->kicks.op_rate,
+			  out->hold_until - now_ms);
+	else
 		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: spurious kicks beyond %d a second, channel held %d ms",
 			  g->name, 1000 / KICK_REFILL_MS, KICK_HOLD_MS);
 }

@@ -987,7 +987,7 @@ static void test_aer_remove_starts_queued(void **state)
 	assert_ptr_equal(pdev(e, 0)->owner, g);
 }
 
-/* Spurious events beyond the budget leave the port masked until the kick timer; real ops never do. */
+/* Spurious events beyond the budget leave the port masked until the kick timer; ops within theirs never do. */
 static void test_spurious_events_held(void **state)
 {
 	struct env *e = *state;
