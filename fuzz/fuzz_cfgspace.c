@@ -215,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned wait_us;
 			bool pm_finished = cfg_pm_pending(cd, &wait_us);
 			if (pm_finished)
-				cfg_pm_finish(cd);
+				cfg_pm_finish(cd, NULL);
 			if (!valid) {
 				CHECK(rc == PCIIF_ERR_INVALID_OFFSET);
 			} else {

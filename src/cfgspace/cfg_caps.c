@@ -73,11 +73,13 @@ static int pmcsr_init(struct cfg_dev *cd, struct cfg_fi *fi)
  * device is left alone until cfg_pm_finish (the caller waits what
  * cfg_pm_pending says first), which then puts back what a soft reset erased.
  */
+static unsigned flags_enabled(struct cfg_dev *cd, unsigned pos, uint32_t bit);
+
 static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
 	uint32_t hw, cmd;
 	if (cd->pm.pending) /* a caller that did not wait: finish the previous change first */
-		cfg_pm_finish(cd);
+		cfg_pm_finish(cd, NULL);
 	int rc = cfg_fi_hw_update_changed(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
 	if (rc)
 		return rc;
@@ -91,6 +93,12 @@ static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 	int want = (int)(val & PMCSR_STATE);
 	if ((int)(hw & PMCSR_STATE) == want)
 		return 0;
+	/* Before the change: a soft reset may already have happened when set_power_state returns. */
+	struct cfg_irq_hw irq = {
+		.msi_on = flags_enabled(cd, cd->msi_pos, MSI_FLAGS_ENABLE),
+		.msix_on = flags_enabled(cd, cd->msix_pos, MSIX_FLAGS_ENABLE),
+		.msix_maskall = flags_enabled(cd, cd->msix_pos, MSIX_FLAGS_MASKALL),
+	};
 	struct hostdev *hd = cd->hd;
 	unsigned wait_us = 0;
 	if (!hd->ops->set_power_state || hd->ops->set_power_state(hd, want, &wait_us))
@@ -99,6 +107,7 @@ static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 	cd->pm.from = (uint8_t)(hw & PMCSR_STATE);
 	cd->pm.cmd = (uint16_t)cmd;
 	cd->pm.wait_us = wait_us;
+	cd->pm.irq = irq;
 	return 0;
 }
 
@@ -113,12 +122,14 @@ bool cfg_pm_pending(const struct cfg_dev *cd, unsigned *wait_us)
  * COMMAND come back from what the backend knows (the host resources, and
  * COMMAND as it was when the change started), only where hardware differs.
  */
-bool cfg_pm_finish(struct cfg_dev *cd)
+bool cfg_pm_finish(struct cfg_dev *cd, struct cfg_irq_hw *was)
 {
 	uint32_t pmcsr, cmd;
 	if (!cd->pm.pending)
 		return false;
 	cd->pm.pending = false;
+	if (was)
+		*was = cd->pm.irq;
 	if (cd->pm.from != 3 || !cd->pm_pos || cfg_hw_read(cd, cd->pm_pos + 4, 2, &pmcsr) || (pmcsr & PMCSR_STATE))
 		return false;
 	cfg_dev_restore(cd);

@@ -112,6 +112,7 @@ struct cfg_dev {
 		bool pending;
 		uint8_t from;            /* the D-state it left */
 		uint16_t cmd;            /* COMMAND in hardware when it started */
+		struct cfg_irq_hw irq;   /* MSI / MSI-X in hardware when it started */
 		unsigned wait_us;        /* how long the device needs before the next access */
 	} pm;
 };

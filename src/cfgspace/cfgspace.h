@@ -40,8 +40,19 @@ int cfg_write(struct cfg_dev *cd, long off, long size, uint32_t val);
  * (D3hot -> D0 with No_Soft_Reset clear): the caller then restores the
  * interrupts it enabled.
  */
+/* MSI / MSI-X as they were in hardware (the enable bits, MSI-X's Mask-All). */
+struct cfg_irq_hw {
+	bool msi_on, msix_on, msix_maskall;
+};
+
 bool cfg_pm_pending(const struct cfg_dev *cd, unsigned *wait_us);
-bool cfg_pm_finish(struct cfg_dev *cd);
+/*
+ * was (may be NULL): MSI / MSI-X as hardware had them when the transition
+ * started, for the caller's restore; the interrupts to switch back on are
+ * those that were on then, whatever the backend's bookkeeping says (a
+ * permissive guest may have switched them off through config space).
+ */
+bool cfg_pm_finish(struct cfg_dev *cd, struct cfg_irq_hw *was);
 
 /* The device leaves its guest: per-device state returns to its seize-time values. */
 void cfg_dev_release(struct cfg_dev *cd);

@@ -218,7 +218,7 @@ static void slot_reset(struct dispatch_guest *g, struct pb_dev *d)
 	struct hostdev *hd = d->host;
 	if (!hd->ops->reset || hd->ops->reset(hd))
 		return;
-	dispatch_irq_restore(g, d);
+	dispatch_irq_restore(g, d, NULL);
 }
 
 void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)

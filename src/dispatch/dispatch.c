@@ -85,8 +85,9 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 
 void dispatch_after_wait(struct dispatch_guest *g, struct pb_dev *d)
 {
-	if (cfg_pm_finish(d->cfg))
-		dispatch_irq_restore(g, d);
+	struct cfg_irq_hw was;
+	if (cfg_pm_finish(d->cfg, &was))
+		dispatch_irq_restore(g, d, &was);
 }
 
 /* Counts, writes back only the result fields (sh NULL: nowhere), traces, and clears _XEN_PCIF_active. */

@@ -124,9 +124,11 @@ void dispatch_after_wait(struct dispatch_guest *g, struct pb_dev *d);
 /*
  * After the device was reset: the MSI / MSI-X the guest enabled through the
  * ops are switched back on (their vectors stay mapped; the provider has them
- * written into the device again), so hardware and bookkeeping agree.
+ * written into the device again), so hardware and bookkeeping agree.  With
+ * was (the hardware state captured before a D-state change), only those that
+ * were on in hardware then, and MSI-X's Mask-All as it was.
  */
-void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d);
+void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d, const struct cfg_irq_hw *was);
 
 /* Disables whatever MSI / MSI-X the guest left enabled and unmaps its vectors. */
 void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d);

@@ -25,6 +25,7 @@
 
 #define CAP_MSI 0x05
 #define CAP_MSIX 0x11
+#define MSIX_CTL_MASKALL 0x4000u
 #define PCI_COMMAND_MEMORY 0x2
 
 static bool hw_enabled(struct hostdev *hd, uint8_t cap_id, uint32_t bit)
@@ -186,19 +187,28 @@ void msi_op(struct dispatch_guest *g, struct pb_dev *d, const struct pciif_op *o
 	}
 }
 
-void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d)
+void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d, const struct cfg_irq_hw *was)
 {
 	struct hostdev *hd = d->host;
 	if (!g->irqp)
 		return;
-	int rc = (d->irq.msix_on || d->irq.msi_on) && g->irqp->ops->restore ? g->irqp->ops->restore(g->irqp, hd) : 0;
+	bool msix = d->irq.msix_on && (!was || was->msix_on);
+	bool msi = d->irq.msi_on && (!was || was->msi_on);
+	int rc = (msix || msi) && g->irqp->ops->restore ? g->irqp->ops->restore(g->irqp, hd) : 0;
 	if (rc)
 		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: interrupts not restored after the reset: %s", g->name,
 			  hd->source, strerror(-rc));
-	if (d->irq.msix_on)
+	if (msix)
 		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSIX, true);
-	if (d->irq.msi_on)
+	if (msi)
 		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSI, true);
+	/* Mask-All as it was (set_enable leaves it clear). */
+	unsigned cap = was && was->msix_maskall ? hostdev_find_cap(hd, CAP_MSIX) : 0;
+	uint32_t ctl;
+	if (cap && !hostdev_read(hd, cap + 2, 2, &ctl) && !(ctl & MSIX_CTL_MASKALL) &&
+	    hostdev_write(hd, cap + 2, 2, ctl | MSIX_CTL_MASKALL))
+		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: cannot set MSI-X Mask-All again after the reset", g->name,
+			  hd->source);
 }
 
 void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d)

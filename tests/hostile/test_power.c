@@ -153,6 +153,56 @@ static void soft_reset_restores_guest_and_backend_state(void **state)
 	henv_free(e);
 }
 
+#define MSIX_ENABLE 0x8000u
+#define MSIX_MASKALL 0x4000u
+
+static struct henv *nvme_permissive_msix(void)
+{
+	struct henv *e = nvme();
+	simdev_set_soft_reset(e->hd[0], true);
+	const struct cfg_options o = { .permissive = true, .allow_interrupt_control = true };
+	cfg_set_options(e->dev[0].cfg, &o);
+	assert_int_equal(henv_write(e, 0, 0x04, 2, CMD_MEM | CMD_MASTER), 0);
+	assert_int_equal(enable_msix1(e), 0);
+	return e;
+}
+
+/*
+ * Review L3: a permissive guest that switched MSI-X off through config space
+ * (the backend's bookkeeping still says on) keeps it off across D3hot -> D0
+ * on a soft-resetting device: the restore follows the hardware as it was.
+ */
+static void soft_reset_restore_follows_hardware_enable(void **state)
+{
+	(void)state;
+	struct henv *e = nvme_permissive_msix();
+	uint32_t ctl = 0;
+	assert_int_equal(henv_read(e, 0, NVME_MSIX + 2, 2, &ctl), 0);
+	assert_int_equal(henv_write(e, 0, NVME_MSIX + 2, 2, ctl & ~MSIX_ENABLE), 0);
+	assert_int_equal(henv_hw(e, 0, NVME_MSIX + 2, 2) & MSIX_ENABLE, 0);
+	assert_true(e->dev[0].irq.msix_on);
+	assert_int_equal(set_dstate(e, 3), 0);
+	assert_int_equal(set_dstate(e, 0), 0);
+	assert_int_equal(simdev_counters(e->hd[0])->soft_resets, 1);
+	assert_int_equal(henv_hw(e, 0, NVME_MSIX + 2, 2) & MSIX_ENABLE, 0);
+	henv_free(e);
+}
+
+/* Review L3: MSI-X's Mask-All, set by the guest, is set again after the soft reset, MSI-X on. */
+static void soft_reset_restores_msix_maskall(void **state)
+{
+	(void)state;
+	struct henv *e = nvme_permissive_msix();
+	uint32_t ctl = 0;
+	assert_int_equal(henv_read(e, 0, NVME_MSIX + 2, 2, &ctl), 0);
+	assert_int_equal(henv_write(e, 0, NVME_MSIX + 2, 2, ctl | MSIX_MASKALL), 0);
+	assert_int_equal(set_dstate(e, 3), 0);
+	assert_int_equal(set_dstate(e, 0), 0);
+	assert_int_equal(simdev_counters(e->hd[0])->soft_resets, 1);
+	assert_int_equal(henv_hw(e, 0, NVME_MSIX + 2, 2) & (MSIX_ENABLE | MSIX_MASKALL), MSIX_ENABLE | MSIX_MASKALL);
+	henv_free(e);
+}
+
 /* No_Soft_Reset set: the device keeps its state, and nothing is rewritten. */
 static void no_soft_reset_keeps_state(void **state)
 {
@@ -304,6 +354,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(d3hot_refuses_flag_enables),
 		cmocka_unit_test(soft_reset_restores_guest_and_backend_state),
 		cmocka_unit_test(no_soft_reset_keeps_state),
+		cmocka_unit_test(soft_reset_restore_follows_hardware_enable),
+		cmocka_unit_test(soft_reset_restores_msix_maskall),
 		cmocka_unit_test(transition_waits_for_the_device),
 		cmocka_unit_test(page_gone_while_waiting),
 		cmocka_unit_test(device_released_while_waiting),
