@@ -78,8 +78,9 @@ static unsigned flags_enabled(struct cfg_dev *cd, unsigned pos, uint32_t bit);
 static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
 	uint32_t hw, cmd;
-	if (cd->pm.pending) /* a caller that did not wait: finish the previous change first */
-		cfg_pm_finish(cd, NULL);
+	/* A caller that did not finish the previous change: refused, so that its restore is not lost. */
+	if (cd->pm.pending)
+		return PCIIF_ERR_ACCESS_DENIED;
 	int rc = cfg_fi_hw_update_changed(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
 	if (rc)
 		return rc;

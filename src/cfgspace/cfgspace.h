@@ -34,7 +34,8 @@ int cfg_write(struct cfg_dev *cd, long off, long size, uint32_t val);
 /*
  * A PMCSR write that changed the D-state leaves a transition pending:
  * cfg_pm_pending says so and how long (*wait_us) the device needs before it
- * may be accessed again.  Once that time has passed, cfg_pm_finish puts back
+ * may be accessed again; a further PMCSR write is refused meanwhile
+ * (PCIIF_ERR_ACCESS_DENIED, nothing changed).  Once that time has passed, cfg_pm_finish puts back
  * in hardware what a soft reset on D3hot -> D0 erased (BARs, ROM, COMMAND as
  * before the change) and returns true when the device may have been reset
  * (D3hot -> D0 with No_Soft_Reset clear): the caller then restores the

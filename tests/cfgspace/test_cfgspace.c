@@ -240,6 +240,11 @@ static void test_pm(void **state)
 	assert_int_equal(cfg_write(f->cd, pm + 4, 2, 0x0003), 0); /* D3 through the host layer */
 	assert_int_equal(simdev_counters(f->hd)->power_changes, pc + 1);
 	assert_int_equal(hw(f, pm + 4, 2) & 3, 3);
+	/* Pending until finished, as the dispatcher does once the device's time is up; PMCSR is refused meanwhile. */
+	unsigned wait_us;
+	assert_true(cfg_pm_pending(f->cd, &wait_us));
+	assert_int_equal(cfg_write(f->cd, pm + 5, 1, 0x00), PCIIF_ERR_ACCESS_DENIED);
+	assert_false(cfg_pm_finish(f->cd, NULL));
 	f->ops.set_power_state = NULL;
 	assert_int_equal(cfg_write(f->cd, pm + 4, 2, 0x0000), PCIIF_ERR_ACCESS_DENIED);
 	/* PME status clears when the guest writes 1 */

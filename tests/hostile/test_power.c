@@ -203,6 +203,34 @@ static void soft_reset_restores_msix_maskall(void **state)
 	henv_free(e);
 }
 
+/*
+ * Review L4: a PMCSR write while a D-state change is still pending (a caller
+ * of the engine that did not finish it) is refused and changes nothing; it
+ * used to finish the pending D3hot -> D0 itself and drop its "restore the
+ * interrupts" result, leaving MSI-X off after the soft reset.
+ */
+static void pmcsr_write_while_pending_refused(void **state)
+{
+	(void)state;
+	struct henv *e = nvme_permissive_msix();
+	struct cfg_dev *cd = e->dev[0].cfg;
+	uint32_t pmcsr = henv_hw(e, 0, NVME_PM + 4, 2) & ~(3u | PMCSR_PME_STATUS);
+	unsigned wait_us;
+	assert_int_equal(cfg_write(cd, NVME_PM + 4, 2, pmcsr | 3), 0);
+	assert_true(cfg_pm_pending(cd, &wait_us));
+	assert_false(cfg_pm_finish(cd, NULL));
+	assert_int_equal(cfg_write(cd, NVME_PM + 4, 2, pmcsr), 0);
+	assert_true(cfg_pm_pending(cd, &wait_us));
+	/* D3hot -> D0 pending: another change is refused, the pending one stays. */
+	assert_int_equal(cfg_write(cd, NVME_PM + 4, 2, pmcsr | 3), PCIIF_ERR_ACCESS_DENIED);
+	assert_true(cfg_pm_pending(cd, &wait_us));
+	assert_int_equal(hw_dstate(e), 0);
+	struct cfg_irq_hw was;
+	assert_true(cfg_pm_finish(cd, &was));
+	assert_true(was.msix_on);
+	henv_free(e);
+}
+
 /* No_Soft_Reset set: the device keeps its state, and nothing is rewritten. */
 static void no_soft_reset_keeps_state(void **state)
 {
@@ -356,6 +384,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(no_soft_reset_keeps_state),
 		cmocka_unit_test(soft_reset_restore_follows_hardware_enable),
 		cmocka_unit_test(soft_reset_restores_msix_maskall),
+		cmocka_unit_test(pmcsr_write_while_pending_refused),
 		cmocka_unit_test(transition_waits_for_the_device),
 		cmocka_unit_test(page_gone_while_waiting),
 		cmocka_unit_test(device_released_while_waiting),
