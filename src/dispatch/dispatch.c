@@ -159,6 +159,12 @@ struct pciif_sharedinfo *dispatch_complete(struct dispatch_guest *g, uint64_t no
 	f->busy = false;
 	if (f->dev)
 		dispatch_after_wait(g, f->dev);
+	/*
+	 * The answer lands on whatever op the guest has posted by now, as the
+	 * kernel backend's does: a guest that took its op back and posted another
+	 * gets that one answered with this result, without it running (it only
+	 * misleads itself; doc/config-space.md).
+	 */
 	answer(g, f->sh, &f->op, &f->res, f->t0);
 	return f->sh;
 }
