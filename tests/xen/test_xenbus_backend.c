@@ -1042,6 +1042,32 @@ static void test_aer_answers_not_spurious(void **state)
 	assert_int_equal(g->dg.kicks.tokens, KICK_BURST);
 }
 
+/* Ops beyond the op budget (review item 1): the one that empties it is answered, then the port stays masked. */
+static void test_op_flood_held(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	int port = xb_backend_port(e->be, 5, 0);
+	uint32_t v;
+	unsigned u = e->ring.unmasks;
+	/* Back to back: the refill (OP_RATE_DEFAULT a second) adds what the time they take brings. */
+	unsigned n = 0;
+	for (; n < 10u * OP_BURST && !xb_backend_kick_deadline(e->be); n++)
+		assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_true(n >= OP_BURST);
+	assert_int_equal(e->ring.unmasks, u + n - 1);
+	assert_int_equal(pool_guest(&e->pool, "dom5", false)->dg.kicks.op_holds, 1);
+	uint64_t until = xb_backend_kick_deadline(e->be);
+	assert_true(until > 0);
+	struct timespec ts = { 0, (long)(KICK_HOLD_MS + 5) * 1000000L };
+	nanosleep(&ts, NULL);
+	xb_backend_on_kick_timer(e->be);
+	assert_int_equal(e->ring.unmasks, u + n);
+	assert_true(port > 0);
+	assert_int_equal(op_read(e, 0, 0, &v), 0);
+	assert_int_equal(v, 0x1af4);
+}
+
 /* ---- ops that wait for their device (issue 15, item 3): a PMCSR D-state change ---- */
 
 #define PMCSR 0x44 /* cap-dev3 01:00.0: power management at 0x40 */
@@ -1194,6 +1220,7 @@ int main(int argc, char **argv)
 		T(test_pm_domain_death_while_waiting),
 		T(test_spurious_events_held),
 		T(test_aer_answers_not_spurious),
+		T(test_op_flood_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kick throttle on the local transport (dispatch/kick_throttle.h): a
- * guest that spent its spurious-kick budget has its kick eventfd taken out of
- * the event loop until its hold ends, which the transport's connection timer
- * (local_backend.c) sees to.  Kicks written meanwhile accumulate in the
+ * guest that spent its spurious-kick or op budget has its kick eventfd taken
+ * out of the event loop until its hold ends, which the transport's connection
+ * timer (local_backend.c) sees to.  Kicks written meanwhile accumulate in the
  * eventfd and are seen as one event when it is watched again (epoll reports
- * an eventfd that is already readable when it is modified).
+ * an eventfd that is already readable when it is modified): an op posted
+ * during the hold is answered then.
  */
 #include <string.h>
 

@@ -55,7 +55,8 @@ uint64_t xb_backend_op_deadline(const struct xb_backend *b);
 void xb_backend_on_op_timer(struct xb_backend *b);
 /*
  * The kick throttle (dispatch/kick_throttle.h): a guest that spent its
- * spurious-event budget has its port left masked; xb_backend_kick_deadline
+ * spurious-event or op budget has its port left masked (an event it sends
+ * meanwhile stays pending and is delivered when the port is unmasked); xb_backend_kick_deadline
  * is the earliest time one must be unmasked (a pb_now_ms time, 0: none) and
  * xb_backend_on_kick_timer unmasks those whose hold has ended.
  */
