@@ -288,7 +288,6 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 	}
 	c->state = XB_CONNECTED;
 	lt_peer_handshake_done(c);
-	lt_peer_connected(c);
 	struct lt_msg out;
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
@@ -435,6 +434,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	b->handshake_ms = LT_HANDSHAKE_TIMEOUT_MS;
+	b->default_uid = geteuid();
 	deadline_timer_clear(&b->conn_timer);
 	deadline_timer_clear(&b->op_timer);
 	if (lt_aer_init(b, err, errlen) || deadline_timer_init(&b->conn_timer, loop, on_conn_timer, b, err, errlen) ||

@@ -46,7 +46,7 @@ struct lt_conn {
 	struct lt_conn *next;
 };
 
-/* A guest name bound to a uid (--guest-uid, or the first connection's). */
+/* A guest name bound to a uid (--guest-uid, control command owner). */
 struct lt_owner {
 	char guest[LT_GUEST_NAME_MAX + 1];
 	uid_t uid;
@@ -66,6 +66,7 @@ struct lt_backend {
 	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
 	struct deadline_timer conn_timer; /* the earliest handshake deadline or end of a kick hold */
 	uint32_t handshake_ms;
+	uid_t default_uid;         /* owns every guest not in owners: the daemon's own */
 	size_t nowners;
 	struct lt_owner owners[LT_MAX_OWNERS];
 };
@@ -88,8 +89,6 @@ int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
 /* local_peer.c */
 /* 0 if c's uid may use guest name; -1 with why otherwise. */
 int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen);
-/* c finished its handshake: its guest's name is bound to its uid if it was not yet. */
-void lt_peer_connected(struct lt_conn *c);
 /* Before a new connection joins: evicts a pending one if LT_MAX_PENDING are pending. */
 void lt_peer_admit(struct lt_backend *b);
 /* Starts c's handshake deadline; ends it. */

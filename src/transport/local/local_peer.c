@@ -2,8 +2,10 @@
 /*
  * Who may connect to the local transport, and for how long before the
  * handshake is over.  Anyone who can open the socket can connect, so:
- *  - a guest's name belongs to one uid (SO_PEERCRED): the one --guest-uid
- *    gives, or else the one its first completed connection had;
+ *  - a guest's name belongs to one uid (SO_PEERCRED): the one --guest-uid or
+ *    the control command `owner` gives, or else the daemon's own (the
+ *    operator's): deny by default, so no uid can claim a guest by connecting
+ *    first;
  *  - connections that have not finished their handshake are capped
  *    (LT_MAX_PENDING); a new one beyond the cap evicts the oldest pending
  *    connection of the uid holding the most, so one uid's idle clients
@@ -45,27 +47,29 @@ int lt_backend_set_owner(struct lt_backend *b, const char *guest, uid_t uid, cha
 		return -1;
 	}
 	o->uid = uid;
+	/* A client of another uid (connected or still connecting) loses the guest now. */
+	struct lt_conn *next;
+	for (struct lt_conn *c = b->conns; c; c = next) {
+		next = c->next;
+		if (c->guest && !strcmp(c->guest->name, guest) && c->uid != uid)
+			lt_conn_drop(c, "the operator handed the guest to another uid");
+	}
 	return 0;
+}
+
+uid_t lt_backend_owner(const struct lt_backend *b, const char *guest)
+{
+	const struct lt_owner *o = owner_find((struct lt_backend *)b, guest);
+	return o ? o->uid : b->default_uid;
 }
 
 int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen)
 {
-	const struct lt_owner *o = owner_find(c->b, name);
-	if (!o || o->uid == c->uid)
+	if (lt_backend_owner(c->b, name) == c->uid)
 		return 0;
-	snprintf(why, whylen, "guest %s belongs to uid %u, this client is uid %u", name, (unsigned)o->uid,
-		 (unsigned)c->uid);
+	/* Whom it belongs to, and whether it exists, is not this client's business. */
+	snprintf(why, whylen, "uid %u may not connect as guest %s", (unsigned)c->uid, name);
 	return -1;
-}
-
-void lt_peer_connected(struct lt_conn *c)
-{
-	struct lt_backend *b = c->b;
-	if (owner_find(b, c->guest->name))
-		return;
-	if (!owner_add(b, c->guest->name, c->uid))
-		pb_log_rl(&b->rl, PB_LOG_WARN, "local guest %s: not bound to uid %u: %d guests bound already",
-			  c->guest->name, (unsigned)c->uid, LT_MAX_OWNERS);
 }
 
 /* ---- pending connections ---- */
