@@ -4,8 +4,8 @@
  * against the built daemon:
  *  - a guest belongs to the uid --guest-uid names, or else to the daemon's own
  *    uid (the operator); a client of another uid (SO_PEERCRED) cannot take its
- *    name; the control command `owner` hands a guest to another uid at run
- *    time;
+ *    name, nor learn whether a guest of that name exists; the control command
+ *    `owner` hands a guest to another uid at run time;
  *  - clients that never finish the handshake neither lock a real guest out
  *    (pending connections are capped, the excess evicted) nor stay (the
  *    handshake times out);
@@ -146,6 +146,17 @@ static void test_owner_command(void **state)
 	assert_int_equal(try_as(UID_A, "a"), CONNECTED);
 }
 
+/* A uid that may not connect as a name cannot tell whether a guest of that name exists. */
+static void test_no_name_oracle(void **state)
+{
+	(void)state;
+	start(NULL);
+	assert_int_equal(try_as(UID_A, "a"), REFUSED_UID);
+	assert_int_equal(try_as(UID_A, "nosuchguest"), REFUSED_UID);
+	/* The operator is told (it may connect as any unnamed guest). */
+	assert_int_equal(try_as(-1, "nosuchguest"), REFUSED_OTHER);
+}
+
 static int idle_client(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -269,6 +280,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_unnamed_guest_operator_only, teardown),
 		cmocka_unit_test_teardown(test_configured_uid, teardown),
 		cmocka_unit_test_teardown(test_owner_command, teardown),
+		cmocka_unit_test_teardown(test_no_name_oracle, teardown),
 		cmocka_unit_test_teardown(test_idle_clients, teardown),
 		cmocka_unit_test_teardown(test_connect_lines_rate_limited, teardown),
 	};

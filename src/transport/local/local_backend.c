@@ -141,15 +141,15 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 		conn_fail(c, name ? "bad guest name (1-63 of A-Z a-z 0-9 _ . -)" : "first message has no name");
 		return;
 	}
-	struct pb_guest *g = pool_guest(c->b->pool, name, false);
-	if (!g) {
-		char nodev[128];
-		snprintf(nodev, sizeof(nodev), "no devices are assigned to guest %s", name);
-		conn_fail(c, nodev);
-		return;
-	}
+	/* The uid first: whether a guest exists is only its owner's business. */
 	char why[160];
 	if (lt_peer_may_claim(c, name, why, sizeof(why))) {
+		conn_fail(c, why);
+		return;
+	}
+	struct pb_guest *g = pool_guest(c->b->pool, name, false);
+	if (!g) {
+		snprintf(why, sizeof(why), "no devices are assigned to guest %s", name);
 		conn_fail(c, why);
 		return;
 	}
