@@ -9,7 +9,9 @@
  *  - clients that never finish the handshake neither lock a real guest out
  *    (pending connections are capped, the excess evicted) nor stay (the
  *    handshake times out);
- *  - connect and disconnect lines are rate-limited.
+ *  - connect and disconnect lines are rate-limited, the lines about clients
+ *    not yet connected on a limiter per uid (one uid's noise hides nothing
+ *    about another uid's clients).
  *   test_local_peers PCIBACKD FIXTURES_DIR   (as root: it plays other uids with setresuid)
  */
 #include <stdarg.h>
@@ -157,6 +159,62 @@ static void test_no_name_oracle(void **state)
 	assert_int_equal(try_as(-1, "nosuchguest"), REFUSED_OTHER);
 }
 
+/* n hellos as uid for a guest that uid may not have, each refused. */
+static void refused_hellos_as(int uid, int n)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid))
+			_exit(1);
+		for (int i = 0; i < n; i++) {
+			char err[256];
+			struct pf_conn *c = pf_connect(d.sock, "a", err, sizeof(err));
+			if (c)
+				_exit(2);
+			if (!strstr(err, "uid")) {
+				fprintf(stderr, "hello %d as uid %d: %s\n", i, uid, err);
+				_exit(3);
+			}
+		}
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* One uid's stream of refused hellos does not hide what happens to another uid's clients. */
+static void test_rate_limit_per_uid(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--handshake-timeout", "200", "--guest-uid", "a=0", NULL };
+	start(extra);
+	refused_hellos_as(UID_B, 50);
+	/* They were rate-limited (a burst of 10 in 5 s): the flood is real. */
+	long refused = daemon_run_log_count(&d, "uid 65533");
+	printf("lines about uid %d's 50 refused hellos: %ld\n", UID_B, refused);
+	assert_true(refused >= 1 && refused <= 10);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (setresuid(UID_A, UID_A, UID_A))
+			_exit(1);
+		int s = idle_client(d.sock);
+		if (s < 0)
+			_exit(2);
+		usleep(600000); /* past the 200 ms handshake timeout */
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	long lines = daemon_run_log_count(&d, "handshake not finished");
+	printf("lines about uid %d's timed-out client after uid %d's refused hellos: %ld\n", UID_A, UID_B, lines);
+	assert_int_equal(lines, 1);
+}
+
 static int idle_client(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -281,6 +339,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_configured_uid, teardown),
 		cmocka_unit_test_teardown(test_owner_command, teardown),
 		cmocka_unit_test_teardown(test_no_name_oracle, teardown),
+		cmocka_unit_test_teardown(test_rate_limit_per_uid, teardown),
 		cmocka_unit_test_teardown(test_idle_clients, teardown),
 		cmocka_unit_test_teardown(test_connect_lines_rate_limited, teardown),
 	};

@@ -19,12 +19,16 @@
 
 struct pb_ratelimit *lt_conn_rl(struct lt_conn *c)
 {
-	return c->guest ? &c->guest->dg.rl : &c->b->rl;
+	return c->guest ? &c->guest->dg.rl : lt_peer_rl(c->b, c->uid);
 }
 
-static const char *conn_name(const struct lt_conn *c)
+/* The guest's name, or the uid of a client that has not named one yet. */
+static const char *conn_name(const struct lt_conn *c, char *buf, size_t len)
 {
-	return c->guest ? c->guest->name : "(unnamed)";
+	if (c->guest)
+		return c->guest->name;
+	snprintf(buf, len, "(unnamed, uid %u)", (unsigned)c->uid);
+	return buf;
 }
 
 static void conn_free(struct lt_conn *c)
@@ -58,6 +62,12 @@ static void conn_free(struct lt_conn *c)
 	free(c);
 }
 
+static void log_dropped(struct lt_conn *c, const char *why)
+{
+	char name[48];
+	pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c, name, sizeof(name)), why);
+}
+
 /* Tells the client why (best effort), logs one rate-limited line and drops it. */
 static void conn_fail(struct lt_conn *c, const char *why)
 {
@@ -66,7 +76,7 @@ static void conn_fail(struct lt_conn *c, const char *why)
 	lt_msg_set(&m, LT_K_STATE, "%d", XB_CLOSING);
 	lt_msg_set(&m, LT_K_ERROR, "%.150s", why);
 	lt_send(c->sock, &m, NULL, 0);
-	pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+	log_dropped(c, why);
 	conn_free(c);
 }
 
@@ -81,7 +91,7 @@ int lt_conn_send(struct lt_conn *c, const struct lt_msg *m)
 	if (r) {
 		char why[128];
 		snprintf(why, sizeof(why), "send failed: %s", strerror(-r));
-		pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+		log_dropped(c, why);
 		conn_free(c);
 		return -1;
 	}

@@ -11,7 +11,12 @@
  *    connection of the uid holding the most, so one uid's idle clients
  *    cannot keep another uid's guest out;
  *  - a handshake not finished within the handshake timeout is dropped (by
- *    the transport's connection timer, local_backend.c).
+ *    the transport's connection timer, local_backend.c);
+ *  - lines about clients not yet bound to a guest are rate-limited per uid,
+ *    so one uid's noise does not hide what happens to another's clients.  A
+ *    uid's limiter is handed to another uid only once it is idle (its window
+ *    over, nothing suppressed), when it is as good as new: cycling uids gains
+ *    nothing.  With every limiter busy, the transport's own is shared.
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +75,23 @@ int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t why
 	/* Whom it belongs to, and whether it exists, is not this client's business. */
 	snprintf(why, whylen, "uid %u may not connect as guest %s", (unsigned)c->uid, name);
 	return -1;
+}
+
+struct pb_ratelimit *lt_peer_rl(struct lt_backend *b, uid_t uid)
+{
+	uint64_t now = pb_now_ms();
+	struct lt_uid_rl *idle = NULL;
+	for (size_t i = 0; i < LT_UID_RLS; i++) {
+		struct lt_uid_rl *u = &b->uid_rl[i];
+		if (u->used && u->uid == uid)
+			return &u->rl;
+		if (!idle && (!u->used || (now - u->rl.window_start_ms >= u->rl.interval_ms && !u->rl.suppressed)))
+			idle = u;
+	}
+	if (!idle)
+		return &b->rl;
+	*idle = (struct lt_uid_rl){ .used = true, .uid = uid, .rl = PB_RATELIMIT_DEFAULT };
+	return &idle->rl;
 }
 
 /* ---- pending connections ---- */
