@@ -26,6 +26,7 @@ static void on_conn(int fd, const struct usock_peer *peer, void *arg)
 	(void)fd;
 	*(uid_t *)arg = peer->uid;
 	close(fd);
+	evloop_stop(loop);
 }
 
 static struct usock_server *listen_at(int type, uid_t *seen, char *err, size_t errlen)
@@ -146,6 +147,41 @@ static void test_close_removes_only_its_own(void **state)
 	unlink(path);
 }
 
+/* Each connection comes with the uid of the process that connected (another uid than ours when root). */
+static void test_peer_credentials(void **state)
+{
+	(void)state;
+	char err[256];
+	uid_t seen = (uid_t)-1;
+	struct usock_server *s = listen_at(SOCK_STREAM, &seen, err, sizeof(err));
+	assert_non_null(s);
+	uid_t want = geteuid() == 0 ? 65534 : geteuid();
+	assert_int_equal(chmod(dir, 0711), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (setresuid(want, want, want))
+			_exit(1);
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		int c = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+			_exit(2);
+		char b;
+		(void)!read(c, &b, 1); /* until the server closes it */
+		_exit(0);
+	}
+	assert_int_equal(evloop_run(loop), 0);
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(seen, want);
+	usock_close(s);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
 #define RACERS 3
 #define ROUNDS 150
 
@@ -239,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_socket_left_alone),
 		cmocka_unit_test(test_close_removes_only_its_own),
 		cmocka_unit_test(test_racing_servers),
+		cmocka_unit_test(test_peer_credentials),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
