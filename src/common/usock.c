@@ -172,11 +172,20 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 		free(s);
 		return NULL;
 	}
+	/* What closing removes.  Unknown, the socket would never be removed: refuse now (it is ours: locked). */
 	struct stat st;
-	if (lstat(path, &st) == 0) {
-		s->dev = st.st_dev;
-		s->ino = st.st_ino;
+	if (lstat(s->path, &st) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot listen on %s %s: cannot examine the socket just bound: %s", s->what,
+			 s->path, strerror(e));
+		unlink(s->path);
+		close(s->fd);
+		close(lock_fd);
+		free(s);
+		return NULL;
 	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	if (listen(s->fd, 64) < 0 || !(s->w = evloop_add(loop, s->fd, EPOLLIN, on_accept, s))) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", what, path, strerror(errno));
 		usock_close(s);

@@ -370,15 +370,15 @@ hangup:
 static void on_accept(int s, const struct usock_peer *peer, void *arg)
 {
 	struct lt_backend *b = arg;
-	lt_peer_admit(b);
-	if (b->nconns >= LT_MAX_CONNS) {
-		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
-			  LT_MAX_CONNS);
+	struct lt_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
 		close(s);
 		return;
 	}
-	struct lt_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (lt_peer_admit(b)) {
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
+			  LT_MAX_CONNS);
+		free(c);
 		close(s);
 		return;
 	}

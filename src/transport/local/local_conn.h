@@ -100,8 +100,12 @@ int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
 int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen);
 /* The rate limit for lines about uid's clients not yet bound to a guest. */
 struct pb_ratelimit *lt_peer_rl(struct lt_backend *b, uid_t uid);
-/* Before a new connection joins: evicts a pending one if LT_MAX_PENDING are pending. */
-void lt_peer_admit(struct lt_backend *b);
+/*
+ * Before a new connection joins: 0 when it may (a pending one evicted if
+ * LT_MAX_PENDING are pending), -1 when it must be refused (LT_MAX_CONNS),
+ * nobody evicted then.
+ */
+int lt_peer_admit(struct lt_backend *b);
 /* Starts c's handshake deadline; ends it. */
 void lt_peer_handshake_started(struct lt_conn *c);
 void lt_peer_handshake_done(struct lt_conn *c);

@@ -125,16 +125,18 @@ static struct lt_conn *victim(struct lt_backend *b)
 	return best;
 }
 
-void lt_peer_admit(struct lt_backend *b)
+int lt_peer_admit(struct lt_backend *b)
 {
 	size_t n = 0;
 	for (struct lt_conn *c = b->conns; c; c = c->next)
 		n += pending(c);
-	if (n < LT_MAX_PENDING)
-		return;
-	struct lt_conn *v = victim(b);
+	struct lt_conn *v = n >= LT_MAX_PENDING ? victim(b) : NULL;
+	/* Nobody is evicted for a newcomer that would be refused anyway. */
+	if (b->nconns - (v != NULL) >= LT_MAX_CONNS)
+		return -1;
 	if (v)
 		lt_conn_drop(v, "evicted: too many connections waiting for their handshake");
+	return 0;
 }
 
 void lt_peer_handshake_started(struct lt_conn *c)
