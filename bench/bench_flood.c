@@ -435,6 +435,9 @@ int main(int argc, char **argv)
 	waitpid(daemon_pid, NULL, 0);
 	unlink(log_path);
 	unlink(sock_path);
+	char lock[sizeof(sock_path) + 8];
+	snprintf(lock, sizeof(lock), "%s.lock", sock_path); /* left by the daemon (common/usock.h) */
+	unlink(lock);
 	rmdir(dir);
 	if (!check)
 		return 0;

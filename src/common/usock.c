@@ -2,9 +2,11 @@
 #include "common/usock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -17,6 +19,7 @@ struct usock_server {
 	char what[32];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
+	int lock_fd;                /* PATH.lock, flock()ed for the server's life */
 	struct ev_watch *w;
 	dev_t dev;                  /* the socket file we bound, to remove only that one */
 	ino_t ino;
@@ -87,6 +90,38 @@ static int clear_stale(const char *what, const char *path, int type, char *err, 
 	return 0;
 }
 
+/*
+ * Takes PATH.lock (created if needed, owner-only) with an exclusive flock held
+ * until the returned fd is closed; -1 + err when another server holds it.
+ */
+static int take_lock(const char *what, const char *path, char *err, size_t errlen)
+{
+	char lock[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s %s: cannot open its lock file %s: %s", what, path, lock, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: its lock file %s is not a regular file", what, path, lock);
+		close(fd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if (e == EWOULDBLOCK)
+			snprintf(err, errlen, "%s %s is in use by a running server (another pcibackd holds %s)", what,
+				 path, lock);
+		else
+			snprintf(err, errlen, "%s %s: cannot lock %s: %s", what, path, lock, strerror(e));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct usock_server *usock_listen(struct evloop *loop, const char *what, const char *path, int type,
 				  usock_accept_cb cb, void *arg, char *err, size_t errlen)
 {
@@ -95,14 +130,22 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 		snprintf(err, errlen, "%s path %s is too long (at most %zu bytes)", what, path, sizeof(sa.sun_path) - 1);
 		return NULL;
 	}
-	if (clear_stale(what, path, type, err, errlen))
+	/* Held from before the stale check to the end: no other server can remove or replace ours meanwhile. */
+	int lock_fd = take_lock(what, path, err, errlen);
+	if (lock_fd < 0)
 		return NULL;
+	if (clear_stale(what, path, type, err, errlen)) {
+		close(lock_fd);
+		return NULL;
+	}
 	struct usock_server *s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
+		close(lock_fd);
 		return NULL;
 	}
 	s->loop = loop;
+	s->lock_fd = lock_fd;
 	snprintf(s->what, sizeof(s->what), "%s", what);
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -112,6 +155,7 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 	s->fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		close(lock_fd);
 		free(s);
 		return NULL;
 	}
@@ -124,14 +168,24 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 		snprintf(err, errlen, "cannot listen on %s %s: %s", what, path,
 			 e == EADDRINUSE ? "another server created it meanwhile" : strerror(e));
 		close(s->fd);
+		close(lock_fd);
 		free(s);
 		return NULL;
 	}
+	/* What closing removes.  Unknown, the socket would never be removed: refuse now (it is ours: locked). */
 	struct stat st;
-	if (lstat(path, &st) == 0) {
-		s->dev = st.st_dev;
-		s->ino = st.st_ino;
+	if (lstat(s->path, &st) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot listen on %s %s: cannot examine the socket just bound: %s", s->what,
+			 s->path, strerror(e));
+		unlink(s->path);
+		close(s->fd);
+		close(lock_fd);
+		free(s);
+		return NULL;
 	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	if (listen(s->fd, 64) < 0 || !(s->w = evloop_add(loop, s->fd, EPOLLIN, on_accept, s))) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", what, path, strerror(errno));
 		usock_close(s);
@@ -149,5 +203,6 @@ void usock_close(struct usock_server *s)
 	struct stat st;
 	if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 		unlink(s->path);
+	close(s->lock_fd); /* the lock file stays: removing it could let two servers each lock a different one */
 	free(s);
 }

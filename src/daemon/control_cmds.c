@@ -5,6 +5,7 @@
 
 #include "daemon/control.h"
 #include "daemon/devices.h"
+#include "daemon/options.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "proto/xenbus_state.h"
@@ -358,6 +359,31 @@ static int cmd_quirk(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 	return 0;
 }
 
+/* ---- who may connect (local transport) ---- */
+
+static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	if (!ctx->local) {
+		snprintf(err, errlen, "owner is for the local transport (Xen guests are domains)");
+		return -1;
+	}
+	if (!lt_guest_name_ok(argv[0])) {
+		snprintf(err, errlen, "bad guest name \"%.64s\" (1-63 of A-Z a-z 0-9 _ . -)", argv[0]);
+		return -1;
+	}
+	if (argc == 2) {
+		uid_t uid;
+		if (daemon_parse_uid(argv[1], &uid)) {
+			snprintf(err, errlen, "no user %.64s", argv[1]);
+			return -1;
+		}
+		if (lt_backend_set_owner(ctx->local, argv[0], uid, err, errlen))
+			return -1;
+	}
+	fprintf(out, "guest %s uid=%u\n", argv[0], (unsigned)lt_backend_owner(ctx->local, argv[0]));
+	return 0;
+}
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ "help", "", 0, 0, cmd_help },
 	{ "list", "", 0, 0, cmd_list },
@@ -371,5 +397,6 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach },
 	{ "quarantine", "", 0, 0, cmd_quarantine },
 	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk },
+	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

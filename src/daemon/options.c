@@ -36,7 +36,8 @@ const char daemon_usage[] =
 	"          devices come from the pool by real address (attach them with pcibackctl).\n"
 	"  --aer-timeout MS: how long each AER recovery step waits for the guest (default 300000, the kernel's).\n"
 	"  --guest-uid: only clients of that uid (SO_PEERCRED) may connect as GUEST over the local\n"
-	"          transport.  A guest not named here belongs to the uid of its first connection.\n"
+	"          transport.  A guest not named here belongs to the daemon's own uid: no other uid\n"
+	"          may connect as it.  At run time: control command owner GUEST UID|USER.\n"
 	"          The sockets are owner-only (0600): grant other users access to --socket yourself.\n"
 	"  --handshake-timeout MS: a local client that has not connected within MS is dropped\n"
 	"          (default 5000); at most 64 clients are in their handshake at once.\n"
@@ -62,6 +63,21 @@ static int parse_ms(const char *opt, const char *arg, unsigned long max, uint32_
 	return 0;
 }
 
+int daemon_parse_uid(const char *s, uid_t *uid)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || v >= (uid_t)-1) {
+		const struct passwd *pw = getpwnam(s);
+		if (!pw)
+			return -1;
+		v = pw->pw_uid;
+	}
+	*uid = (uid_t)v;
+	return 0;
+}
+
 static int add_guest_uid(struct daemon_opts *o, const char *arg, char *err, size_t errlen)
 {
 	if (o->nguest_uids >= DAEMON_MAX_GUEST_UIDS) {
@@ -81,18 +97,10 @@ static int add_guest_uid(struct daemon_opts *o, const char *arg, char *err, size
 		snprintf(err, errlen, "--guest-uid %s: bad guest name \"%s\" (1-63 of A-Z a-z 0-9 _ . -)", arg, gu->guest);
 		return -1;
 	}
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(eq + 1, &end, 10);
-	if (*end || errno || eq[1] == '-' || v >= (uid_t)-1) {
-		const struct passwd *pw = getpwnam(eq + 1);
-		if (!pw) {
-			snprintf(err, errlen, "--guest-uid %s: no user %s", arg, eq + 1);
-			return -1;
-		}
-		v = pw->pw_uid;
+	if (daemon_parse_uid(eq + 1, &gu->uid)) {
+		snprintf(err, errlen, "--guest-uid %s: no user %s", arg, eq + 1);
+		return -1;
 	}
-	gu->uid = (uid_t)v;
 	o->nguest_uids++;
 	return 0;
 }

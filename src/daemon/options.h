@@ -57,6 +57,9 @@ struct daemon_opts {
 
 extern const char daemon_usage[];
 
+/* A uid given as a number or a user name: 0, or -1 when it is neither. */
+int daemon_parse_uid(const char *s, uid_t *uid);
+
 /* Returns 0, or -1 with a one-line message naming the problem. */
 int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, size_t errlen);
 

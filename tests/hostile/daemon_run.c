@@ -68,6 +68,11 @@ void daemon_run_stop(struct daemon_run *d)
 	unlink(d->log);
 	unlink(d->sock);
 	unlink(d->ctl);
+	char lock[sizeof(d->sock) + 8];
+	snprintf(lock, sizeof(lock), "%s.lock", d->sock); /* the sockets' lock files stay after the daemon */
+	unlink(lock);
+	snprintf(lock, sizeof(lock), "%s.lock", d->ctl);
+	unlink(lock);
 	rmdir(d->dir);
 	d->dir[0] = 0;
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Who may connect over the local transport (issue #15 item 7), against the
- * built daemon:
- *  - a guest is bound to the uid it first connected with (SO_PEERCRED), or to
- *    the uid --guest-uid names: a client of another uid cannot take its name;
+ * Who may connect over the local transport (issue #15 item 7, review item 2),
+ * against the built daemon:
+ *  - a guest belongs to the uid --guest-uid names, or else to the daemon's own
+ *    uid (the operator); a client of another uid (SO_PEERCRED) cannot take its
+ *    name, nor learn whether a guest of that name exists; the control command
+ *    `owner` hands a guest to another uid at run time;
  *  - clients that never finish the handshake neither lock a real guest out
  *    (pending connections are capped, the excess evicted) nor stay (the
  *    handshake times out);
- *  - connect and disconnect lines are rate-limited.
+ *  - connect and disconnect lines are rate-limited, the lines about clients
+ *    not yet connected on a limiter per uid (one uid's noise hides nothing
+ *    about another uid's clients).
  *   test_local_peers PCIBACKD FIXTURES_DIR   (as root: it plays other uids with setresuid)
  */
 #include <stdarg.h>
@@ -36,6 +40,8 @@ static char dev_a[512], dev_b[512];
 
 #define UID_A 65534
 #define UID_B 65533
+
+static int idle_client(const char *path);
 
 static void start(const char *const *extra)
 {
@@ -77,22 +83,22 @@ static int try_as(int uid, const char *name)
 	return WEXITSTATUS(st);
 }
 
-/* The first uid to connect as a guest owns its name; others (root included) are refused. */
-static void test_bound_to_first_uid(void **state)
+/* A guest nobody named belongs to the daemon's uid (root here): no other uid can claim it, even first. */
+static void test_unnamed_guest_operator_only(void **state)
 {
 	(void)state;
 	start(NULL);
-	assert_int_equal(try_as(UID_A, "a"), CONNECTED);
+	assert_int_equal(try_as(UID_A, "a"), REFUSED_UID);
 	assert_int_equal(try_as(UID_B, "a"), REFUSED_UID);
-	assert_int_equal(try_as(-1, "a"), REFUSED_UID);
-	assert_int_equal(try_as(UID_A, "a"), CONNECTED);
-	/* Another guest is not bound by a's owner. */
-	assert_int_equal(try_as(UID_B, "b"), CONNECTED);
 	assert_int_equal(try_as(UID_A, "b"), REFUSED_UID);
-	assert_true(daemon_run_log_count(&d, "uid") >= 1);
+	/* Refusing claimed nothing: the operator still connects, and the others are still refused. */
+	assert_int_equal(try_as(-1, "a"), CONNECTED);
+	assert_int_equal(try_as(-1, "b"), CONNECTED);
+	assert_int_equal(try_as(UID_A, "a"), REFUSED_UID);
+	assert_true(daemon_run_log_count(&d, "uid 65534") >= 1);
 }
 
-/* --guest-uid binds a guest before anyone connects. */
+/* --guest-uid binds a guest to that uid only (the operator included), before anyone connects. */
 static void test_configured_uid(void **state)
 {
 	(void)state;
@@ -104,6 +110,109 @@ static void test_configured_uid(void **state)
 	assert_int_equal(try_as(UID_A, "b"), REFUSED_UID);
 	assert_int_equal(try_as(UID_B, "b"), CONNECTED);
 	assert_int_equal(try_as(-1, "a"), CONNECTED);
+	assert_int_equal(try_as(UID_B, "a"), REFUSED_UID);
+}
+
+/* The control command `owner` rebinds a guest at run time; a connection of the old owner is dropped. */
+static void test_owner_command(void **state)
+{
+	(void)state;
+	start(NULL);
+	char out[512], err[256], cmd[64];
+	assert_int_equal(daemon_run_ctl(&d, "owner a", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "guest a uid=0"));
+	struct pf_conn *held = pf_connect(d.sock, "a", err, sizeof(err));
+	if (!held)
+		fail_msg("operator as a: %s", err);
+	snprintf(cmd, sizeof(cmd), "owner a %d", UID_A);
+	assert_int_equal(daemon_run_ctl(&d, cmd, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "ok"));
+	/* The operator's connection was dropped: its next op fails on the transport. */
+	struct pb_bdf a0 = { 0 };
+	uint32_t v;
+	assert_true(pf_read(held, &a0, 0, 2, &v) > 0);
+	pf_close(held);
+	assert_int_equal(try_as(UID_A, "a"), CONNECTED);
+	assert_int_equal(try_as(-1, "a"), REFUSED_UID);
+	assert_int_equal(try_as(UID_B, "a"), REFUSED_UID);
+	assert_int_equal(daemon_run_ctl(&d, "owner a", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "guest a uid=65534"));
+	/* By user name too, and for a guest that has no device yet (attached later). */
+	assert_int_equal(daemon_run_ctl(&d, "owner later root", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "ok"));
+	/* Nonsense is refused with a reason and changes nothing. */
+	assert_int_equal(daemon_run_ctl(&d, "owner a no-such-user-xyz", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "error: "));
+	assert_int_equal(daemon_run_ctl(&d, "owner bad/name 0", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "error: "));
+	assert_int_equal(try_as(UID_A, "a"), CONNECTED);
+}
+
+/* A uid that may not connect as a name cannot tell whether a guest of that name exists. */
+static void test_no_name_oracle(void **state)
+{
+	(void)state;
+	start(NULL);
+	assert_int_equal(try_as(UID_A, "a"), REFUSED_UID);
+	assert_int_equal(try_as(UID_A, "nosuchguest"), REFUSED_UID);
+	/* The operator is told (it may connect as any unnamed guest). */
+	assert_int_equal(try_as(-1, "nosuchguest"), REFUSED_OTHER);
+}
+
+/* n hellos as uid for a guest that uid may not have, each refused. */
+static void refused_hellos_as(int uid, int n)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid))
+			_exit(1);
+		for (int i = 0; i < n; i++) {
+			char err[256];
+			struct pf_conn *c = pf_connect(d.sock, "a", err, sizeof(err));
+			if (c)
+				_exit(2);
+			if (!strstr(err, "uid")) {
+				fprintf(stderr, "hello %d as uid %d: %s\n", i, uid, err);
+				_exit(3);
+			}
+		}
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* One uid's stream of refused hellos does not hide what happens to another uid's clients. */
+static void test_rate_limit_per_uid(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--handshake-timeout", "200", "--guest-uid", "a=0", NULL };
+	start(extra);
+	refused_hellos_as(UID_B, 50);
+	/* They were rate-limited (a burst of 10 in 5 s): the flood is real. */
+	long refused = daemon_run_log_count(&d, "uid 65533");
+	printf("lines about uid %d's 50 refused hellos: %ld\n", UID_B, refused);
+	assert_true(refused >= 1 && refused <= 10);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (setresuid(UID_A, UID_A, UID_A))
+			_exit(1);
+		int s = idle_client(d.sock);
+		if (s < 0)
+			_exit(2);
+		usleep(600000); /* past the 200 ms handshake timeout */
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	long lines = daemon_run_log_count(&d, "handshake not finished");
+	printf("lines about uid %d's timed-out client after uid %d's refused hellos: %ld\n", UID_A, UID_B, lines);
+	assert_int_equal(lines, 1);
 }
 
 static int idle_client(const char *path)
@@ -226,8 +335,11 @@ int main(int argc, char **argv)
 	snprintf(dev_a, sizeof(dev_a), "a=sim:%s/microvm-virtio.lspci#00:02.0", fixtures);
 	snprintf(dev_b, sizeof(dev_b), "b=sim:%s/cap-dev3.lspci", fixtures);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_bound_to_first_uid, teardown),
+		cmocka_unit_test_teardown(test_unnamed_guest_operator_only, teardown),
 		cmocka_unit_test_teardown(test_configured_uid, teardown),
+		cmocka_unit_test_teardown(test_owner_command, teardown),
+		cmocka_unit_test_teardown(test_no_name_oracle, teardown),
+		cmocka_unit_test_teardown(test_rate_limit_per_uid, teardown),
 		cmocka_unit_test_teardown(test_idle_clients, teardown),
 		cmocka_unit_test_teardown(test_connect_lines_rate_limited, teardown),
 	};

@@ -20,12 +20,16 @@
 
 struct pb_ratelimit *lt_conn_rl(struct lt_conn *c)
 {
-	return c->guest ? &c->guest->dg.rl : &c->b->rl;
+	return c->guest ? &c->guest->dg.rl : lt_peer_rl(c->b, c->uid);
 }
 
-static const char *conn_name(const struct lt_conn *c)
+/* The guest's name, or the uid of a client that has not named one yet. */
+static const char *conn_name(const struct lt_conn *c, char *buf, size_t len)
 {
-	return c->guest ? c->guest->name : "(unnamed)";
+	if (c->guest)
+		return c->guest->name;
+	snprintf(buf, len, "(unnamed, uid %u)", (unsigned)c->uid);
+	return buf;
 }
 
 static void conn_free(struct lt_conn *c)
@@ -59,6 +63,12 @@ static void conn_free(struct lt_conn *c)
 	free(c);
 }
 
+static void log_dropped(struct lt_conn *c, const char *why)
+{
+	char name[48];
+	pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c, name, sizeof(name)), why);
+}
+
 /* Tells the client why (best effort), logs one rate-limited line and drops it. */
 static void conn_fail(struct lt_conn *c, const char *why)
 {
@@ -67,7 +77,7 @@ static void conn_fail(struct lt_conn *c, const char *why)
 	lt_msg_set(&m, LT_K_STATE, "%d", XB_CLOSING);
 	lt_msg_set(&m, LT_K_ERROR, "%.150s", why);
 	lt_send(c->sock, &m, NULL, 0);
-	pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+	log_dropped(c, why);
 	conn_free(c);
 }
 
@@ -82,7 +92,7 @@ int lt_conn_send(struct lt_conn *c, const struct lt_msg *m)
 	if (r) {
 		char why[128];
 		snprintf(why, sizeof(why), "send failed: %s", strerror(-r));
-		pb_log_rl(lt_conn_rl(c), PB_LOG_WARN, "local client %s dropped: %s", conn_name(c), why);
+		log_dropped(c, why);
 		conn_free(c);
 		return -1;
 	}
@@ -142,15 +152,15 @@ static void on_hello(struct lt_conn *c, const struct lt_msg *m)
 		conn_fail(c, name ? "bad guest name (1-63 of A-Z a-z 0-9 _ . -)" : "first message has no name");
 		return;
 	}
-	struct pb_guest *g = pool_guest(c->b->pool, name, false);
-	if (!g) {
-		char nodev[128];
-		snprintf(nodev, sizeof(nodev), "no devices are assigned to guest %s", name);
-		conn_fail(c, nodev);
-		return;
-	}
+	/* The uid first: whether a guest exists is only its owner's business. */
 	char why[160];
 	if (lt_peer_may_claim(c, name, why, sizeof(why))) {
+		conn_fail(c, why);
+		return;
+	}
+	struct pb_guest *g = pool_guest(c->b->pool, name, false);
+	if (!g) {
+		snprintf(why, sizeof(why), "no devices are assigned to guest %s", name);
 		conn_fail(c, why);
 		return;
 	}
@@ -285,7 +295,6 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 	}
 	c->state = XB_CONNECTED;
 	lt_peer_handshake_done(c);
-	lt_peer_connected(c);
 	struct lt_msg out;
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
@@ -358,15 +367,15 @@ hangup:
 static void on_accept(int s, const struct usock_peer *peer, void *arg)
 {
 	struct lt_backend *b = arg;
-	lt_peer_admit(b);
-	if (b->nconns >= LT_MAX_CONNS) {
-		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
-			  LT_MAX_CONNS);
+	struct lt_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
 		close(s);
 		return;
 	}
-	struct lt_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (lt_peer_admit(b)) {
+		pb_log_rl(&b->rl, PB_LOG_WARN, "local transport: connection refused: %d connections already",
+			  LT_MAX_CONNS);
+		free(c);
 		close(s);
 		return;
 	}
@@ -430,6 +439,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	b->handshake_ms = LT_HANDSHAKE_TIMEOUT_MS;
+	b->default_uid = geteuid();
 	deadline_timer_clear(&b->conn_timer);
 	deadline_timer_clear(&b->op_timer);
 	if (lt_aer_init(b, err, errlen) || deadline_timer_init(&b->conn_timer, loop, on_conn_timer, b, err, errlen) ||

@@ -10,7 +10,8 @@
  *
  * While a connection serves a guest, pb_guest.transport points to it: a
  * guest is served by at most one transport connection at a time.  A guest
- * is served only to clients of its uid, and clients get a bounded time and
+ * is served only to clients of its uid (the daemon's own unless the operator
+ * named another), and clients get a bounded time and
  * number of places to finish their handshake (local_peer.c).
  */
 #ifndef PCIBACKD_TRANSPORT_LOCAL_BACKEND_H
@@ -35,8 +36,13 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 /* Drops every connection, removes the socket file. */
 void lt_backend_free(struct lt_backend *b);
 
-/* Only clients of uid may connect as guest (otherwise the uid of its first connection owns it). */
+/*
+ * Only clients of uid may connect as guest (a guest never named here belongs
+ * to the daemon's own uid).  A client of guest with another uid is dropped.
+ */
 int lt_backend_set_owner(struct lt_backend *b, const char *guest, uid_t uid, char *err, size_t errlen);
+/* The uid whose clients may connect as guest. */
+uid_t lt_backend_owner(const struct lt_backend *b, const char *guest);
 /* A client that has not finished its handshake within ms is dropped (default LT_HANDSHAKE_TIMEOUT_MS). */
 void lt_backend_set_handshake_timeout(struct lt_backend *b, uint32_t ms);
 

@@ -46,13 +46,21 @@ struct lt_conn {
 	struct lt_conn *next;
 };
 
-/* A guest name bound to a uid (--guest-uid, or the first connection's). */
+/* A guest name bound to a uid (--guest-uid, control command owner). */
 struct lt_owner {
 	char guest[LT_GUEST_NAME_MAX + 1];
 	uid_t uid;
 };
 
+/* Rate limit of the lines about one uid's clients not yet connected to a guest. */
+struct lt_uid_rl {
+	bool used;
+	uid_t uid;
+	struct pb_ratelimit rl;
+};
+
 #define LT_MAX_OWNERS 1024
+#define LT_UID_RLS 32
 #define LT_MAX_PENDING 64
 
 struct lt_backend {
@@ -63,9 +71,11 @@ struct lt_backend {
 	struct deadline_timer op_timer;  /* armed to the earliest deadline of an op waiting for its device */
 	struct lt_conn *conns;
 	size_t nconns;
-	struct pb_ratelimit rl;    /* lines about clients not yet bound to a guest */
+	struct pb_ratelimit rl;    /* lines about the transport, and clients of uids beyond LT_UID_RLS */
+	struct lt_uid_rl uid_rl[LT_UID_RLS]; /* lines about clients not yet bound to a guest, per uid */
 	struct deadline_timer conn_timer; /* the earliest handshake deadline or end of a kick hold */
 	uint32_t handshake_ms;
+	uid_t default_uid;         /* owns every guest not in owners: the daemon's own */
 	size_t nowners;
 	struct lt_owner owners[LT_MAX_OWNERS];
 };
@@ -88,10 +98,14 @@ int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
 /* local_peer.c */
 /* 0 if c's uid may use guest name; -1 with why otherwise. */
 int lt_peer_may_claim(struct lt_conn *c, const char *name, char *why, size_t whylen);
-/* c finished its handshake: its guest's name is bound to its uid if it was not yet. */
-void lt_peer_connected(struct lt_conn *c);
-/* Before a new connection joins: evicts a pending one if LT_MAX_PENDING are pending. */
-void lt_peer_admit(struct lt_backend *b);
+/* The rate limit for lines about uid's clients not yet bound to a guest. */
+struct pb_ratelimit *lt_peer_rl(struct lt_backend *b, uid_t uid);
+/*
+ * Before a new connection joins: 0 when it may (a pending one evicted if
+ * LT_MAX_PENDING are pending), -1 when it must be refused (LT_MAX_CONNS),
+ * nobody evicted then.
+ */
+int lt_peer_admit(struct lt_backend *b);
 /* Starts c's handshake deadline; ends it. */
 void lt_peer_handshake_started(struct lt_conn *c);
 void lt_peer_handshake_done(struct lt_conn *c);
