@@ -32,8 +32,9 @@ void dispatch_event(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool 
 			  " a second, channel held %" PRIu64 " ms", g->name, OP_BURST, g->kicks.op_rate,
 			  out->hold_until - now_ms);
 	else
-		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: spurious kicks beyond %d a second, channel held %d ms",
-			  g->name, 1000 / KICK_REFILL_MS, KICK_HOLD_MS);
+		pb_log_rl(&g->rl, PB_LOG_WARN,
+			  "guest %s: spurious kicks beyond a burst of %d or %d a second, channel held %d ms", g->name,
+			  KICK_BURST, 1000 / KICK_REFILL_MS, KICK_HOLD_MS);
 }
 
 bool dispatch_timer(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms)
