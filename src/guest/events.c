@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dispatch/dispatch.h"
+#include "common/log.h"
 #include "guest/pf_conn.h"
 #include "proto/xenbus_state.h"
 
