@@ -2,7 +2,7 @@
 /*
  * PCI address parsing (common/bdf.c), every form on the same text: whatever
  * pb_bdf_parse, pb_bdf_parse_pv or pb_bdf_parse_root accepts must format back
- * (pb_bdf_format, _pv, _root) to text that parses to an equal address; the
+ * (pb_bdf_format, _lspci, _pv, _root) to text that parses to an equal address; the
  * grammar under them, pb_bdf_scan, under every combination of its flags,
  * reports fields and an end inside the text, in range and in order.
  */
@@ -50,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(pb_bdf_parse(out, &b2, err, sizeof(err)) == 0 && pb_bdf_equal(&b, &b2));
 		pb_bdf_format_pv(&b, out);
 		CHECK(pb_bdf_parse_pv(out, &b2) == 0 && pb_bdf_equal(&b, &b2));
+		pb_bdf_format_lspci(&b, out);
+		CHECK(pb_bdf_parse(out, &b2, err, sizeof(err)) == 0 && pb_bdf_equal(&b, &b2));
 	}
 	if (pb_bdf_parse_pv(s, &b) == 0) {
 		pb_bdf_format_pv(&b, out);

@@ -145,6 +145,14 @@ char *pb_bdf_format(const struct pb_bdf *bdf, char *buf)
 	return buf;
 }
 
+char *pb_bdf_format_lspci(const struct pb_bdf *bdf, char *buf)
+{
+	if (bdf->domain)
+		return pb_bdf_format(bdf, buf);
+	snprintf(buf, PB_BDF_STRLEN, "%02x:%02x.%x", bdf->bus, PB_SLOT(bdf->devfn), PB_FUNC(bdf->devfn));
+	return buf;
+}
+
 char *pb_bdf_format_pv(const struct pb_bdf *bdf, char *buf)
 {
 	snprintf(buf, PB_BDF_STRLEN, "%04x:%02x:%02x.%02x", bdf->domain, bdf->bus, PB_SLOT(bdf->devfn),

@@ -79,6 +79,8 @@ int pb_bdf_scan(const char *s, unsigned flags, struct pb_bdf_text *t);
 /* "dddd:bb:dd.f"; buf must hold PB_BDF_STRLEN bytes. */
 #define PB_BDF_STRLEN 16
 char *pb_bdf_format(const struct pb_bdf *bdf, char *buf);
+/* lspci's "bb:dd.f", with "dddd:" in front only when the domain is not 0. */
+char *pb_bdf_format_lspci(const struct pb_bdf *bdf, char *buf);
 /* The PV protocol's vdev-N "dddd:bb:dd.ff" (a two-digit function, as xen-pciback writes it). */
 char *pb_bdf_format_pv(const struct pb_bdf *bdf, char *buf);
 /* The PV protocol's root-N "dddd:bb"; buf must hold PB_BDF_STRLEN bytes. */

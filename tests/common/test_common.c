@@ -42,7 +42,9 @@ static void test_bdf_pv(void **state)
 	assert_int_equal(pb_bdf_parse_pv("0000:03:1f.07", &b), 0);
 	assert_string_equal(pb_bdf_format_pv(&b, s), "0000:03:1f.07");
 	assert_string_equal(pb_bdf_format(&b, s), "0000:03:1f.7");
+	assert_string_equal(pb_bdf_format_lspci(&b, s), "03:1f.7");
 	assert_int_equal(pb_bdf_parse_pv("1:2:3.4", &b), 0);
+	assert_string_equal(pb_bdf_format_lspci(&b, s), "0001:02:03.4");
 	assert_string_equal(pb_bdf_format_pv(&b, s), "0001:02:03.04");
 	static const char *const bad[] = { "", "03:1f.7", "0000:03:20.0", "0000:03:1f.8", "10000:00:00.0",
 					   "0000:100:00.0", "0000:03:1f.7 ", "0000:03:1f.7x", "0000:03:1f" };
