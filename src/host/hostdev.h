@@ -78,6 +78,7 @@ struct hostdev {
 	bool enabled;                /* enable() done and not disabled */
 	struct hostdev *physfn;      /* SR-IOV: the PF of a VF, else NULL */
 	bool real;                   /* a device of this host (not simulated): the hypervisor knows it */
+	bool slow_reset;             /* release may block for long (a kernel reset): done off the event loop */
 	char source[128];            /* where it came from, for messages */
 };
 

@@ -31,6 +31,7 @@ struct simdev {
 	unsigned vpd_completion;        /* the VPD capability's offset when it completes requests, else 0 */
 	bool soft_reset;                /* D3hot -> D0 resets the function unless No_Soft_Reset */
 	uint64_t busy_until_ns;         /* a D-state change in progress: not ready before (CLOCK_MONOTONIC) */
+	unsigned reset_ms;              /* how long reset() takes, sleeping (0: at once) */
 };
 
 static const struct hostdev_ops sim_ops;
@@ -488,6 +489,12 @@ static int sim_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us
 static int sim_reset(struct hostdev *hd)
 {
 	struct simdev *s = to_sim(hd);
+	if (s->reset_ms) {
+		/* As the kernel's sysfs `reset` blocks its caller for the whole reset. */
+		struct timespec ts = { .tv_sec = s->reset_ms / 1000, .tv_nsec = (long)(s->reset_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	power_on_state(s);
 	hd->enabled = false;
 	s->counters.resets++;
@@ -531,6 +538,12 @@ void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }
 void simdev_set_soft_reset(struct hostdev *hd, bool on) { to_sim(hd)->soft_reset = on; }
+
+void simdev_set_reset_delay(struct hostdev *hd, unsigned ms)
+{
+	to_sim(hd)->reset_ms = ms;
+	hd->slow_reset = ms > 0;
+}
 const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }
 
 void simdev_set_vpd_completion(struct hostdev *hd, bool on)

@@ -76,6 +76,15 @@ const struct simdev_counters *simdev_counters(const struct hostdev *hd);
  */
 void simdev_set_soft_reset(struct hostdev *hd, bool on);
 
+/*
+ * A slow reset: reset() sleeps `ms` before resetting the function, as the
+ * kernel's FLR, PM or bus reset can take hundreds of milliseconds, and the
+ * device is marked slow_reset (the pool then releases it off the event
+ * loop when it has a release worker).  0 (the default): reset() is at once
+ * and the device is released in place.
+ */
+void simdev_set_reset_delay(struct hostdev *hd, unsigned ms);
+
 /* True if hd is a simulated device. */
 int simdev_is_sim(const struct hostdev *hd);
 
