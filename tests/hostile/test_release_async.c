@@ -317,14 +317,14 @@ static void ctl_tick(struct ev_watch *w, uint32_t events, void *arg)
 	}
 	if (r->ticks == 10) {
 		char cmd[1200];
-		int len = snprintf(cmd, sizeof(cmd), "list\nattach other %s\n", r->source);
+		int len = snprintf(cmd, sizeof(cmd), "list\nquarantine\nattach other %s\n", r->source);
 		assert_int_equal(send(r->c2.fd, cmd, (size_t)len, 0), len);
 	}
 	client_poll(&r->c1);
 	client_poll(&r->c2);
-	if (answers(&r->c2) == 2 && !r->c2_answered_ns)
+	if (answers(&r->c2) == 3 && !r->c2_answered_ns)
 		r->c2_answered_ns = pb_now_ns();
-	if ((answers(&r->c1) == 2 && answers(&r->c2) == 2) || r->ticks > 4000)
+	if ((answers(&r->c1) == 2 && answers(&r->c2) == 3) || r->ticks > 4000)
 		evloop_stop(r->f->loop);
 }
 
@@ -373,10 +373,11 @@ static void control_detach_answers_when_released(void **state)
 	close(r.tfd);
 	print_message("c1:\n%sc2:\n%s", r.c1.buf, r.c2.buf);
 
-	/* While the device was being reset, the other connection was served: it is listed as releasing, and
-	 * attaching it is refused; the detach had no answer yet. */
-	assert_int_equal(answers(&r.c2), 2);
+	/* While the device was being reset, the other connection was served: `list` and `quarantine` show it
+	 * being reset, attaching it is refused; the detach had no answer yet. */
+	assert_int_equal(answers(&r.c2), 3);
 	assert_non_null(strstr(r.c2.buf, "releasing 0000:01:00.0 (being reset)"));
+	assert_non_null(strstr(r.c2.buf, "being reset: quarantined if the reset or restore fails"));
 	assert_non_null(strstr(r.c2.buf, "being reset after leaving its guest, try again"));
 	assert_true(r.c1.first_byte_ns > r.c2_answered_ns);
 	/* The detach answered once the device was free again, then ran the command queued behind it. */
