@@ -72,8 +72,13 @@ static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 		if (pd->owner)
 			continue;
 		char ra[PB_BDF_STRLEN];
-		fprintf(out, "free %s%s%s source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
-			pd->quarantined ? " quarantined: " : "", pd->quarantined ? pd->reason : "", pd->dev.host->source);
+		if (pd->releasing)
+			fprintf(out, "releasing %s (being reset) source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
+				pd->dev.host->source);
+		else
+			fprintf(out, "free %s%s%s source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
+				pd->quarantined ? " quarantined: " : "", pd->quarantined ? pd->reason : "",
+				pd->dev.host->source);
 	}
 	return 0;
 }
@@ -259,21 +264,48 @@ static int cmd_aer_status(struct ctl_ctx *ctx, int argc, char **argv, FILE *out,
 
 /* ---- hot-plug ---- */
 
+/* A detach's outcome, once its device is free again or quarantined. */
+static int detach_result(const struct pb_pool_dev *pd, const char *guest, const char *vaddr, FILE *out, char *err,
+			 size_t errlen)
+{
+	char ra[PB_BDF_STRLEN];
+	pb_bdf_format(&pd->dev.host->addr, ra);
+	if (pd->quarantined) {
+		snprintf(err, errlen, "%s left guest %s but is quarantined: %s", ra, guest, pd->reason);
+		return -1;
+	}
+	fprintf(out, "detached %s (real %s) from %s\n", vaddr, ra, guest);
+	return 0;
+}
+
+void ctl_detach_answer(const struct ctl_park *park, FILE *out)
+{
+	char err[256];
+	if (detach_result(park->pd, park->guest, park->vaddr, out, err, sizeof(err)))
+		fprintf(out, "error: %s\n", err);
+	else
+		fprintf(out, "ok\n");
+}
+
+/* Answers when the device is free again or quarantined: a reset off the loop parks the connection until then. */
 static int cmd_detach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	struct pb_dev *d = find_vdev(ctx, argv[0], argv[1], err, errlen);
 	if (!d)
 		return -1;
 	struct pb_pool_dev *pd = pool_dev_of(d);
-	char ra[PB_BDF_STRLEN];
-	pb_bdf_format(&d->host->addr, ra);
 	int rc = ctx->local ? lt_backend_detach(ctx->local, pd, NULL) : pool_release(ctx->pool, pd);
-	if (rc) {
-		snprintf(err, errlen, "%s left guest %s but is quarantined: %s", ra, argv[0], pd->reason);
-		return -1;
+	if (rc == POOL_RELEASING && ctx->park) {
+		ctx->park->pd = pd;
+		snprintf(ctx->park->guest, sizeof(ctx->park->guest), "%s", argv[0]);
+		snprintf(ctx->park->vaddr, sizeof(ctx->park->vaddr), "%s", argv[1]);
+		return CTL_DEFERRED;
 	}
-	fprintf(out, "detached %s (real %s) from %s\n", argv[1], ra, argv[0]);
-	return 0;
+	if (rc == POOL_RELEASING) {
+		fprintf(out, "detached %s from %s: being reset\n", argv[1], argv[0]);
+		return 0;
+	}
+	return detach_result(pd, argv[0], argv[1], out, err, errlen);
 }
 
 /* The pool device SOURCE names: one already in the pool (same source), else a new one. */
@@ -308,14 +340,9 @@ static int cmd_attach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 		return -1;
 	char ra[PB_BDF_STRLEN], va[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, ra);
-	if (pd->quarantined) {
-		snprintf(err, errlen, "%s is quarantined (%s)", ra, pd->reason);
+	/* Before the quiesce below: a device being reset is the release worker's. */
+	if (pool_dev_available(pd, err, errlen))
 		return -1;
-	}
-	if (pd->owner) {
-		snprintf(err, errlen, "%s is already assigned to guest %s", ra, pd->owner->name);
-		return -1;
-	}
 	struct pb_guest *g = pool_guest(ctx->pool, argv[0], true);
 	if (!g) {
 		snprintf(err, errlen, "cannot create guest %s (at most %d guests)", argv[0], POOL_MAX_GUESTS);
@@ -340,9 +367,15 @@ static int cmd_quarantine(struct ctl_ctx *ctx, int argc, char **argv, FILE *out,
 	struct pb_pool *p = ctx->pool;
 	for (size_t i = 0; i < p->ndevs; i++) {
 		struct pb_pool_dev *pd = p->devs[i];
-		if (!pd->quarantined)
-			continue;
 		char ra[PB_BDF_STRLEN];
+		if (pd->releasing && pd->quarantine_reason[0])
+			fprintf(out, "%s source=%s reason=%s (being reset)\n", pb_bdf_format(&pd->dev.host->addr, ra),
+				pd->dev.host->source, pd->quarantine_reason);
+		else if (pd->releasing)
+			fprintf(out, "%s source=%s being reset: quarantined if the reset or restore fails\n",
+				pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source);
+		if (!pd->quarantined || pd->releasing)
+			continue;
 		fprintf(out, "%s source=%s reason=%s\n", pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source,
 			pd->reason);
 	}

@@ -86,6 +86,11 @@ int main(int argc, char **argv)
 		pb_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	/* Real devices' resets (up to seconds) run off the loop, which keeps serving every other guest. */
+	if (pool_start_release_worker(&pool, loop, err, sizeof(err))) {
+		pb_err("%s", err);
+		goto out;
+	}
 	if (opts.control_path && !(ctl = ctl_server_new(loop, &ctx, opts.control_path, err, sizeof(err)))) {
 		pb_err("%s", err);
 		goto out;

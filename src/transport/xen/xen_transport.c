@@ -177,6 +177,8 @@ void xen_transport_stop(struct xen_transport *t)
 		t->ring->ops->close(t->ring);
 	pb_xs_close(t->xs);
 	if (t->hyp) {
+		/* A device still being reset is given back only when its release has decided whether it is quarantined. */
+		pool_wait_releases(t->pool);
 		xen_irq_give_back_pool(t->hyp, t->pool);
 		t->pool->irqp = NULL;
 		xen_irq_hyp_close(t->hyp);
