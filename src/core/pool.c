@@ -113,10 +113,8 @@ void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 	free(g);
 }
 
-int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
-		size_t errlen)
+int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen)
 {
-	(void)p;
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
 	if (pd->quarantined) {
@@ -127,6 +125,15 @@ int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, s
 		snprintf(err, errlen, "%s is already assigned to guest %s", a, pd->owner->name);
 		return -1;
 	}
+	return 0;
+}
+
+int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
+		size_t errlen)
+{
+	(void)p;
+	if (pool_dev_assignable(pd, err, errlen))
+		return -1;
 	if (topo_add(&g->topo, pd->dev.host, &pd->dev, vaddr, err, errlen))
 		return -1;
 	pd->owner = g;

@@ -73,7 +73,9 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create);
 /* Releases the guest's devices and frees it. */
 void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g);
 
-/* Gives a free device to a guest; returns 0 with the guest-visible address, or -1 + err. */
+/* 0 when pd may be given to a guest (neither quarantined nor assigned), else -1 + err saying why. */
+int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen);
+/* Gives a free device to a guest (pool_dev_assignable); returns 0 with the guest-visible address, or -1 + err. */
 int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
 		size_t errlen);
 /*

@@ -308,14 +308,8 @@ static int cmd_attach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 		return -1;
 	char ra[PB_BDF_STRLEN], va[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, ra);
-	if (pd->quarantined) {
-		snprintf(err, errlen, "%s is quarantined (%s)", ra, pd->reason);
+	if (pool_dev_assignable(pd, err, errlen))
 		return -1;
-	}
-	if (pd->owner) {
-		snprintf(err, errlen, "%s is already assigned to guest %s", ra, pd->owner->name);
-		return -1;
-	}
 	struct pb_guest *g = pool_guest(ctx->pool, argv[0], true);
 	if (!g) {
 		snprintf(err, errlen, "cannot create guest %s (at most %d guests)", argv[0], POOL_MAX_GUESTS);
