@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,6 +428,64 @@ static void on_conn_timer(struct ev_watch *w, uint32_t events, void *arg)
 	lt_conn_timer_arm(b);
 }
 
+static struct lt_backend *backend_of(struct pb_transport *t)
+{
+	return (struct lt_backend *)((char *)t - offsetof(struct lt_backend, base));
+}
+
+static int t_guest_state(const struct pb_transport *t, const struct pb_guest *g)
+{
+	return lt_backend_guest_state(backend_of((struct pb_transport *)t), g);
+}
+
+static void t_attached(struct pb_transport *t, struct pb_guest *g)
+{
+	lt_backend_attached(backend_of(t), g);
+}
+
+static int t_detach(struct pb_transport *t, struct pb_pool_dev *pd, const char *reason)
+{
+	return lt_backend_detach(backend_of(t), pd, reason);
+}
+
+static int t_aer_inject(struct pb_transport *t, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
+			size_t outlen)
+{
+	return lt_backend_aer_inject(backend_of(t), g, d, channel, out, outlen);
+}
+
+static int t_set_owner(struct pb_transport *t, const char *guest, uid_t uid, char *err, size_t errlen)
+{
+	return lt_backend_set_owner(backend_of(t), guest, uid, err, errlen);
+}
+
+static int t_owner(const struct pb_transport *t, const char *guest, uid_t *uid, char *err, size_t errlen)
+{
+	*uid = lt_backend_owner(backend_of((struct pb_transport *)t), guest);
+	return 0;
+}
+
+static void t_stop(struct pb_transport *t)
+{
+	lt_backend_free(backend_of(t));
+}
+
+static const struct pb_transport_ops local_ops = {
+	.name = "local",
+	.guest_state = t_guest_state,
+	.attached = t_attached,
+	.detach = t_detach,
+	.aer_inject = t_aer_inject,
+	.set_owner = t_set_owner,
+	.owner = t_owner,
+	.stop = t_stop,
+};
+
+struct pb_transport *lt_backend_transport(struct lt_backend *b)
+{
+	return &b->base;
+}
+
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
 				  size_t errlen)
 {
@@ -435,6 +494,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	b->base.ops = &local_ops;
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;

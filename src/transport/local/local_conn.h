@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/usock.h"
 #include "core/pool.h"
+#include "core/transport.h"
 #include "transport/local/local_msg.h"
 
 /* One device as the guest was last told about it. */
@@ -64,6 +65,7 @@ struct lt_uid_rl {
 #define LT_MAX_PENDING 64
 
 struct lt_backend {
+	struct pb_transport base;  /* what the daemon holds (lt_backend_transport) */
 	struct evloop *loop;
 	struct pb_pool *pool;
 	struct usock_server *listener;
