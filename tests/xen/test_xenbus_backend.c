@@ -987,6 +987,30 @@ static void test_aer_remove_starts_queued(void **state)
 	assert_ptr_equal(pdev(e, 0)->owner, g);
 }
 
+/*
+ * The operator's detach (control `detach`) of a device under recovery on the
+ * Xen transport, as the toolstack's removal above: the step posted for it is
+ * taken back from the page at once, and the error queued on the other device
+ * starts next.
+ */
+static void test_aer_operator_detach_takes_step_back(void **state)
+{
+	struct env *e = *state;
+	two_errors(e, PCIIF_AER_IO_NORMAL);
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	assert_int_equal(xb_backend_detach(e->be, pdev(e, 1), NULL), 0);
+	assert_null(pdev(e, 1)->owner);
+	assert_false(pdev(e, 1)->quarantined);
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	uint64_t due = xb_backend_aer_deadline(e->be);
+	assert_true(due > 0);
+	assert_true(due <= pb_now_ms());
+	unsigned n = e->ring.notifies;
+	xb_backend_on_timer(e->be);
+	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
+	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+}
+
 /* Spurious events beyond the budget leave the port masked until the kick timer; ops within theirs never do. */
 static void test_spurious_events_held(void **state)
 {
@@ -1215,6 +1239,7 @@ int main(int argc, char **argv)
 		T(test_aer_two_failures_both_quarantined),
 		T(test_aer_drain_five_with_preanswered_step),
 		T(test_aer_remove_starts_queued),
+		T(test_aer_operator_detach_takes_step_back),
 		T(test_pm_answered_from_the_op_timer),
 		T(test_pm_disconnect_while_waiting),
 		T(test_pm_domain_death_while_waiting),

@@ -118,7 +118,9 @@ static int t_guest_state(const struct pb_transport *pt, const struct pb_guest *g
 static int t_detach(struct pb_transport *pt, struct pb_pool_dev *pd, const char *reason)
 {
 	struct xen_transport *t = xen_of(pt);
-	return reason ? pool_quarantine(t->pool, pd, reason) : pool_release(t->pool, pd);
+	int rc = xb_backend_detach(t->be, pd, reason);
+	arm(t); /* an error queued behind the device's recovery is due now */
+	return rc;
 }
 
 static int t_aer_inject(struct pb_transport *pt, struct pb_guest *g, struct pb_dev *d, int channel, char *out,

@@ -31,6 +31,14 @@ static struct xb_dev *dev_find(const struct xb_backend *b, uint32_t fe, uint32_t
 	return NULL;
 }
 
+struct xb_dev *xb_dev_of_guest(const struct xb_backend *b, const struct pb_guest *g)
+{
+	for (struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->guest == g)
+			return d;
+	return NULL;
+}
+
 int xb_read_state(struct xb_backend *b, const char *dir)
 {
 	int v;

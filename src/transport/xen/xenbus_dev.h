@@ -48,6 +48,8 @@ struct xb_backend {
 };
 
 /* xenbus_backend.c */
+/* The backend device serving g, or NULL. */
+struct xb_dev *xb_dev_of_guest(const struct xb_backend *b, const struct pb_guest *g);
 /* A directory's "state" node, XB_UNKNOWN when unreadable. */
 int xb_read_state(struct xb_backend *b, const char *dir);
 /* Parses "%x:%x:%x.%x" (both the %01x and the %02x function forms). */

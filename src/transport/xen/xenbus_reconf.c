@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "proto/xenbus_state.h"
+#include "transport/xen/xenbus_backend.h"
 #include "transport/xen/xenbus_dev.h"
 
 /* Applies the toolstack's per-device options (opts-N); only permissive=1 matters, and it is sticky. */
@@ -175,9 +176,7 @@ static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 	struct pb_pool_dev *pd = pool_dev_of(e->priv);
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
-	if (d->page)
-		aer_forget(&d->guest->dg.aer, d->page, &pd->dev);
-	pool_release(b->pool, pd);
+	xb_backend_detach(b, pd, NULL);
 	pb_info("xen: %s: removed %s (guest %04x:%02x:%02x.%x)", d->nodename, a, dom, bus, slot, func);
 }
 
@@ -205,4 +204,18 @@ void xb_reconfigure(struct xb_backend *b, struct xb_dev *d, int state)
 	}
 	if (state == XB_RECONFIGURING)
 		xb_switch_state(b, d, XB_RECONFIGURED);
+}
+
+int xb_backend_detach(struct xb_backend *b, struct pb_pool_dev *pd, const char *reason)
+{
+	struct xb_dev *d = pd->owner ? xb_dev_of_guest(b, pd->owner) : NULL;
+	if (d && d->page)
+		aer_forget(&d->guest->dg.aer, d->page, &pd->dev);
+	return reason ? pool_quarantine(b->pool, pd, reason) : pool_release(b->pool, pd);
+}
+
+int xb_backend_guest_state(const struct xb_backend *b, const struct pb_guest *g)
+{
+	(void)b, (void)g;
+	return XB_CLOSED;
 }
