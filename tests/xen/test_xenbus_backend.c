@@ -1011,6 +1011,19 @@ static void test_aer_operator_detach_takes_step_back(void **state)
 	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
 }
 
+/* `list` shows a Xen guest's connection state, as the backend last switched it. */
+static void test_guest_state_follows_backend(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_non_null(g);
+	assert_int_equal(xb_backend_guest_state(e->be, g), XB_CONNECTED);
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	assert_int_equal(xb_backend_guest_state(e->be, g), XB_CLOSING);
+}
+
 /* Spurious events beyond the budget leave the port masked until the kick timer; ops within theirs never do. */
 static void test_spurious_events_held(void **state)
 {
@@ -1240,6 +1253,7 @@ int main(int argc, char **argv)
 		T(test_aer_drain_five_with_preanswered_step),
 		T(test_aer_remove_starts_queued),
 		T(test_aer_operator_detach_takes_step_back),
+		T(test_guest_state_follows_backend),
 		T(test_pm_answered_from_the_op_timer),
 		T(test_pm_disconnect_while_waiting),
 		T(test_pm_domain_death_while_waiting),

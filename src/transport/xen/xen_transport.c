@@ -13,7 +13,6 @@
 #if HAVE_XEN
 #include "common/deadline_timer.h"
 #include "common/log.h"
-#include "proto/xenbus_state.h"
 #include "transport/xen/xen_irq.h"
 #include "transport/xen/xen_irq_xen.h"
 #include "transport/xen/xen_ring_xen.h"
@@ -111,8 +110,7 @@ static struct xen_transport *xen_of(const struct pb_transport *pt)
 
 static int t_guest_state(const struct pb_transport *pt, const struct pb_guest *g)
 {
-	(void)pt, (void)g;
-	return XB_CLOSED;
+	return xb_backend_guest_state(xen_of(pt)->be, g);
 }
 
 static int t_detach(struct pb_transport *pt, struct pb_pool_dev *pd, const char *reason)

@@ -683,6 +683,12 @@ size_t xb_backend_count(const struct xb_backend *b)
 	return n;
 }
 
+int xb_backend_guest_state(const struct xb_backend *b, const struct pb_guest *g)
+{
+	const struct xb_dev *d = xb_dev_of_guest(b, g);
+	return d ? d->state : XB_CLOSED;
+}
+
 int xb_backend_state(const struct xb_backend *b, uint32_t fe_domid, uint32_t devid)
 {
 	const struct xb_dev *d = dev_find(b, fe_domid, devid);

@@ -213,9 +213,3 @@ int xb_backend_detach(struct xb_backend *b, struct pb_pool_dev *pd, const char *
 		aer_forget(&d->guest->dg.aer, d->page, &pd->dev);
 	return reason ? pool_quarantine(b->pool, pd, reason) : pool_release(b->pool, pd);
 }
-
-int xb_backend_guest_state(const struct xb_backend *b, const struct pb_guest *g)
-{
-	(void)b, (void)g;
-	return XB_CLOSED;
-}
