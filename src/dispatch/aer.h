@@ -21,10 +21,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/deadline_timer.h"
+#include "common/log.h"
 #include "proto/pciif.h"
 
-struct dispatch_guest;
 struct pb_dev;
+struct topology;
 
 enum aer_policy {
 	AER_POLICY_DETACH = 0, /* default: take the device from the guest and quarantine it */
@@ -47,6 +49,12 @@ struct aer_event {
  * guest (aer_forget); the queue's head starts at the next aer_poll, due at once.
  */
 struct aer_state {
+	/* Who the recoveries are with (aer_init). */
+	const char *name;             /* the guest's, for log lines */
+	const struct topology *topo;  /* its devices' guest addresses, named in each step */
+	struct pb_ratelimit *rl;      /* its limit for log lines */
+	/* Resets d before slot_reset is posted, and restores what the guest enabled (NULL: nothing). */
+	void (*slot_reset)(struct aer_state *a, struct pb_dev *d);
 	uint32_t timeout_ms;
 	enum aer_policy policy;
 	bool busy;
@@ -72,10 +80,11 @@ struct aer_actions {
 	enum aer_outcome outcome;     /* of the recoveries that just ended: FAILED if any failed */
 };
 
-void aer_init(struct aer_state *a);
+void aer_init(struct aer_state *a, const char *name, const struct topology *topo, struct pb_ratelimit *rl,
+	      void (*slot_reset)(struct aer_state *a, struct pb_dev *d));
 
-/* Reports an error on d (assigned to g); starts recovery or queues it. */
-void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+/* Reports an error on d (assigned to a's guest); starts recovery or queues it. */
+void aer_inject(struct aer_state *a, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
 		uint64_t now_ms, struct aer_actions *act);
 /*
  * aer_inject for the operator: sh NULL when the guest is not connected (the
@@ -83,10 +92,10 @@ void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb
  * sh_info == NULL path); one line about what happened goes to out.  0, or
  * -1 when the event was dropped (queue full).
  */
-int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+int aer_inject_report(struct aer_state *a, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
 		      uint64_t now_ms, struct aer_actions *act, char *out, size_t outlen);
 /* Advances on a guest answer or a timeout; cheap when idle. */
-void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
+void aer_poll(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
 /* When aer_poll must be called at the latest (0: no deadline). */
 uint64_t aer_deadline(const struct aer_state *a);
 /*
@@ -102,7 +111,7 @@ void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct p
  * one fails as for a guest that is not connected, and nothing is notified.
  * Afterwards nothing is busy.
  */
-void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_actions *act);
+void aer_disconnect(struct aer_state *a, struct pciif_sharedinfo *sh, struct aer_actions *act);
 
 int aer_parse_policy(const char *s, enum aer_policy *p);
 

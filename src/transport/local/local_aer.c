@@ -62,7 +62,7 @@ void lt_aer_arm(struct lt_backend *b)
 
 void lt_aer_poll(struct lt_conn *c, struct aer_actions *act)
 {
-	aer_poll(&c->guest->dg, c->page, pb_now_ms(), act);
+	aer_poll(&c->guest->dg.aer, c->page, pb_now_ms(), act);
 }
 
 void lt_aer_apply(struct lt_backend *b, struct lt_conn *c, const struct aer_actions *act)
@@ -82,7 +82,7 @@ void lt_aer_conn_gone(struct lt_conn *c)
 	pb_log_rl(&g->dg.rl, PB_LOG_WARN, "guest %s disconnected during AER recovery: it fails", g->name);
 	/* Every recovery in progress or queued ends at once; the guest is gone, nothing is notified. */
 	struct aer_actions act;
-	aer_disconnect(&g->dg, c->page, &act);
+	aer_disconnect(&g->dg.aer, c->page, &act);
 	lt_aer_apply(c->b, NULL, &act);
 }
 
@@ -91,7 +91,7 @@ int lt_backend_aer_inject(struct lt_backend *b, struct pb_guest *g, struct pb_de
 {
 	struct lt_conn *c = lt_conn_of(g);
 	struct aer_actions act;
-	int rc = aer_inject_report(&g->dg, c ? c->page : NULL, d, channel, pb_now_ms(), &act, out, outlen);
+	int rc = aer_inject_report(&g->dg.aer, c ? c->page : NULL, d, channel, pb_now_ms(), &act, out, outlen);
 	lt_aer_apply(b, c, &act);
 	lt_aer_arm(b);
 	return rc;

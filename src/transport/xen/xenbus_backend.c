@@ -517,7 +517,7 @@ static uint64_t dev_aer_deadline(const struct xb_dev *d)
 static bool aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
 {
 	struct aer_actions act;
-	aer_poll(&d->guest->dg, d->page, now_ms, &act);
+	aer_poll(&d->guest->dg.aer, d->page, now_ms, &act);
 	bool moved = act.notify || act.outcome != AER_OUT_NONE;
 	aer_apply(b, d, &act);
 	return moved;
@@ -530,7 +530,7 @@ static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
 		return;
 	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
 	struct aer_actions act;
-	aer_disconnect(&d->guest->dg, d->page, &act);
+	aer_disconnect(&d->guest->dg.aer, d->page, &act);
 	aer_apply(b, d, &act);
 }
 
@@ -539,7 +539,7 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 {
 	struct xb_dev *d = g->transport;
 	struct aer_actions act;
-	int rc = aer_inject_report(&g->dg, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
+	int rc = aer_inject_report(&g->dg.aer, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
 	if (d)
 		aer_apply(b, d, &act);
 	else
