@@ -272,3 +272,142 @@ void aer_disconnect(struct aer_state *a, struct pciif_sharedinfo *sh, struct aer
 	/* Without a page every queued event fails at once in start(): nothing stays busy. */
 	finish(a, NULL, a->step == PCIIF_OP_AER_RESUME, 0, act);
 }
+
+/* ---- the plumbing both transports share ---- */
+
+void aer_links_init(struct aer_links *p, const char *what, const struct aer_hooks *hooks, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->hooks = hooks;
+	p->arg = arg;
+	p->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	deadline_timer_clear(&p->timer);
+}
+
+static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w;
+	(void)events;
+	struct aer_links *p = arg;
+	int rc = deadline_timer_fired(&p->timer);
+	if (rc)
+		pb_log_rl(&p->rl, PB_LOG_WARN, "%s: AER timer: %s", p->what, strerror(-rc));
+	aer_links_run(p, pb_now_ms());
+}
+
+int aer_links_start_timer(struct aer_links *p, struct evloop *loop, char *err, size_t errlen)
+{
+	if (deadline_timer_init(&p->timer, loop, on_timer, p, err, errlen))
+		return -1;
+	p->loop = loop;
+	return 0;
+}
+
+void aer_links_fini(struct aer_links *p)
+{
+	if (p->loop)
+		deadline_timer_fini(&p->timer, p->loop);
+	p->loop = NULL;
+}
+
+uint64_t aer_links_deadline(const struct aer_links *p)
+{
+	uint64_t first = 0;
+	for (const struct aer_link *l = p->up; l; l = l->next) {
+		uint64_t d = aer_deadline(l->a);
+		if (d && (!first || d < first))
+			first = d;
+	}
+	return first;
+}
+
+void aer_links_arm(struct aer_links *p)
+{
+	if (!p->loop)
+		return;
+	int rc = deadline_timer_arm(&p->timer, aer_links_deadline(p));
+	if (rc)
+		pb_log_rl(&p->rl, PB_LOG_WARN, "%s: cannot arm the AER timer: %s", p->what, strerror(-rc));
+}
+
+void aer_links_apply(struct aer_links *p, struct aer_link *l, const struct aer_actions *act)
+{
+	if (l && l->sh && act->notify && p->hooks->notify(p->arg, l))
+		l = NULL; /* dropped; the policy still applies */
+	if (l && act->outcome == AER_OUT_FAILED && p->hooks->failed)
+		p->hooks->failed(p->arg, l);
+	/* The engine names devices only under the detach policy, done with them (their queued errors dropped). */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		p->hooks->quarantine(p->arg, act->failed[i], AER_FAILED_REASON);
+	aer_links_arm(p);
+}
+
+void aer_links_run(struct aer_links *p, uint64_t now_ms)
+{
+	struct aer_link *next;
+	for (struct aer_link *l = p->up; l; l = next) {
+		next = l->next;
+		uint64_t t = aer_deadline(l->a);
+		if (!t || t > now_ms)
+			continue;
+		struct aer_actions act;
+		aer_poll(l->a, l->sh, now_ms, &act);
+		aer_links_apply(p, l, &act);
+	}
+	aer_links_arm(p);
+}
+
+void aer_link_init(struct aer_link *l, struct aer_state *a)
+{
+	l->a = a;
+	l->sh = NULL;
+	l->next = NULL;
+}
+
+void aer_link_up(struct aer_links *p, struct aer_link *l, struct pciif_sharedinfo *sh)
+{
+	if (!l->sh) {
+		l->next = p->up;
+		p->up = l;
+	}
+	l->sh = sh;
+	aer_links_arm(p);
+}
+
+void aer_link_down(struct aer_links *p, struct aer_link *l)
+{
+	if (!l->sh)
+		return;
+	struct aer_state *a = l->a;
+	if (a->busy) {
+		pb_log_rl(a->rl, PB_LOG_WARN, "guest %s disconnected during AER recovery: it fails", a->name);
+		/* Every recovery in progress or queued ends at once; the guest is gone, nothing is notified. */
+		struct aer_actions act;
+		aer_disconnect(a, l->sh, &act);
+		aer_links_apply(p, l, &act);
+	}
+	for (struct aer_link **pp = &p->up; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	l->sh = NULL;
+	l->next = NULL;
+	aer_links_arm(p);
+}
+
+bool aer_link_poll(struct aer_link *l, uint64_t now_ms, struct aer_actions *act)
+{
+	aer_poll(l->a, l->sh, now_ms, act);
+	return act->notify || act->outcome != AER_OUT_NONE;
+}
+
+int aer_links_inject(struct aer_links *p, struct aer_link *l, struct aer_state *a, struct pb_dev *d, int channel,
+		     char *out, size_t outlen)
+{
+	struct aer_actions act;
+	int rc = aer_inject_report(a, l ? l->sh : NULL, d, channel, pb_now_ms(), &act, out, outlen);
+	aer_links_apply(p, l, &act);
+	return rc;
+}

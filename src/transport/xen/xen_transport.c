@@ -26,7 +26,6 @@ struct xen_transport {
 	struct xen_ring *ring;
 	struct xb_backend *be;
 	struct ev_watch *xs_watch, *evt_watch;
-	struct deadline_timer aer_timer; /* the earliest AER step deadline */
 	struct deadline_timer kick_timer; /* the earliest end of a held (masked) port */
 	struct deadline_timer op_timer;  /* the earliest deadline of an op waiting for its device */
 	struct pb_ratelimit rl;
@@ -40,13 +39,10 @@ bool xen_transport_built(void)
 	return true;
 }
 
-/* Arms the timer for the earliest AER deadline over all guests (or disarms it). */
+/* Arms the op timer for the earliest op deadline over all guests (or disarms it); the AER timer is the backend's. */
 static void arm(struct xen_transport *t)
 {
-	int rc = deadline_timer_arm(&t->aer_timer, xb_backend_aer_deadline(t->be));
-	if (rc)
-		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the AER timer: %s", strerror(-rc));
-	rc = deadline_timer_arm(&t->op_timer, xb_backend_op_deadline(t->be));
+	int rc = deadline_timer_arm(&t->op_timer, xb_backend_op_deadline(t->be));
 	if (rc)
 		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: cannot arm the op timer: %s", strerror(-rc));
 }
@@ -83,16 +79,6 @@ static void on_evtchn(struct ev_watch *w, uint32_t events, void *arg)
 	arm_kicks(t);
 }
 
-static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
-{
-	struct xen_transport *t = arg;
-	int rc = deadline_timer_fired(&t->aer_timer);
-	if (rc)
-		pb_log_rl(&t->rl, PB_LOG_WARN, "xen: AER timer: %s", strerror(-rc));
-	xb_backend_on_timer(t->be);
-	arm(t);
-}
-
 static void on_op_timer(struct ev_watch *w, uint32_t events, void *arg)
 {
 	struct xen_transport *t = arg;
@@ -117,7 +103,7 @@ static int t_detach(struct pb_transport *pt, struct pb_pool_dev *pd, const char 
 {
 	struct xen_transport *t = xen_of(pt);
 	int rc = xb_backend_detach(t->be, pd, reason);
-	arm(t); /* an error queued behind the device's recovery is due now */
+	arm(t);
 	return rc;
 }
 
@@ -167,7 +153,6 @@ struct pb_transport *xen_transport_start(struct pb_pool *pool, struct evloop *lo
 		return NULL;
 	}
 	t->base.ops = &xen_ops;
-	deadline_timer_clear(&t->aer_timer);
 	deadline_timer_clear(&t->kick_timer);
 	deadline_timer_clear(&t->op_timer);
 	t->loop = loop;
@@ -202,7 +187,7 @@ struct pb_transport *xen_transport_start(struct pb_pool *pool, struct evloop *lo
 		snprintf(err, errlen, "cannot register the Xen fds with the event loop");
 		goto fail;
 	}
-	if (deadline_timer_init(&t->aer_timer, loop, on_timer, t, err, errlen) ||
+	if (xb_backend_aer_timer(t->be, loop, err, errlen) ||
 	    deadline_timer_init(&t->kick_timer, loop, on_kick_timer, t, err, errlen) ||
 	    deadline_timer_init(&t->op_timer, loop, on_op_timer, t, err, errlen) || xb_backend_start(t->be, err, errlen))
 		goto fail;
@@ -225,7 +210,6 @@ static void xen_transport_stop(struct xen_transport *t)
 	evloop_remove(t->loop, t->xs_watch);
 	evloop_remove(t->loop, t->evt_watch);
 	xb_backend_free(t->be);
-	deadline_timer_fini(&t->aer_timer, t->loop);
 	deadline_timer_fini(&t->kick_timer, t->loop);
 	deadline_timer_fini(&t->op_timer, t->loop);
 	if (t->ring)

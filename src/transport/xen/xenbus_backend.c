@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,11 +117,9 @@ int xb_switch_state(struct xb_backend *b, struct xb_dev *d, int state)
 
 /* ---- connecting ---- */
 
-static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d);
-
 static void disconnect(struct xb_backend *b, struct xb_dev *d)
 {
-	aer_conn_gone(b, d);
+	aer_link_down(&b->aer, &d->aer);
 	if (d->port >= 0) {
 		b->ring->ops->unbind(b->ring, (uint32_t)d->port);
 		d->port = -1;
@@ -178,6 +177,7 @@ static void attach(struct xb_backend *b, struct xb_dev *d)
 		goto out;
 	}
 	d->page = page;
+	aer_link_up(&b->aer, &d->aer, page);
 	d->port = lport;
 	xb_switch_state(b, d, XB_CONNECTED);
 	pb_info("xen: %s: connected (grant %lu, port %lu -> %d)", d->nodename, gref, remote, lport);
@@ -343,6 +343,7 @@ static void dev_probe(struct xb_backend *b, uint32_t fe, uint32_t devid)
 	g->transport = d;
 	g->dg.domid = fe; /* MSI/MSI-X vectors are mapped into this domain's PIRQ space */
 	d->guest = g;
+	aer_link_init(&d->aer, &g->dg.aer);
 	rc = xb_switch_state(b, d, XB_INITWAIT);
 	if (rc) {
 		probe_fail(b, d, rc, "cannot switch to InitWait");
@@ -482,91 +483,68 @@ void xb_backend_on_xenstore(struct xb_backend *b)
 	}
 }
 
-/* ---- error recovery (inventory §2.3) ---- */
+/* ---- error recovery (dispatch/aer.h): what the links ask of this backend ---- */
+
+static struct xb_dev *dev_of_link(struct aer_link *l)
+{
+	return (struct xb_dev *)((char *)l - offsetof(struct xb_dev, aer));
+}
+
+static int aer_notify(void *arg, struct aer_link *l)
+{
+	struct xen_ring *ring = ((struct xb_backend *)arg)->ring;
+	struct xb_dev *d = dev_of_link(l);
+	if (d->port >= 0)
+		ring->ops->notify(ring, (uint32_t)d->port);
+	return 0;
+}
 
 /*
  * A failed recovery: aerState = "aerfail" in the backend directory, the
  * kernel backend's signal to the toolstack (it writes it under domain 0's
  * backend/pci/<fe>/0; ours is the same path when we run in domain 0).
+ */
+static void aer_failed(void *arg, struct aer_link *l)
+{
+	struct xb_backend *b = arg;
+	struct xb_dev *d = dev_of_link(l);
+	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "aerState", "aerfail");
+	if (rc)
+		pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename, strerror(-rc));
+}
+
+/*
  * Under the detach policy the device also leaves the guest, quarantined.
  * The PV protocol has no backend-initiated unplug: the guest's next op on it
  * gets "device not found", and the toolstack sees aerState.
  */
-static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_actions *act)
+static void aer_quarantine(void *arg, struct pb_dev *dev, const char *reason)
 {
-	if (act->notify && d->port >= 0)
-		b->ring->ops->notify(b->ring, (uint32_t)d->port);
-	if (act->outcome == AER_OUT_FAILED) {
-		int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "aerState", "aerfail");
-		if (rc)
-			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
-				  strerror(-rc));
-	}
-	/* The engine is done with these devices (and dropped what they still had queued). */
-	for (unsigned i = 0; i < act->nfailed; i++)
-		pool_quarantine(b->pool, pool_dev_of(act->failed[i]), "AER recovery failed");
+	xb_backend_detach(arg, pool_dev_of(dev), reason);
 }
 
-/* When d's recovery step times out (0: none in progress, or not connected). */
-static uint64_t dev_aer_deadline(const struct xb_dev *d)
-{
-	return d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
-}
-
-/* Advances d's recovery; true when it moved (the guest answered a step, or one was posted). */
-static bool aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
-{
-	struct aer_actions act;
-	aer_poll(&d->guest->dg.aer, d->page, now_ms, &act);
-	bool moved = act.notify || act.outcome != AER_OUT_NONE;
-	aer_apply(b, d, &act);
-	return moved;
-}
-
-/* The page is going away: every recovery in progress or queued fails now, nothing is notified. */
-static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
-{
-	if (!d->page || !d->guest || !d->guest->dg.aer.busy)
-		return;
-	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
-	struct aer_actions act;
-	aer_disconnect(&d->guest->dg.aer, d->page, &act);
-	aer_apply(b, d, &act);
-}
+static const struct aer_hooks aer_hooks = { .notify = aer_notify, .failed = aer_failed, .quarantine = aer_quarantine };
 
 int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
 			  size_t outlen)
 {
-	struct xb_dev *d = g->transport;
-	struct aer_actions act;
-	int rc = aer_inject_report(&g->dg.aer, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
-	if (d)
-		aer_apply(b, d, &act);
-	else
-		for (unsigned i = 0; i < act.nfailed; i++)
-			pool_quarantine(b->pool, pool_dev_of(act.failed[i]), "AER recovery failed");
-	return rc;
+	struct xb_dev *d = xb_dev_of_guest(b, g);
+	return aer_links_inject(&b->aer, d ? &d->aer : NULL, &g->dg.aer, dev, channel, out, outlen);
 }
 
 uint64_t xb_backend_aer_deadline(const struct xb_backend *b)
 {
-	uint64_t first = 0;
-	for (const struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = dev_aer_deadline(d);
-		if (t && (!first || t < first))
-			first = t;
-	}
-	return first;
+	return aer_links_deadline(&b->aer);
 }
 
 void xb_backend_on_timer(struct xb_backend *b)
 {
-	uint64_t now = pb_now_ms();
-	for (struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = dev_aer_deadline(d);
-		if (t && t <= now)
-			aer_step(b, d, now);
-	}
+	aer_links_run(&b->aer, pb_now_ms());
+}
+
+int xb_backend_aer_timer(struct xb_backend *b, struct evloop *loop, char *err, size_t errlen)
+{
+	return aer_links_start_timer(&b->aer, loop, err, errlen);
 }
 
 /* ---- ops that wait for their device (a D-state change) ---- */
@@ -596,7 +574,12 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 		while (d && d->port != port)
 			d = d->next;
 		/* The guest may have answered an AER step (it clears _XEN_PCIB_active and notifies): first that. */
-		bool aer_moved = d && d->page && aer_step(b, d, pb_now_ms());
+		bool aer_moved = false;
+		if (d && d->page) {
+			struct aer_actions act;
+			aer_moved = aer_link_poll(&d->aer, pb_now_ms(), &act);
+			aer_links_apply(&b->aer, &d->aer, &act);
+		}
 		struct dispatch_event_out ev = { .kind = DISPATCH_EV_SPURIOUS, .notify = false, .hold_until = 0 };
 		if (d && d->page)
 			dispatch_event(&d->guest->dg, d->page, aer_moved, pb_now_ms(), &ev);
@@ -640,6 +623,7 @@ struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct
 	b->ring = ring;
 	b->self = self_domid;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	aer_links_init(&b->aer, "xen", &aer_hooks, b);
 	snprintf(b->home, sizeof(b->home), "/local/domain/%u", self_domid);
 	snprintf(b->base, sizeof(b->base), "%s/backend/pci", b->home);
 	return b;
@@ -672,6 +656,7 @@ void xb_backend_free(struct xb_backend *b)
 		b->xs->ops->unwatch(b->xs, b->base, TOKEN_BACKEND);
 		b->xs->ops->unwatch(b->xs, "@releaseDomain", TOKEN_RELEASE);
 	}
+	aer_links_fini(&b->aer);
 	free(b);
 }
 

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/evloop.h"
 #include "core/pool.h"
 #include "transport/xen/xen_ring.h"
 #include "xenstore/xs.h"
@@ -46,6 +47,8 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 			  size_t outlen);
 uint64_t xb_backend_aer_deadline(const struct xb_backend *b);
 void xb_backend_on_timer(struct xb_backend *b);
+/* Has a timer in loop call xb_backend_on_timer at xb_backend_aer_deadline: 0, or -1 + err. */
+int xb_backend_aer_timer(struct xb_backend *b, struct evloop *loop, char *err, size_t errlen);
 /*
  * An op waiting for its device (a D-state change) is answered and notified
  * by xb_backend_on_op_timer once xb_backend_op_deadline (a pb_now_ms time,

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "core/pool.h"
+#include "dispatch/aer.h"
 #include "transport/xen/xen_ring.h"
 #include "xenstore/xs.h"
 
@@ -31,6 +32,7 @@ struct xb_dev {
 	struct pciif_sharedinfo *page;
 	int port;                     /* local event-channel port, -1 when unbound */
 	uint64_t kick_hold_ms;        /* port left masked until then (spurious events); 0: unmasked */
+	struct aer_link aer;          /* its guest's recoveries, connected while page is mapped */
 	struct pb_ratelimit rl;
 	struct xb_dev *next;
 };
@@ -44,6 +46,7 @@ struct xb_backend {
 	char base[96];                /* <home>/backend/pci */
 	bool started;
 	struct xb_dev *devs;
+	struct aer_links aer;         /* error recovery over every connected guest (dispatch/aer.h) */
 	struct pb_ratelimit rl;
 };
 

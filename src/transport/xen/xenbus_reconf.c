@@ -211,5 +211,7 @@ int xb_backend_detach(struct xb_backend *b, struct pb_pool_dev *pd, const char *
 	struct xb_dev *d = pd->owner ? xb_dev_of_guest(b, pd->owner) : NULL;
 	if (d && d->page)
 		aer_forget(&d->guest->dg.aer, d->page, &pd->dev);
-	return reason ? pool_quarantine(b->pool, pd, reason) : pool_release(b->pool, pd);
+	int rc = reason ? pool_quarantine(b->pool, pd, reason) : pool_release(b->pool, pd);
+	aer_links_arm(&b->aer); /* an error queued behind the device's recovery is due now */
+	return rc;
 }
