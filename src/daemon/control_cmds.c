@@ -192,9 +192,6 @@ static const struct {
 	{ "failure", PCIIF_AER_IO_PERM_FAILURE, 1u << 4 },  /* Data Link Protocol Error (fatal) */
 };
 
-#define PCI_EXT_CAP_ID_ERR 0x0001
-#define PCI_ERR_UNCOR_STATUS 4
-
 static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	const char *chname = argc == 3 ? argv[2] : "frozen";
@@ -218,13 +215,7 @@ static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 	 * AER uncorrectable status.  A real device is left alone: the guest's
 	 * recovery runs on the operator's word (for an error the host reported).
 	 */
-	unsigned pos = simdev_is_sim(d->host) ? hostdev_find_ext_cap(d->host, PCI_EXT_CAP_ID_ERR) : 0;
-	if (pos && pos + PCI_ERR_UNCOR_STATUS + 4 <= d->host->cfg_size) {
-		const uint8_t *cfg = simdev_config(d->host);
-		uint32_t st;
-		memcpy(&st, cfg + pos + PCI_ERR_UNCOR_STATUS, 4);
-		simdev_poke(d->host, pos + PCI_ERR_UNCOR_STATUS, 4, st | aer_channels[ci].ue_status);
-	}
+	simdev_show_uncorrectable(d->host, aer_channels[ci].ue_status);
 	char what[160];
 	int rc = ctx->transport->ops->aer_inject(ctx->transport, g, d, aer_channels[ci].channel, what, sizeof(what));
 	if (rc) {
