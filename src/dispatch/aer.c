@@ -287,8 +287,6 @@ void aer_links_init(struct aer_links *p, const char *what, const struct aer_hook
 
 static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
 {
-	(void)w;
-	(void)events;
 	struct aer_links *p = arg;
 	int rc = deadline_timer_fired(&p->timer);
 	if (rc)

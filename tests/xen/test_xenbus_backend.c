@@ -960,6 +960,25 @@ static void test_aer_drain_five_with_preanswered_step(void **state)
 }
 
 /*
+ * Device 1 just left the guest during its recovery (two_errors): its step is
+ * off the page, it is free (not quarantined), and device 0's waiting error
+ * starts at the AER timer, due at once.
+ */
+static void assert_queued_starts(struct env *e)
+{
+	assert_null(pdev(e, 1)->owner);
+	assert_false(pdev(e, 1)->quarantined);
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	uint64_t due = xb_backend_aer_deadline(e->be);
+	assert_true(due > 0);
+	assert_true(due <= pb_now_ms());
+	unsigned n = e->ring.notifies;
+	xb_backend_on_timer(e->be);
+	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
+	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+}
+
+/*
  * The toolstack removes the device under recovery while another device's
  * error waits: the waiting recovery starts (at once: its deadline has
  * passed), instead of staying queued behind a recovery that no longer exists.
@@ -969,15 +988,7 @@ static void test_aer_remove_starts_queued(void **state)
 	struct env *e = *state;
 	two_errors(e, PCIIF_AER_IO_NORMAL);
 	detach(e, 1);
-	assert_null(pdev(e, 1)->owner);
-	assert_false(pdev(e, 1)->quarantined);
-	uint64_t due = xb_backend_aer_deadline(e->be);
-	assert_true(due > 0);
-	assert_true(due <= pb_now_ms());
-	unsigned n = e->ring.notifies;
-	xb_backend_on_timer(e->be);
-	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
-	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+	assert_queued_starts(e);
 	assert_int_equal(shared(e)->aer_op.err, PCIIF_AER_IO_NORMAL);
 	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
 	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
@@ -999,16 +1010,7 @@ static void test_aer_operator_detach_takes_step_back(void **state)
 	two_errors(e, PCIIF_AER_IO_NORMAL);
 	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
 	assert_int_equal(xb_backend_detach(e->be, pdev(e, 1), NULL), 0);
-	assert_null(pdev(e, 1)->owner);
-	assert_false(pdev(e, 1)->quarantined);
-	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
-	uint64_t due = xb_backend_aer_deadline(e->be);
-	assert_true(due > 0);
-	assert_true(due <= pb_now_ms());
-	unsigned n = e->ring.notifies;
-	xb_backend_on_timer(e->be);
-	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
-	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+	assert_queued_starts(e);
 }
 
 /* `list` shows a Xen guest's connection state, as the backend last switched it. */

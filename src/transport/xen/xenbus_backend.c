@@ -191,9 +191,7 @@ out:
 static void setup_backend(struct xb_backend *b, struct xb_dev *d)
 {
 	int num;
-	if (xb_read_state(b, d->be_path) != XB_INITWAIT)
-		return;
-	if (xb_read_num_devs(b, d, &num))
+	if (xb_num_devs_in_state(b, d, XB_INITWAIT, &num))
 		return;
 	for (int i = 0; i < num; i++) {
 		if (xb_export_device(b, d, (unsigned)i) || xb_write_substate(b, d, (unsigned)i, XB_INITIALISED))

@@ -73,8 +73,12 @@ int xb_export_device(struct xb_backend *b, struct xb_dev *d, unsigned i);
 int xb_publish_roots(struct xb_backend *b, struct xb_dev *d);
 /* Writes state-i; a fatal error was raised when it fails. */
 int xb_write_substate(struct xb_backend *b, struct xb_dev *d, unsigned i, int state);
-/* Reads num_devs (0..TOPO_MAX_DEVS); a fatal error was raised when it fails. */
-int xb_read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num);
+/*
+ * 0 with num_devs (0..TOPO_MAX_DEVS) in *num when our stored state is
+ * `state`; -1 when it is not, or num_devs is unreadable (a fatal error was
+ * raised then).
+ */
+int xb_num_devs_in_state(struct xb_backend *b, struct xb_dev *d, int state, int *num);
 /* xen_pcibk_reconfigure: acts only when our stored state is `state`. */
 void xb_reconfigure(struct xb_backend *b, struct xb_dev *d, int state);
 

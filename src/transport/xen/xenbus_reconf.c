@@ -143,7 +143,8 @@ int xb_write_substate(struct xb_backend *b, struct xb_dev *d, unsigned i, int st
 	return rc;
 }
 
-int xb_read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num)
+/* Reads num_devs (0..TOPO_MAX_DEVS); a fatal error was raised when it fails. */
+static int read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num)
 {
 	int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "num_devs", num);
 	if (!rc && (*num < 0 || *num > TOPO_MAX_DEVS))
@@ -151,6 +152,13 @@ int xb_read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num)
 	if (rc)
 		xb_dev_fatal(b, d, rc, "reading num_devs");
 	return rc;
+}
+
+int xb_num_devs_in_state(struct xb_backend *b, struct xb_dev *d, int state, int *num)
+{
+	if (xb_read_state(b, d->be_path) != state)
+		return -1;
+	return read_num_devs(b, d, num);
 }
 
 /* Removes the guest device named by vdev-i (after the toolstack set state-i to Closing). */
@@ -184,9 +192,7 @@ static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 void xb_reconfigure(struct xb_backend *b, struct xb_dev *d, int state)
 {
 	int num;
-	if (xb_read_state(b, d->be_path) != state)
-		return;
-	if (xb_read_num_devs(b, d, &num))
+	if (xb_num_devs_in_state(b, d, state, &num))
 		return;
 	for (int i = 0; i < num; i++) {
 		int sub;
