@@ -113,7 +113,7 @@ void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 	free(g);
 }
 
-int pool_dev_available(const struct pb_pool_dev *pd, char *err, size_t errlen)
+int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen)
 {
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
@@ -136,7 +136,7 @@ int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, s
 		size_t errlen)
 {
 	(void)p;
-	if (pool_dev_available(pd, err, errlen))
+	if (pool_dev_assignable(pd, err, errlen))
 		return -1;
 	if (topo_add(&g->topo, pd->dev.host, &pd->dev, vaddr, err, errlen))
 		return -1;

@@ -99,8 +99,8 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create);
 void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g);
 
 /* 0 if pd may be given to a guest; -1 + err if it is quarantined, assigned or being reset. */
-int pool_dev_available(const struct pb_pool_dev *pd, char *err, size_t errlen);
-/* Gives a free device to a guest; returns 0 with the guest-visible address, or -1 + err. */
+int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen);
+/* Gives a free device to a guest (pool_dev_assignable); returns 0 with the guest-visible address, or -1 + err. */
 int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
 		size_t errlen);
 /*

@@ -15,8 +15,7 @@
 #include "core/pool.h"
 #include "host/host_options.h"
 
-struct lt_backend;
-struct xen_transport;
+struct pb_transport;
 struct sim_irq;
 
 /*
@@ -35,8 +34,7 @@ struct ctl_park {
 /* What commands can reach. */
 struct ctl_ctx {
 	struct pb_pool *pool;
-	struct lt_backend *local;  /* for connection states, AER and hot-plug; may be NULL */
-	struct xen_transport *xen; /* for AER with Xen guests; may be NULL */
+	struct pb_transport *transport; /* for connection states, AER, hot-plug and owners; may be NULL */
 	struct sim_irq *sim_irq;   /* the simulated interrupt provider, for its counts; may be NULL */
 	const struct host_options *host; /* for host: sources attached at run time */
 	struct ctl_park *park;     /* where a command may park its connection (NULL: it may not) */

@@ -568,6 +568,19 @@ void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 		to_sim(hd)->cfg[off + b] = (uint8_t)(val >> (8 * b));
 }
 
+#define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_ERR_UNCOR_STATUS 4
+
+void simdev_show_uncorrectable(struct hostdev *hd, uint32_t ue_bits)
+{
+	unsigned pos = simdev_is_sim(hd) ? hostdev_find_ext_cap(hd, PCI_EXT_CAP_ID_ERR) : 0;
+	if (!pos || pos + PCI_ERR_UNCOR_STATUS + 4 > hd->cfg_size)
+		return;
+	uint32_t st;
+	memcpy(&st, to_sim(hd)->cfg + pos + PCI_ERR_UNCOR_STATUS, 4);
+	simdev_poke(hd, pos + PCI_ERR_UNCOR_STATUS, 4, st | ue_bits);
+}
+
 void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }

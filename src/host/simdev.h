@@ -43,6 +43,13 @@ const uint8_t *simdev_config(const struct hostdev *hd);
 void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val);
 
 /*
+ * An uncorrectable PCIe error as the hardware shows it: ue_bits are set in
+ * the AER capability's Uncorrectable Error Status register.  Nothing for a
+ * device that is not simulated or has no AER capability.
+ */
+void simdev_show_uncorrectable(struct hostdev *hd, uint32_t ue_bits);
+
+/*
  * VPD completion, off by default (the VPD address register then keeps what is
  * written, F included).  On, the device completes each VPD request as soon as
  * a write of the address register's high byte (the one holding F) reaches it,

@@ -136,7 +136,7 @@ static void aer_slot_reset_masks_unmapped_entries(void **state)
 	pciif_flags_set(&e->sh, PCIIF_FLAG_B_AERHANDLER);
 	struct aer_actions act;
 	uint64_t now = 5000;
-	aer_inject(&e->g, &e->sh, &e->dev[0], PCIIF_AER_IO_FROZEN, now, &act);
+	aer_inject(&e->g.aer, &e->sh, &e->dev[0], PCIIF_AER_IO_FROZEN, now, &act);
 	const int32_t answers[] = { PCIIF_AER_RESULT_NEED_RESET, PCIIF_AER_RESULT_RECOVERED,
 				    PCIIF_AER_RESULT_RECOVERED };
 	unsigned resets = simdev_counters(e->hd[0])->resets;
@@ -144,7 +144,7 @@ static void aer_slot_reset_masks_unmapped_entries(void **state)
 		assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
 		e->sh.aer_op.err = answers[i];
 		pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
-		aer_poll(&e->g, &e->sh, now += 10, &act);
+		aer_poll(&e->g.aer, &e->sh, now += 10, &act);
 	}
 	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
 	assert_int_equal(simdev_counters(e->hd[0])->resets, resets + 1);
