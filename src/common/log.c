@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 
 static enum pb_log_level cur_level = PB_LOG_INFO;
 static uint64_t lines_emitted;
+/* Lines may come from the release worker too: the counters and every rate limiter's state are kept under this lock. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
 void pb_log_set_level(enum pb_log_level level) { cur_level = level; }
@@ -45,7 +48,9 @@ void pb_log(enum pb_log_level level, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	pthread_mutex_lock(&log_lock);
 	vlog(level, "", fmt, ap);
+	pthread_mutex_unlock(&log_lock);
 	va_end(ap);
 }
 
@@ -54,6 +59,7 @@ void pb_log_rl(struct pb_ratelimit *rl, enum pb_log_level level, const char *fmt
 	if (level > cur_level)
 		return;
 	uint64_t now = pb_now_ms();
+	pthread_mutex_lock(&log_lock);
 	if (now - rl->window_start_ms >= rl->interval_ms) {
 		rl->window_start_ms = now;
 		rl->emitted = 0;
@@ -61,6 +67,7 @@ void pb_log_rl(struct pb_ratelimit *rl, enum pb_log_level level, const char *fmt
 	if (rl->emitted >= rl->burst) {
 		rl->suppressed++;
 		rl->total_suppressed++;
+		pthread_mutex_unlock(&log_lock);
 		return;
 	}
 	rl->emitted++;
@@ -73,7 +80,14 @@ void pb_log_rl(struct pb_ratelimit *rl, enum pb_log_level level, const char *fmt
 	va_list ap;
 	va_start(ap, fmt);
 	vlog(level, suffix, fmt, ap);
+	pthread_mutex_unlock(&log_lock);
 	va_end(ap);
 }
 
-uint64_t pb_log_lines_emitted(void) { return lines_emitted; }
+uint64_t pb_log_lines_emitted(void)
+{
+	pthread_mutex_lock(&log_lock);
+	uint64_t n = lines_emitted;
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}

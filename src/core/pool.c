@@ -20,7 +20,7 @@ void pool_init(struct pb_pool *p, enum topo_mode mode)
 /* Before any guest can have it: a device whose MSI-X table stays unprotected is never handed out. */
 static void prepare_irq(struct pb_pool *p, struct pb_pool_dev *pd)
 {
-	if (!p->irqp || !p->irqp->ops->prepare || pd->quarantined)
+	if (!p->irqp || !p->irqp->ops->prepare || pd->quarantined || pd->releasing)
 		return;
 	int rc = p->irqp->ops->prepare(p->irqp, pd->dev.host);
 	if (!rc)
@@ -113,10 +113,8 @@ void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 	free(g);
 }
 
-int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
-		size_t errlen)
+int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen)
 {
-	(void)p;
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
 	if (pd->quarantined) {
@@ -127,29 +125,36 @@ int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, s
 		snprintf(err, errlen, "%s is already assigned to guest %s", a, pd->owner->name);
 		return -1;
 	}
+	if (pd->releasing) {
+		snprintf(err, errlen, "%s is being reset after leaving its guest, try again", a);
+		return -1;
+	}
+	return 0;
+}
+
+int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
+		size_t errlen)
+{
+	(void)p;
+	if (pool_dev_assignable(pd, err, errlen))
+		return -1;
 	if (topo_add(&g->topo, pd->dev.host, &pd->dev, vaddr, err, errlen))
 		return -1;
 	pd->owner = g;
 	return 0;
 }
 
-int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
+/* The host layer's release: quiesce, reset, restore.  Touches only pd's hostdev (the worker may run it). */
+static void release_host(struct pb_pool_dev *pd)
 {
-	(void)p;
-	if (!pd->owner)
-		return 0;
-	dispatch_irq_release(&pd->owner->dg, &pd->dev);
-	/* An op waiting for this device is still answered, but the device is the release path's now. */
-	dispatch_dev_gone(&pd->owner->dg, &pd->dev);
-	/* No recovery may point at a device the guest no longer has (the transport clears its page's bit first). */
-	aer_forget(&pd->owner->dg.aer, NULL, &pd->dev);
-	topo_remove(&pd->owner->topo, &pd->dev);
 	struct hostdev *hd = pd->dev.host;
+	char *why = pd->release_why;
+	size_t whylen = sizeof(pd->release_why);
 	int rc = 0;
-	char why[sizeof(pd->reason)] = "";
+	why[0] = '\0';
 	if (hd->ops->release) {
 		/* The host layer's own sequence (real devices: quiesce, reset, restore, check). */
-		rc = hd->ops->release(hd, why, sizeof(why));
+		rc = hd->ops->release(hd, why, whylen);
 	} else {
 		hostdev_quiesce(hd);
 		if (hd->ops->disable)
@@ -157,35 +162,14 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 		if (hd->ops->reset)
 			rc = hd->ops->reset(hd);
 		if (rc)
-			snprintf(why, sizeof(why), "reset failed: %s", strerror(-rc));
+			snprintf(why, whylen, "reset failed: %s", strerror(-rc));
 	}
-	cfg_dev_release(pd->dev.cfg);
-	/*
-	 * Whatever the reset and the restore left, the device goes back with no
-	 * DMA and no interrupts (XSA-302); one that will not stop is quarantined.
-	 */
-	if (!rc) {
-		int q = hostdev_quiesce(hd);
-		uint32_t cmd;
-		if (q != -EROFS && (hostdev_read(hd, 0x04, 2, &cmd) || (cmd & 0x0004))) {
-			rc = -EIO;
-			snprintf(why, sizeof(why), "bus mastering still on after reset");
-		}
-	}
-	if (rc) {
-		char a[PB_BDF_STRLEN];
-		pd->quarantined = true;
-		snprintf(pd->reason, sizeof(pd->reason), "%s", why[0] ? why : strerror(-rc));
-		pb_err("%s quarantined: %s", pb_bdf_format(&hd->addr, a), pd->reason);
-	}
-	/* Only now, reset and restored (or quarantined), is the device free again. */
-	pd->owner = NULL;
-	return rc ? -1 : 0;
+	pd->release_rc = rc;
 }
 
-int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reason)
+/* Marks pd quarantined with reason, put before a reason it already had. */
+static void apply_quarantine(struct pb_pool_dev *pd, const char *reason)
 {
-	int rc = pool_release(p, pd);
 	char why[2 * sizeof(pd->reason)];
 	if (pd->quarantined && pd->reason[0])
 		snprintf(why, sizeof(why), "%s; %s", reason, pd->reason);
@@ -197,13 +181,118 @@ int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reaso
 		pd->quarantined = true;
 		pb_err("%s quarantined: %s", pb_bdf_format(&pd->dev.host->addr, a), pd->reason);
 	}
-	return rc;
+}
+
+/* After release_host, on the loop: the config engine's state, the XSA-302 check, the device free or quarantined. */
+static int release_finish(struct pb_pool_dev *pd)
+{
+	struct hostdev *hd = pd->dev.host;
+	int rc = pd->release_rc;
+	char *why = pd->release_why;
+	cfg_dev_release(pd->dev.cfg);
+	/*
+	 * Whatever the reset and the restore left, the device goes back with no
+	 * DMA and no interrupts (XSA-302); one that will not stop is quarantined.
+	 */
+	if (!rc) {
+		int q = hostdev_quiesce(hd);
+		uint32_t cmd;
+		if (q != -EROFS && (hostdev_read(hd, 0x04, 2, &cmd) || (cmd & 0x0004))) {
+			rc = -EIO;
+			snprintf(why, sizeof(pd->release_why), "bus mastering still on after reset");
+		}
+	}
+	if (rc) {
+		char a[PB_BDF_STRLEN];
+		pd->quarantined = true;
+		snprintf(pd->reason, sizeof(pd->reason), "%s", why[0] ? why : strerror(-rc));
+		pb_err("%s quarantined: %s", pb_bdf_format(&hd->addr, a), pd->reason);
+	}
+	if (pd->quarantine_reason[0]) {
+		apply_quarantine(pd, pd->quarantine_reason);
+		pd->quarantine_reason[0] = '\0';
+	}
+	/* Only now, reset and restored (or quarantined), is the device free again. */
+	pd->owner = NULL;
+	pd->releasing = false;
+	return rc ? -1 : 0;
+}
+
+static void release_work(struct bgw_job *j)
+{
+	release_host((struct pb_pool_dev *)((char *)j - offsetof(struct pb_pool_dev, release_job)));
+}
+
+static void release_done(struct bgw_job *j)
+{
+	struct pb_pool_dev *pd = (struct pb_pool_dev *)((char *)j - offsetof(struct pb_pool_dev, release_job));
+	struct pb_pool *p = pd->release_pool;
+	char a[PB_BDF_STRLEN];
+	if (!release_finish(pd))
+		pb_info("%s released: reset and restored", pb_bdf_format(&pd->dev.host->addr, a));
+	if (p->on_released)
+		p->on_released(p->on_released_arg, pd);
+}
+
+int pool_start_release_worker(struct pb_pool *p, struct evloop *l, char *err, size_t errlen)
+{
+	if (p->relw)
+		return 0;
+	p->relw = bgw_new(l, err, errlen);
+	return p->relw ? 0 : -1;
+}
+
+void pool_wait_releases(struct pb_pool *p)
+{
+	if (p->relw)
+		bgw_drain(p->relw);
+}
+
+int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
+{
+	if (!pd->owner)
+		return 0;
+	dispatch_irq_release(&pd->owner->dg, &pd->dev);
+	/* An op waiting for this device is still answered, but the device is the release path's now. */
+	dispatch_dev_gone(&pd->owner->dg, &pd->dev);
+	/* No recovery may point at a device the guest no longer has (the transport clears its page's bit first). */
+	aer_forget(&pd->owner->dg.aer, NULL, &pd->dev);
+	topo_remove(&pd->owner->topo, &pd->dev);
+	if (p->relw && pd->dev.host->slow_reset) {
+		/* The reset may take long: the worker runs it, the loop goes on serving everyone else. */
+		char a[PB_BDF_STRLEN];
+		pb_info("%s left guest %s: being reset", pb_bdf_format(&pd->dev.host->addr, a), pd->owner->name);
+		pd->owner = NULL;
+		pd->releasing = true;
+		pd->release_pool = p;
+		pd->release_job = (struct bgw_job){ .work = release_work, .done = release_done };
+		bgw_submit(p->relw, &pd->release_job);
+		return POOL_RELEASING;
+	}
+	release_host(pd);
+	return release_finish(pd);
+}
+
+int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reason)
+{
+	if (pd->owner || pd->releasing) {
+		/* Marked once its release is over, after the release's own verdict. */
+		snprintf(pd->quarantine_reason, sizeof(pd->quarantine_reason), "%s", reason);
+		if (pd->releasing)
+			return POOL_RELEASING;
+		return pool_release(p, pd);
+	}
+	apply_quarantine(pd, reason);
+	return 0;
 }
 
 void pool_fini(struct pb_pool *p)
 {
 	while (p->nguests)
 		pool_guest_destroy(p, p->guests[p->nguests - 1]);
+	/* Every device back from its reset (or quarantined) before anything is freed. */
+	bgw_free(p->relw);
+	p->relw = NULL;
 	for (size_t i = 0; i < p->ndevs; i++) {
 		cfg_dev_free(p->devs[i]->dev.cfg);
 		hostdev_destroy(p->devs[i]->dev.host);

@@ -24,6 +24,7 @@ struct ctl_conn {
 	size_t inlen;
 	char *out;
 	size_t outlen, outoff;
+	struct ctl_park park;      /* a detach waiting for its device's release: no command read meanwhile */
 	struct ctl_conn *next;
 };
 
@@ -61,7 +62,10 @@ void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
 			return;
 		}
 		char err[256] = "failed";
-		if (c->run(ctx, argc - 1, argv + 1, out, err, sizeof(err)))
+		int rc = c->run(ctx, argc - 1, argv + 1, out, err, sizeof(err));
+		if (rc == CTL_DEFERRED)
+			return;
+		if (rc)
 			fprintf(out, "error: %s\n", err);
 		else
 			fprintf(out, "ok\n");
@@ -126,11 +130,61 @@ static int run_line(struct ctl_conn *c, char *line)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return -1;
+	c->s->ctx->park = &c->park;
 	ctl_execute(c->s->ctx, line, f);
+	c->s->ctx->park = NULL;
 	fclose(f);
 	int r = append_out(c, buf, len);
 	free(buf);
 	return r;
+}
+
+/* Runs the complete lines received, until one parks the connection.  0, or -1 when c was dropped (freed). */
+static int run_lines(struct ctl_conn *c)
+{
+	char *nl;
+	while (!c->park.pd && (nl = memchr(c->in, '\n', c->inlen))) {
+		*nl = 0;
+		size_t used = (size_t)(nl - c->in) + 1;
+		if (run_line(c, c->in)) {
+			pb_log_rl(&c->s->rl, PB_LOG_WARN, "control client dropped: answer too large");
+			conn_free(c);
+			return -1;
+		}
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+	}
+	return 0;
+}
+
+/* A release is over: the detach parked on it is answered, and its connection reads commands again. */
+static void on_released(void *arg, struct pb_pool_dev *pd)
+{
+	struct ctl_server *s = arg;
+	struct ctl_conn *next;
+	for (struct ctl_conn *c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->park.pd != pd)
+			continue;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		if (f) {
+			ctl_detach_answer(&c->park, f);
+			fclose(f);
+		}
+		c->park.pd = NULL;
+		int r = f ? append_out(c, buf, len) : -1;
+		free(buf);
+		if (r) {
+			conn_free(c);
+			continue;
+		}
+		if (run_lines(c))
+			continue;
+		if (flush_out(c))
+			conn_free(c);
+	}
 }
 
 static void on_conn(struct ev_watch *w, uint32_t events, void *arg)
@@ -145,18 +199,8 @@ static void on_conn(struct ev_watch *w, uint32_t events, void *arg)
 		}
 		if (n > 0)
 			c->inlen += (size_t)n;
-		char *nl;
-		while ((nl = memchr(c->in, '\n', c->inlen))) {
-			*nl = 0;
-			size_t used = (size_t)(nl - c->in) + 1;
-			if (run_line(c, c->in)) {
-				pb_log_rl(&c->s->rl, PB_LOG_WARN, "control client dropped: answer too large");
-				conn_free(c);
-				return;
-			}
-			memmove(c->in, c->in + used, c->inlen - used);
-			c->inlen -= used;
-		}
+		if (run_lines(c))
+			return;
 		if (c->inlen == sizeof(c->in)) {
 			pb_log_rl(&c->s->rl, PB_LOG_WARN, "control client dropped: line longer than %d bytes",
 				  CTL_LINE_MAX);
@@ -214,6 +258,8 @@ struct ctl_server *ctl_server_new(struct evloop *loop, struct ctl_ctx *ctx, cons
 		free(s);
 		return NULL;
 	}
+	ctx->pool->on_released = on_released;
+	ctx->pool->on_released_arg = s;
 	return s;
 }
 
@@ -223,6 +269,10 @@ void ctl_server_free(struct ctl_server *s)
 		return;
 	while (s->conns)
 		conn_free(s->conns);
+	if (s->ctx->pool->on_released_arg == s) {
+		s->ctx->pool->on_released = NULL;
+		s->ctx->pool->on_released_arg = NULL;
+	}
 	usock_close(s->listener);
 	free(s);
 }

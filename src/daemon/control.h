@@ -15,17 +15,29 @@
 #include "core/pool.h"
 #include "host/host_options.h"
 
-struct lt_backend;
-struct xen_transport;
+struct pb_transport;
 struct sim_irq;
+
+/*
+ * A command whose answer comes later (detach of a device whose reset runs
+ * off the loop): its run fills *ctx->park and returns CTL_DEFERRED; the
+ * connection reads no further command until the release is over, then
+ * gets ctl_detach_answer's lines.
+ */
+#define CTL_DEFERRED 1
+struct ctl_park {
+	struct pb_pool_dev *pd;    /* NULL: nothing parked */
+	char guest[64];
+	char vaddr[32];
+};
 
 /* What commands can reach. */
 struct ctl_ctx {
 	struct pb_pool *pool;
-	struct lt_backend *local;  /* for connection states, AER and hot-plug; may be NULL */
-	struct xen_transport *xen; /* for AER with Xen guests; may be NULL */
+	struct pb_transport *transport; /* for connection states, AER, hot-plug and owners; may be NULL */
 	struct sim_irq *sim_irq;   /* the simulated interrupt provider, for its counts; may be NULL */
 	const struct host_options *host; /* for host: sources attached at run time */
+	struct ctl_park *park;     /* where a command may park its connection (NULL: it may not) */
 };
 
 #define CTL_MAX_ARGS 16
@@ -41,8 +53,10 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmds[];
 extern const size_t ctl_ncmds;
 
-/* Runs one command line, writing the answer (including the ok/error line) to out. */
+/* Runs one command line, writing the answer (including the ok/error line) to out; nothing if it was parked. */
 void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out);
+/* The answer (including the ok/error line) of a detach parked on park->pd, whose release is over. */
+void ctl_detach_answer(const struct ctl_park *park, FILE *out);
 
 struct ctl_server;
 struct ctl_server *ctl_server_new(struct evloop *loop, struct ctl_ctx *ctx, const char *path, char *err,

@@ -8,10 +8,9 @@
 #include "daemon/options.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
+#include "core/transport.h"
 #include "proto/xenbus_state.h"
-#include "transport/local/local_backend.h"
 #include "transport/local/local_msg.h"
-#include "transport/xen/xen_transport.h"
 
 static struct pb_guest *find_guest(struct ctl_ctx *ctx, const char *name, char *err, size_t errlen)
 {
@@ -54,7 +53,7 @@ static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 	struct pb_pool *p = ctx->pool;
 	for (size_t i = 0; i < p->nguests; i++) {
 		struct pb_guest *g = p->guests[i];
-		int st = ctx->local ? lt_backend_guest_state(ctx->local, g) : XB_CLOSED;
+		int st = ctx->transport ? ctx->transport->ops->guest_state(ctx->transport, g) : XB_CLOSED;
 		fprintf(out, "guest %s mode=%s state=%d(%s) devices=%zu\n", g->name, topo_mode_name(g->topo.mode), st,
 			xb_state_name(st), g->topo.count);
 		for (size_t j = 0; j < g->topo.count; j++) {
@@ -72,8 +71,13 @@ static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 		if (pd->owner)
 			continue;
 		char ra[PB_BDF_STRLEN];
-		fprintf(out, "free %s%s%s source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
-			pd->quarantined ? " quarantined: " : "", pd->quarantined ? pd->reason : "", pd->dev.host->source);
+		if (pd->releasing)
+			fprintf(out, "releasing %s (being reset) source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
+				pd->dev.host->source);
+		else
+			fprintf(out, "free %s%s%s source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
+				pd->quarantined ? " quarantined: " : "", pd->quarantined ? pd->reason : "",
+				pd->dev.host->source);
 	}
 	return 0;
 }
@@ -193,9 +197,6 @@ static const struct {
 	{ "failure", PCIIF_AER_IO_PERM_FAILURE, 1u << 4 },  /* Data Link Protocol Error (fatal) */
 };
 
-#define PCI_EXT_CAP_ID_ERR 0x0001
-#define PCI_ERR_UNCOR_STATUS 4
-
 static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	const char *chname = argc == 3 ? argv[2] : "frozen";
@@ -210,7 +211,7 @@ static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 	struct pb_dev *d = g ? find_vdev(ctx, argv[0], argv[1], err, errlen) : NULL;
 	if (!d)
 		return -1;
-	if (!ctx->local && !ctx->xen) {
+	if (!ctx->transport) {
 		snprintf(err, errlen, "no transport to reach guest %s", g->name);
 		return -1;
 	}
@@ -219,16 +220,9 @@ static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 	 * AER uncorrectable status.  A real device is left alone: the guest's
 	 * recovery runs on the operator's word (for an error the host reported).
 	 */
-	unsigned pos = simdev_is_sim(d->host) ? hostdev_find_ext_cap(d->host, PCI_EXT_CAP_ID_ERR) : 0;
-	if (pos && pos + PCI_ERR_UNCOR_STATUS + 4 <= d->host->cfg_size) {
-		const uint8_t *cfg = simdev_config(d->host);
-		uint32_t st;
-		memcpy(&st, cfg + pos + PCI_ERR_UNCOR_STATUS, 4);
-		simdev_poke(d->host, pos + PCI_ERR_UNCOR_STATUS, 4, st | aer_channels[ci].ue_status);
-	}
+	simdev_show_uncorrectable(d->host, aer_channels[ci].ue_status);
 	char what[160];
-	int rc = ctx->xen ? xen_transport_aer_inject(ctx->xen, g, d, aer_channels[ci].channel, what, sizeof(what))
-			  : lt_backend_aer_inject(ctx->local, g, d, aer_channels[ci].channel, what, sizeof(what));
+	int rc = ctx->transport->ops->aer_inject(ctx->transport, g, d, aer_channels[ci].channel, what, sizeof(what));
 	if (rc) {
 		snprintf(err, errlen, "%s", what);
 		return -1;
@@ -259,21 +253,48 @@ static int cmd_aer_status(struct ctl_ctx *ctx, int argc, char **argv, FILE *out,
 
 /* ---- hot-plug ---- */
 
+/* A detach's outcome, once its device is free again or quarantined. */
+static int detach_result(const struct pb_pool_dev *pd, const char *guest, const char *vaddr, FILE *out, char *err,
+			 size_t errlen)
+{
+	char ra[PB_BDF_STRLEN];
+	pb_bdf_format(&pd->dev.host->addr, ra);
+	if (pd->quarantined) {
+		snprintf(err, errlen, "%s left guest %s but is quarantined: %s", ra, guest, pd->reason);
+		return -1;
+	}
+	fprintf(out, "detached %s (real %s) from %s\n", vaddr, ra, guest);
+	return 0;
+}
+
+void ctl_detach_answer(const struct ctl_park *park, FILE *out)
+{
+	char err[256];
+	if (detach_result(park->pd, park->guest, park->vaddr, out, err, sizeof(err)))
+		fprintf(out, "error: %s\n", err);
+	else
+		fprintf(out, "ok\n");
+}
+
+/* Answers when the device is free again or quarantined: a reset off the loop parks the connection until then. */
 static int cmd_detach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	struct pb_dev *d = find_vdev(ctx, argv[0], argv[1], err, errlen);
 	if (!d)
 		return -1;
 	struct pb_pool_dev *pd = pool_dev_of(d);
-	char ra[PB_BDF_STRLEN];
-	pb_bdf_format(&d->host->addr, ra);
-	int rc = ctx->local ? lt_backend_detach(ctx->local, pd, NULL) : pool_release(ctx->pool, pd);
-	if (rc) {
-		snprintf(err, errlen, "%s left guest %s but is quarantined: %s", ra, argv[0], pd->reason);
-		return -1;
+	int rc = ctx->transport ? ctx->transport->ops->detach(ctx->transport, pd, NULL) : pool_release(ctx->pool, pd);
+	if (rc == POOL_RELEASING && ctx->park) {
+		ctx->park->pd = pd;
+		snprintf(ctx->park->guest, sizeof(ctx->park->guest), "%s", argv[0]);
+		snprintf(ctx->park->vaddr, sizeof(ctx->park->vaddr), "%s", argv[1]);
+		return CTL_DEFERRED;
 	}
-	fprintf(out, "detached %s (real %s) from %s\n", argv[1], ra, argv[0]);
-	return 0;
+	if (rc == POOL_RELEASING) {
+		fprintf(out, "detached %s from %s: being reset\n", argv[1], argv[0]);
+		return 0;
+	}
+	return detach_result(pd, argv[0], argv[1], out, err, errlen);
 }
 
 /* The pool device SOURCE names: one already in the pool (same source), else a new one. */
@@ -308,29 +329,21 @@ static int cmd_attach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 		return -1;
 	char ra[PB_BDF_STRLEN], va[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, ra);
-	if (pd->quarantined) {
-		snprintf(err, errlen, "%s is quarantined (%s)", ra, pd->reason);
+	/* Before the quiesce below: a device being reset is the release worker's. */
+	if (pool_dev_assignable(pd, err, errlen))
 		return -1;
-	}
-	if (pd->owner) {
-		snprintf(err, errlen, "%s is already assigned to guest %s", ra, pd->owner->name);
-		return -1;
-	}
 	struct pb_guest *g = pool_guest(ctx->pool, argv[0], true);
 	if (!g) {
 		snprintf(err, errlen, "cannot create guest %s (at most %d guests)", argv[0], POOL_MAX_GUESTS);
 		return -1;
 	}
 	/* As at seize time: no interrupts or DMA until the guest enables them (a reset may have restored some). */
-	hostdev_quiesce(pd->dev.host);
 	struct pb_bdf v;
-	if (pool_assign(ctx->pool, g, pd, &v, err, errlen)) {
+	if (pb_transport_attach(ctx->transport, ctx->pool, g, pd, &v, err, errlen)) {
 		if (g->topo.count == 0 && !g->transport)
 			pool_guest_destroy(ctx->pool, g);
 		return -1;
 	}
-	if (ctx->local)
-		lt_backend_attached(ctx->local, g);
 	fprintf(out, "attached %s (real %s) to %s at %s\n", argv[1], ra, g->name, pb_bdf_format(&v, va));
 	return 0;
 }
@@ -340,9 +353,15 @@ static int cmd_quarantine(struct ctl_ctx *ctx, int argc, char **argv, FILE *out,
 	struct pb_pool *p = ctx->pool;
 	for (size_t i = 0; i < p->ndevs; i++) {
 		struct pb_pool_dev *pd = p->devs[i];
-		if (!pd->quarantined)
-			continue;
 		char ra[PB_BDF_STRLEN];
+		if (pd->releasing && pd->quarantine_reason[0])
+			fprintf(out, "%s source=%s reason=%s (being reset)\n", pb_bdf_format(&pd->dev.host->addr, ra),
+				pd->dev.host->source, pd->quarantine_reason);
+		else if (pd->releasing)
+			fprintf(out, "%s source=%s being reset: quarantined if the reset or restore fails\n",
+				pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source);
+		if (!pd->quarantined || pd->releasing)
+			continue;
 		fprintf(out, "%s source=%s reason=%s\n", pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source,
 			pd->reason);
 	}
@@ -363,24 +382,27 @@ static int cmd_quirk(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 
 static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	if (!ctx->local) {
-		snprintf(err, errlen, "owner is for the local transport (Xen guests are domains)");
+	struct pb_transport *t = ctx->transport;
+	uid_t uid;
+	if (!t) {
+		snprintf(err, errlen, "no transport to serve guest %.64s", argv[0]);
 		return -1;
 	}
+	if (t->ops->owner(t, argv[0], &uid, err, errlen))
+		return -1;
 	if (!lt_guest_name_ok(argv[0])) {
 		snprintf(err, errlen, "bad guest name \"%.64s\" (1-63 of A-Z a-z 0-9 _ . -)", argv[0]);
 		return -1;
 	}
 	if (argc == 2) {
-		uid_t uid;
 		if (daemon_parse_uid(argv[1], &uid)) {
 			snprintf(err, errlen, "no user %.64s", argv[1]);
 			return -1;
 		}
-		if (lt_backend_set_owner(ctx->local, argv[0], uid, err, errlen))
+		if (t->ops->set_owner(t, argv[0], uid, err, errlen) || t->ops->owner(t, argv[0], &uid, err, errlen))
 			return -1;
 	}
-	fprintf(out, "guest %s uid=%u\n", argv[0], (unsigned)lt_backend_owner(ctx->local, argv[0]));
+	fprintf(out, "guest %s uid=%u\n", argv[0], (unsigned)uid);
 	return 0;
 }
 

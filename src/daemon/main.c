@@ -11,6 +11,7 @@
 #include "common/evloop.h"
 #include "common/log.h"
 #include "core/pool.h"
+#include "core/transport.h"
 #include "daemon/control.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
@@ -22,6 +23,40 @@ static struct daemon_opts opts;
 static struct pb_pool pool;
 /* Every device source is simulated so far: the simulated provider maps their interrupts. */
 static struct sim_irq sim_irq;
+
+static struct pb_transport *start_xen(struct evloop *loop, char *err, size_t errlen)
+{
+	struct pb_transport *t = xen_transport_start(&pool, loop, opts.xen_domid, err, errlen);
+	if (t)
+		pb_info("serving %zu devices to Xen guests (%s)", pool.ndevs, topo_mode_name(opts.mode));
+	return t;
+}
+
+static struct pb_transport *start_local(struct evloop *loop, char *err, size_t errlen)
+{
+	struct lt_backend *local = lt_backend_new(loop, &pool, opts.socket_path, err, errlen);
+	if (!local)
+		return NULL;
+	lt_backend_set_handshake_timeout(local, opts.handshake_timeout_ms);
+	for (size_t i = 0; i < opts.nguest_uids; i++)
+		if (lt_backend_set_owner(local, opts.guest_uids[i].guest, opts.guest_uids[i].uid, err, errlen)) {
+			lt_backend_free(local);
+			return NULL;
+		}
+	pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
+		topo_mode_name(opts.mode));
+	return lt_backend_transport(local);
+}
+
+/* The transports --transport names: whether this pcibackd has it, and how it starts. */
+static const struct {
+	enum daemon_transport kind;
+	bool (*built)(void);
+	struct pb_transport *(*start)(struct evloop *loop, char *err, size_t errlen);
+} transports[] = {
+	{ DAEMON_TRANSPORT_LOCAL, NULL, start_local },
+	{ DAEMON_TRANSPORT_XEN, xen_transport_built, start_xen },
+};
 
 static void on_signal(struct ev_watch *w, uint32_t events, void *arg)
 {
@@ -44,7 +79,10 @@ int main(int argc, char **argv)
 	}
 	pb_log_set_level(opts.log_level);
 	signal(SIGPIPE, SIG_IGN);
-	if (opts.transport == DAEMON_TRANSPORT_XEN && !xen_transport_built()) {
+	size_t ti = 0;
+	while (transports[ti].kind != opts.transport)
+		ti++;
+	if (transports[ti].built && !transports[ti].built()) {
 		/* Before any device is touched: nothing is seized for a transport that cannot serve. */
 		pb_err("the Xen transport is not built into this pcibackd (rebuild with libxen-dev installed)");
 		return 1;
@@ -66,8 +104,7 @@ int main(int argc, char **argv)
 	}
 	int rc = 1;
 	struct evloop *loop = NULL;
-	struct lt_backend *local = NULL;
-	struct xen_transport *xen = NULL;
+	struct pb_transport *transport = NULL;
 	struct ctl_server *ctl = NULL;
 	struct ctl_ctx ctx = { .pool = &pool, .sim_irq = &sim_irq, .host = &opts.host };
 	int sfd = -1;
@@ -86,35 +123,21 @@ int main(int argc, char **argv)
 		pb_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
+	/* Real devices' resets (up to seconds) run off the loop, which keeps serving every other guest. */
+	if (pool_start_release_worker(&pool, loop, err, sizeof(err))) {
+		pb_err("%s", err);
+		goto out;
+	}
 	if (opts.control_path && !(ctl = ctl_server_new(loop, &ctx, opts.control_path, err, sizeof(err)))) {
 		pb_err("%s", err);
 		goto out;
 	}
-	if (opts.transport == DAEMON_TRANSPORT_XEN) {
-		xen = xen_transport_start(&pool, loop, opts.xen_domid, err, sizeof(err));
-		if (!xen) {
-			pb_err("%s", err);
-			goto out;
-		}
-		ctx.xen = xen;
-		pb_info("serving %zu devices to Xen guests (%s)", pool.ndevs, topo_mode_name(opts.mode));
-	} else {
-		local = lt_backend_new(loop, &pool, opts.socket_path, err, sizeof(err));
-		if (!local) {
-			pb_err("%s", err);
-			goto out;
-		}
-		ctx.local = local;
-		lt_backend_set_handshake_timeout(local, opts.handshake_timeout_ms);
-		for (size_t i = 0; i < opts.nguest_uids; i++)
-			if (lt_backend_set_owner(local, opts.guest_uids[i].guest, opts.guest_uids[i].uid, err,
-						 sizeof(err))) {
-				pb_err("%s", err);
-				goto out;
-			}
-		pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
-		topo_mode_name(opts.mode));
+	transport = transports[ti].start(loop, err, sizeof(err));
+	if (!transport) {
+		pb_err("%s", err);
+		goto out;
 	}
+	ctx.transport = transport;
 	int r = evloop_run(loop);
 	if (r) {
 		pb_err("event loop failed: %s", strerror(-r));
@@ -122,8 +145,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	xen_transport_stop(xen);
-	lt_backend_free(local);
+	pb_transport_stop(transport);
 	ctl_server_free(ctl);
 	pool_fini(&pool);
 	evloop_free(loop);

@@ -145,6 +145,30 @@ static int add_device(struct daemon_opts *o, const char *arg, bool permissive, c
 	return 0;
 }
 
+/* What each --transport takes on the command line (indexed by enum daemon_transport), and why not. */
+static const struct transport_args {
+	bool pool;                      /* --device SOURCE alone (the transport assigns); else GUEST=SOURCE */
+	const char *device_form;        /* a --device in the other form */
+	const char *hide_refused;       /* --hide (NULL: taken) */
+	const char *guest_uid_refused;  /* --guest-uid (NULL: taken) */
+	bool socket;                    /* --socket required */
+	const char *no_devices;
+} transport_args[] = {
+	[DAEMON_TRANSPORT_LOCAL] = {
+		.device_form = "expected GUEST=SOURCE",
+		.hide_refused = "--hide puts devices in the pool for --transport xen; with the local transport "
+				"give --device GUEST=host:DDDD:BB:DD.F",
+		.socket = true,
+		.no_devices = "no devices: give at least one --device GUEST=SOURCE (see --help)",
+	},
+	[DAEMON_TRANSPORT_XEN] = {
+		.pool = true,
+		.device_form = "with --transport xen give SOURCE alone",
+		.guest_uid_refused = "--guest-uid is for the local transport (Xen guests are domains)",
+		.no_devices = "no devices: give at least one --device SOURCE (see --help)",
+	},
+};
+
 int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, size_t errlen)
 {
 	static const struct option lopts[] = {
@@ -285,36 +309,20 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		snprintf(err, errlen, "unexpected argument \"%s\" (see --help)", argv[optind]);
 		return -1;
 	}
+	const struct transport_args *t = &transport_args[o->transport];
 	for (size_t i = 0; i < o->ndevices; i++) {
 		bool pool_only = !o->devices[i].guest[0];
-		if (pool_only != (o->transport == DAEMON_TRANSPORT_XEN)) {
-			snprintf(err, errlen, "--device %s: %s", o->devices[i].arg,
-				 pool_only ? "expected GUEST=SOURCE" : "with --transport xen give SOURCE alone");
+		if (pool_only != t->pool) {
+			snprintf(err, errlen, "--device %s: %s", o->devices[i].arg, t->device_form);
 			return -1;
 		}
 	}
-	if (o->hide && o->transport != DAEMON_TRANSPORT_XEN) {
-		snprintf(err, errlen, "--hide puts devices in the pool for --transport xen; with the local transport "
-				      "give --device GUEST=host:DDDD:BB:DD.F");
-		return -1;
-	}
-	if (o->transport == DAEMON_TRANSPORT_XEN) {
-		if (o->nguest_uids) {
-			snprintf(err, errlen, "--guest-uid is for the local transport (Xen guests are domains)");
-			return -1;
-		}
-		if (o->ndevices == 0 && !o->hide) {
-			snprintf(err, errlen, "no devices: give at least one --device SOURCE (see --help)");
-			return -1;
-		}
-		return 0;
-	}
-	if (!o->socket_path) {
-		snprintf(err, errlen, "--socket PATH is required (see --help)");
-		return -1;
-	}
-	if (o->ndevices == 0) {
-		snprintf(err, errlen, "no devices: give at least one --device GUEST=SOURCE (see --help)");
+	const char *refused = o->hide && t->hide_refused ? t->hide_refused
+			      : o->nguest_uids && t->guest_uid_refused ? t->guest_uid_refused
+			      : t->socket && !o->socket_path ? "--socket PATH is required (see --help)"
+			      : o->ndevices == 0 && !o->hide ? t->no_devices : NULL;
+	if (refused) {
+		snprintf(err, errlen, "%s", refused);
 		return -1;
 	}
 	return 0;

@@ -7,9 +7,14 @@
 
 #include "dispatch/dispatch.h"
 
-void aer_init(struct aer_state *a)
+void aer_init(struct aer_state *a, const char *name, const struct topology *topo, struct pb_ratelimit *rl,
+	      void (*slot_reset)(struct aer_state *a, struct pb_dev *d))
 {
 	memset(a, 0, sizeof(*a));
+	a->name = name;
+	a->topo = topo;
+	a->rl = rl;
+	a->slot_reset = slot_reset;
 	a->timeout_ms = AER_DEFAULT_TIMEOUT_MS;
 	a->policy = AER_POLICY_DETACH;
 }
@@ -61,11 +66,10 @@ static void drop_queued(struct aer_state *a, const struct pb_dev *d)
 }
 
 /* Posts one step for the current device. */
-static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t cmd, uint64_t now_ms,
+static void post(struct aer_state *a, struct pciif_sharedinfo *sh, uint32_t cmd, uint64_t now_ms,
 		 struct aer_actions *act)
 {
-	struct aer_state *a = &g->aer;
-	const struct topo_entry *e = topo_find(g->topo, a->cur.dev);
+	const struct topo_entry *e = topo_find(a->topo, a->cur.dev);
 	struct pciif_aer_op op = {
 		.cmd = cmd,
 		.err = a->cur.channel,
@@ -81,34 +85,32 @@ static void post(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint32_t
 	act->notify = true;
 }
 
-static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
+static void finish(struct aer_state *a, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
 		   struct aer_actions *act);
 
-static void start(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_event ev, uint64_t now_ms,
+static void start(struct aer_state *a, struct pciif_sharedinfo *sh, struct aer_event ev, uint64_t now_ms,
 		  struct aer_actions *act)
 {
-	struct aer_state *a = &g->aer;
 	a->busy = true;
 	a->cur = ev;
 	a->last[0] = '\0';
 	if (!sh || !(pciif_flags_load(sh) & PCIIF_FLAG_B_AERHANDLER)) {
 		note(a, sh ? "no guest handler" : "guest not connected");
-		finish(g, sh, false, now_ms, act);
+		finish(a, sh, false, now_ms, act);
 		return;
 	}
-	post(g, sh, PCIIF_OP_AER_DETECTED, now_ms, act);
+	post(a, sh, PCIIF_OP_AER_DETECTED, now_ms, act);
 }
 
 /* Starts the queue's head (the engine is not busy). */
-static void start_next(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms,
+static void start_next(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms,
 		       struct aer_actions *act)
 {
-	struct aer_state *a = &g->aer;
 	if (!a->nqueued)
 		return;
 	struct aer_event ev = a->queue[0];
 	memmove(&a->queue[0], &a->queue[1], --a->nqueued * sizeof(a->queue[0]));
-	start(g, sh, ev, now_ms, act);
+	start(a, sh, ev, now_ms, act);
 }
 
 /*
@@ -116,16 +118,15 @@ static void start_next(struct dispatch_guest *g, struct pciif_sharedinfo *sh, ui
  * once too (no handler, no page): each failure under the detach policy adds
  * its own device to act->failed, so none is lost to a later one.
  */
-static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
+static void finish(struct aer_state *a, struct pciif_sharedinfo *sh, bool ok, uint64_t now_ms,
 		   struct aer_actions *act)
 {
-	struct aer_state *a = &g->aer;
 	note(a, " -> %s", ok ? "recovered" : "failed");
 	if (ok)
 		a->recovered++;
 	else
 		a->failed++;
-	pb_log_rl(&g->rl, ok ? PB_LOG_INFO : PB_LOG_WARN, "guest %s: AER on %s: %s", g->name, a->cur.dev->host->source,
+	pb_log_rl(a->rl, ok ? PB_LOG_INFO : PB_LOG_WARN, "guest %s: AER on %s: %s", a->name, a->cur.dev->host->source,
 		  a->last);
 	if (act->outcome != AER_OUT_FAILED)
 		act->outcome = ok ? AER_OUT_RECOVERED : AER_OUT_FAILED;
@@ -137,34 +138,32 @@ static void finish(struct dispatch_guest *g, struct pciif_sharedinfo *sh, bool o
 	a->busy = false;
 	a->cur.dev = NULL;
 	a->deadline_ms = 0;
-	start_next(g, sh, now_ms, act);
+	start_next(a, sh, now_ms, act);
 }
 
-void aer_inject(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+void aer_inject(struct aer_state *a, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
 		uint64_t now_ms, struct aer_actions *act)
 {
-	struct aer_state *a = &g->aer;
 	memset(act, 0, sizeof(*act));
 	struct aer_event ev = { d, channel };
 	if (a->busy) {
 		if (a->nqueued == AER_QUEUE) {
 			a->dropped++;
-			pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: AER event on %s dropped: recovery queue full", g->name,
+			pb_log_rl(a->rl, PB_LOG_WARN, "guest %s: AER event on %s dropped: recovery queue full", a->name,
 				  d->host->source);
 			return;
 		}
 		a->queue[a->nqueued++] = ev;
 		return;
 	}
-	start(g, sh, ev, now_ms, act);
+	start(a, sh, ev, now_ms, act);
 }
 
-int aer_inject_report(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
+int aer_inject_report(struct aer_state *a, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
 		      uint64_t now_ms, struct aer_actions *act, char *out, size_t outlen)
 {
-	const struct aer_state *a = &g->aer;
 	uint64_t dropped_before = a->dropped;
-	aer_inject(g, sh, d, channel, now_ms, act);
+	aer_inject(a, sh, d, channel, now_ms, act);
 	if (act->outcome == AER_OUT_FAILED)
 		snprintf(out, outlen, "failed at once (%s): %s", sh ? "no guest handler" : "guest not connected",
 			 act->nfailed ? "device detached and quarantined" : "device kept");
@@ -206,30 +205,14 @@ static uint32_t next_step(uint32_t step, int32_t result, bool *ok)
 	}
 }
 
-/*
- * The reset before slot_reset.  Like dom0's pci_restore_state afterwards, the
- * interrupts the guest had enabled through the MSI ops are switched back on:
- * their vectors stay mapped, the provider writes them into the device again
- * (on Xen the reset erased what Xen had programmed), so hardware and
- * bookkeeping agree again.
- */
-static void slot_reset(struct dispatch_guest *g, struct pb_dev *d)
+void aer_poll(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)
 {
-	struct hostdev *hd = d->host;
-	if (!hd->ops->reset || hd->ops->reset(hd))
-		return;
-	dispatch_irq_restore(g, d, NULL);
-}
-
-void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)
-{
-	struct aer_state *a = &g->aer;
 	memset(act, 0, sizeof(*act));
 	if (!a->busy)
 		return;
 	if (!a->cur.dev) { /* the device under recovery left: the next one starts now */
 		a->busy = false;
-		start_next(g, sh, now_ms, act);
+		start_next(a, sh, now_ms, act);
 		return;
 	}
 	if (pciif_flags_load(sh) & PCIIF_FLAG_B_ACTIVE) {
@@ -239,7 +222,7 @@ void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t no
 		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
 		a->timeouts++;
 		note(a, "%s%s:timeout", a->last[0] ? " " : "", step_name(a->step));
-		finish(g, sh, a->step == PCIIF_OP_AER_RESUME, now_ms, act);
+		finish(a, sh, a->step == PCIIF_OP_AER_RESUME, now_ms, act);
 		return;
 	}
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -247,12 +230,12 @@ void aer_poll(struct dispatch_guest *g, struct pciif_sharedinfo *sh, uint64_t no
 	note(a, "%s%s:%d", a->last[0] ? " " : "", step_name(a->step), (int)result);
 	bool ok;
 	uint32_t next = next_step(a->step, result, &ok);
-	if (next == PCIIF_OP_AER_SLOTRESET)
-		slot_reset(g, a->cur.dev);
+	if (next == PCIIF_OP_AER_SLOTRESET && a->slot_reset)
+		a->slot_reset(a, a->cur.dev);
 	if (next)
-		post(g, sh, next, now_ms, act);
+		post(a, sh, next, now_ms, act);
 	else
-		finish(g, sh, ok, now_ms, act);
+		finish(a, sh, ok, now_ms, act);
 }
 
 uint64_t aer_deadline(const struct aer_state *a) { return a->busy ? a->deadline_ms : 0; }
@@ -273,9 +256,8 @@ void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct p
 	}
 }
 
-void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struct aer_actions *act)
+void aer_disconnect(struct aer_state *a, struct pciif_sharedinfo *sh, struct aer_actions *act)
 {
-	struct aer_state *a = &g->aer;
 	memset(act, 0, sizeof(*act));
 	if (!a->busy)
 		return;
@@ -283,10 +265,147 @@ void aer_disconnect(struct dispatch_guest *g, struct pciif_sharedinfo *sh, struc
 		pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
 	if (!a->cur.dev) {
 		a->busy = false;
-		start_next(g, NULL, 0, act);
+		start_next(a, NULL, 0, act);
 		return;
 	}
 	note(a, "%s%s:disconnected", a->last[0] ? " " : "", step_name(a->step));
 	/* Without a page every queued event fails at once in start(): nothing stays busy. */
-	finish(g, NULL, a->step == PCIIF_OP_AER_RESUME, 0, act);
+	finish(a, NULL, a->step == PCIIF_OP_AER_RESUME, 0, act);
+}
+
+/* ---- the plumbing both transports share ---- */
+
+void aer_links_init(struct aer_links *p, const char *what, const struct aer_hooks *hooks, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->hooks = hooks;
+	p->arg = arg;
+	p->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	deadline_timer_clear(&p->timer);
+}
+
+static void on_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	struct aer_links *p = arg;
+	int rc = deadline_timer_fired(&p->timer);
+	if (rc)
+		pb_log_rl(&p->rl, PB_LOG_WARN, "%s: AER timer: %s", p->what, strerror(-rc));
+	aer_links_run(p, pb_now_ms());
+}
+
+int aer_links_start_timer(struct aer_links *p, struct evloop *loop, char *err, size_t errlen)
+{
+	if (deadline_timer_init(&p->timer, loop, on_timer, p, err, errlen))
+		return -1;
+	p->loop = loop;
+	return 0;
+}
+
+void aer_links_fini(struct aer_links *p)
+{
+	if (p->loop)
+		deadline_timer_fini(&p->timer, p->loop);
+	p->loop = NULL;
+}
+
+uint64_t aer_links_deadline(const struct aer_links *p)
+{
+	uint64_t first = 0;
+	for (const struct aer_link *l = p->up; l; l = l->next) {
+		uint64_t d = aer_deadline(l->a);
+		if (d && (!first || d < first))
+			first = d;
+	}
+	return first;
+}
+
+void aer_links_arm(struct aer_links *p)
+{
+	if (!p->loop)
+		return;
+	int rc = deadline_timer_arm(&p->timer, aer_links_deadline(p));
+	if (rc)
+		pb_log_rl(&p->rl, PB_LOG_WARN, "%s: cannot arm the AER timer: %s", p->what, strerror(-rc));
+}
+
+void aer_links_apply(struct aer_links *p, struct aer_link *l, const struct aer_actions *act)
+{
+	if (l && l->sh && act->notify && p->hooks->notify(p->arg, l))
+		l = NULL; /* dropped; the policy still applies */
+	if (l && act->outcome == AER_OUT_FAILED && p->hooks->failed)
+		p->hooks->failed(p->arg, l);
+	/* The engine names devices only under the detach policy, done with them (their queued errors dropped). */
+	for (unsigned i = 0; i < act->nfailed; i++)
+		p->hooks->quarantine(p->arg, act->failed[i], AER_FAILED_REASON);
+	aer_links_arm(p);
+}
+
+void aer_links_run(struct aer_links *p, uint64_t now_ms)
+{
+	struct aer_link *next;
+	for (struct aer_link *l = p->up; l; l = next) {
+		next = l->next;
+		uint64_t t = aer_deadline(l->a);
+		if (!t || t > now_ms)
+			continue;
+		struct aer_actions act;
+		aer_poll(l->a, l->sh, now_ms, &act);
+		aer_links_apply(p, l, &act);
+	}
+	aer_links_arm(p);
+}
+
+void aer_link_init(struct aer_link *l, struct aer_state *a)
+{
+	l->a = a;
+	l->sh = NULL;
+	l->next = NULL;
+}
+
+void aer_link_up(struct aer_links *p, struct aer_link *l, struct pciif_sharedinfo *sh)
+{
+	if (!l->sh) {
+		l->next = p->up;
+		p->up = l;
+	}
+	l->sh = sh;
+	aer_links_arm(p);
+}
+
+void aer_link_down(struct aer_links *p, struct aer_link *l)
+{
+	if (!l->sh)
+		return;
+	struct aer_state *a = l->a;
+	if (a->busy) {
+		pb_log_rl(a->rl, PB_LOG_WARN, "guest %s disconnected during AER recovery: it fails", a->name);
+		/* Every recovery in progress or queued ends at once; the guest is gone, nothing is notified. */
+		struct aer_actions act;
+		aer_disconnect(a, l->sh, &act);
+		aer_links_apply(p, l, &act);
+	}
+	for (struct aer_link **pp = &p->up; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	l->sh = NULL;
+	l->next = NULL;
+	aer_links_arm(p);
+}
+
+bool aer_link_poll(struct aer_link *l, uint64_t now_ms, struct aer_actions *act)
+{
+	aer_poll(l->a, l->sh, now_ms, act);
+	return act->notify || act->outcome != AER_OUT_NONE;
+}
+
+int aer_links_inject(struct aer_links *p, struct aer_link *l, struct aer_state *a, struct pb_dev *d, int channel,
+		     char *out, size_t outlen)
+{
+	struct aer_actions act;
+	int rc = aer_inject_report(a, l ? l->sh : NULL, d, channel, pb_now_ms(), &act, out, outlen);
+	aer_links_apply(p, l, &act);
+	return rc;
 }

@@ -2,10 +2,27 @@
 #include "dispatch.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dispatch/msi_ops.h"
 #include "dispatch/trace.h"
+
+/*
+ * The reset before an AER slot_reset.  Like dom0's pci_restore_state
+ * afterwards, the interrupts the guest had enabled through the MSI ops are
+ * switched back on: their vectors stay mapped, the provider writes them into
+ * the device again (on Xen the reset erased what Xen had programmed), so
+ * hardware and bookkeeping agree again.
+ */
+static void aer_slot_reset(struct aer_state *a, struct pb_dev *d)
+{
+	struct dispatch_guest *g = (struct dispatch_guest *)((char *)a - offsetof(struct dispatch_guest, aer));
+	struct hostdev *hd = d->host;
+	if (!hd->ops->reset || hd->ops->reset(hd))
+		return;
+	dispatch_irq_restore(g, d, NULL);
+}
 
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo)
 {
@@ -13,7 +30,7 @@ void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topo
 	g->name = name;
 	g->topo = topo;
 	g->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	aer_init(&g->aer);
+	aer_init(&g->aer, name, topo, &g->rl, aer_slot_reset);
 	kick_throttle_init(&g->kicks);
 }
 

@@ -28,6 +28,7 @@ struct pb_irq_state {
 	uint32_t msi_pirq;
 	uint16_t nmsix;                      /* vectors mapped for MSI-X, <= PCIIF_MAX_VEC */
 	uint32_t msix_pirqs[PCIIF_MAX_VEC];
+	uint16_t msix_entries[PCIIF_MAX_VEC]; /* the table entry of each */
 };
 
 /* One device as assigned to a guest; topology entries' priv points to it. */

@@ -82,6 +82,36 @@ static void unmap_msix(struct dispatch_guest *g, struct pb_dev *d, unsigned n, c
 		g->irqp->ops->unmap(g->irqp, d->host, g->domid, pirqs[i]);
 }
 
+/*
+ * Before pcibackd itself turns MSI-X on: every table entry not among the n
+ * mapped for the guest gets its mask bit set, so whatever an unmapped entry
+ * holds (a previous driver's message, what the table kept through a reset)
+ * is never sent.  0, or the first error (MSI-X must then stay off).  A host
+ * device whose table is not ours to write (a real device's is Xen's) has
+ * nothing done here.
+ */
+static int mask_unmapped_msix(struct pb_dev *d, const uint16_t *entries, unsigned n)
+{
+	struct hostdev *hd = d->host;
+	unsigned cap = hostdev_find_cap(hd, CAP_MSIX);
+	uint32_t ctl;
+	if (!hd->ops->msix_mask_entry || !cap)
+		return 0;
+	if (hostdev_read(hd, cap + 2, 2, &ctl))
+		return -EIO;
+	uint8_t is_mapped[2048 / 8] = { 0 };
+	for (unsigned i = 0; i < n; i++)
+		is_mapped[entries[i] / 8] |= (uint8_t)(1u << (entries[i] % 8));
+	for (unsigned e = 0; e < (ctl & 0x7ffu) + 1; e++) {
+		if (is_mapped[e / 8] & (1u << (e % 8)))
+			continue;
+		int rc = hd->ops->msix_mask_entry(hd, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* pci_enable_msix_exact(): validation as the kernel does it, then map every entry. */
 static int enable_msix_exact(struct dispatch_guest *g, struct pb_dev *d, const struct pciif_op *op, uint32_t nvec,
 			     uint32_t *pirqs)
@@ -106,8 +136,11 @@ static int enable_msix_exact(struct dispatch_guest *g, struct pb_dev *d, const s
 			unmap_msix(g, d, i, pirqs);
 			return rc;
 		}
+		d->irq.msix_entries[i] = op->msix_entries[i].entry;
 	}
-	int rc = g->irqp->ops->set_enable(g->irqp, d->host, IRQ_KIND_MSIX, true);
+	int rc = mask_unmapped_msix(d, d->irq.msix_entries, nvec);
+	if (!rc)
+		rc = g->irqp->ops->set_enable(g->irqp, d->host, IRQ_KIND_MSIX, true);
 	if (rc) {
 		unmap_msix(g, d, nvec, pirqs);
 		return rc;
@@ -198,6 +231,13 @@ void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d, const stru
 	if (rc)
 		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: interrupts not restored after the reset: %s", g->name,
 			  hd->source, strerror(-rc));
+	if (msix && mask_unmapped_msix(d, d->irq.msix_entries, d->irq.nmsix)) {
+		/* An entry the guest was not given could fire: MSI-X stays off (the guest's driver times out). */
+		pb_log_rl(&g->rl, PB_LOG_WARN,
+			  "guest %s: %s: MSI-X left off after the reset: cannot mask the table entries it was not given",
+			  g->name, hd->source);
+		msix = false;
+	}
 	if (msix)
 		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSIX, true);
 	if (msi)

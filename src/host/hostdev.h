@@ -62,6 +62,13 @@ struct hostdev_ops {
 	 * disables and resets.
 	 */
 	int (*release)(struct hostdev *hd, char *err, size_t errlen);
+	/*
+	 * Sets the mask bit of MSI-X table entry `entry` (its vector control,
+	 * in the table BAR's memory).  NULL: the table is not for this process
+	 * to write (a real device's belongs to the hypervisor once it has it:
+	 * read-only to dom0).
+	 */
+	int (*msix_mask_entry)(struct hostdev *hd, unsigned entry);
 	void (*destroy)(struct hostdev *hd);
 };
 
@@ -78,6 +85,7 @@ struct hostdev {
 	bool enabled;                /* enable() done and not disabled */
 	struct hostdev *physfn;      /* SR-IOV: the PF of a VF, else NULL */
 	bool real;                   /* a device of this host (not simulated): the hypervisor knows it */
+	bool slow_reset;             /* release may block for long (a kernel reset): done off the event loop */
 	char source[128];            /* where it came from, for messages */
 };
 

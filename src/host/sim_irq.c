@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "host/simdev.h"
+
 static int take(struct sim_irq *s, uint32_t *pirq)
 {
 	if (s->fail_after == 0) {
@@ -24,17 +26,32 @@ static int sim_map_msi(struct irq_provider *p, struct hostdev *hd, unsigned domi
 	return take(p->ctx, pirq);
 }
 
+/* A simulated device's table entry is programmed as the hypervisor programs the entries it maps. */
 static int sim_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid, unsigned entry, uint32_t *pirq)
 {
-	(void)hd, (void)domid, (void)entry;
-	return take(p->ctx, pirq);
+	(void)domid;
+	int rc = take(p->ctx, pirq);
+	if (!rc && simdev_is_sim(hd))
+		simdev_msix_program(hd, entry, *pirq);
+	return rc;
 }
 
 static int sim_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
 {
-	(void)hd, (void)domid, (void)pirq;
+	(void)domid;
 	struct sim_irq *s = p->ctx;
 	s->unmaps++;
+	if (simdev_is_sim(hd))
+		simdev_msix_forget(hd, pirq);
+	return 0;
+}
+
+/* After a reset, the entries it programmed are written again (as Xen's PHYSDEVOP_restore_msi_ext). */
+static int sim_restore(struct irq_provider *p, struct hostdev *hd)
+{
+	(void)p;
+	if (simdev_is_sim(hd))
+		simdev_msix_reprogram(hd);
 	return 0;
 }
 
@@ -50,6 +67,7 @@ static const struct irq_provider_ops sim_irq_ops = {
 	.map_msix = sim_map_msix,
 	.unmap = sim_unmap,
 	.set_enable = sim_set_enable,
+	.restore = sim_restore,
 };
 
 void sim_irq_init(struct sim_irq *s)

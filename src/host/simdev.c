@@ -17,6 +17,7 @@
 #include "host/lspci_dump.h"
 
 #define SIM_MAX_WRITES 65536
+#define MSIX_CTRL_MASKBIT 0x1u
 
 struct simdev {
 	struct hostdev hd;              /* first: struct hostdev * <-> struct simdev * */
@@ -31,11 +32,17 @@ struct simdev {
 	unsigned vpd_completion;        /* the VPD capability's offset when it completes requests, else 0 */
 	bool soft_reset;                /* D3hot -> D0 resets the function unless No_Soft_Reset */
 	uint64_t busy_until_ns;         /* a D-state change in progress: not ready before (CLOCK_MONOTONIC) */
+	unsigned reset_ms;              /* how long reset() takes, sleeping (0: at once) */
+	/* The MSI-X table (in BAR memory on hardware): address low, high, data, vector control per entry. */
+	uint32_t msix[SIMDEV_MSIX_MAX][4];
+	uint32_t msix_pirq[SIMDEV_MSIX_MAX]; /* what the interrupt provider programmed (0: nothing) */
+	bool reset_keeps_msix;          /* a reset leaves the table as it was (non-compliant devices) */
 };
 
 static const struct hostdev_ops sim_ops;
 
 static struct simdev *to_sim(const struct hostdev *hd) { return (struct simdev *)hd; }
+static void msix_table_reset(struct simdev *s);
 
 int simdev_is_sim(const struct hostdev *hd) { return hd && hd->ops == &sim_ops; }
 
@@ -281,6 +288,7 @@ struct hostdev *simdev_from_dump(const struct lspci_dump_dev *d, const char *sou
 	snprintf(hd->source, sizeof(hd->source), "%s", source);
 	build_masks(s);
 	memcpy(s->initial, s->cfg, sizeof(s->cfg));
+	msix_table_reset(s);
 	return hd;
 }
 
@@ -429,6 +437,30 @@ static int sim_disable(struct hostdev *hd)
 
 #define PMCSR_NO_SOFT_RESET 0x08u
 
+/* As a reset leaves the MSI-X table (PCI spec): every entry masked, nothing programmed. */
+static void msix_table_reset(struct simdev *s)
+{
+	memset(s->msix, 0, sizeof(s->msix));
+	for (unsigned i = 0; i < SIMDEV_MSIX_MAX; i++)
+		s->msix[i][3] = MSIX_CTRL_MASKBIT;
+}
+
+/* Entries in the device's MSI-X table (0 without the capability). */
+static unsigned msix_entries(struct simdev *s)
+{
+	unsigned cap = hostdev_find_cap(&s->hd, 0x11);
+	return cap ? ((unsigned)(s->cfg[cap + 2] | s->cfg[cap + 3] << 8) & 0x7ffu) + 1 : 0;
+}
+
+static int sim_msix_mask_entry(struct hostdev *hd, unsigned entry)
+{
+	struct simdev *s = to_sim(hd);
+	if (entry >= msix_entries(s))
+		return -EINVAL;
+	s->msix[entry][3] |= MSIX_CTRL_MASKBIT;
+	return 0;
+}
+
 /* What a reset leaves: the power-on state, command 0 (no decoding, no bus mastering), MSI / MSI-X off. */
 static void power_on_state(struct simdev *s)
 {
@@ -445,6 +477,8 @@ static void power_on_state(struct simdev *s)
 		if (cap)
 			s->cfg[cap + 2 + enables[i].byte] &= (uint8_t)~enables[i].bit;
 	}
+	if (!s->reset_keeps_msix)
+		msix_table_reset(s);
 }
 
 /* A soft reset also loses the addresses software programmed: BARs and ROM read 0 in their writable bits. */
@@ -488,6 +522,12 @@ static int sim_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us
 static int sim_reset(struct hostdev *hd)
 {
 	struct simdev *s = to_sim(hd);
+	if (s->reset_ms) {
+		/* As the kernel's sysfs `reset` blocks its caller for the whole reset. */
+		struct timespec ts = { .tv_sec = s->reset_ms / 1000, .tv_nsec = (long)(s->reset_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	power_on_state(s);
 	hd->enabled = false;
 	s->counters.resets++;
@@ -508,6 +548,7 @@ static const struct hostdev_ops sim_ops = {
 	.disable = sim_disable,
 	.set_power_state = sim_set_power_state,
 	.reset = sim_reset,
+	.msix_mask_entry = sim_msix_mask_entry,
 	.destroy = sim_destroy,
 };
 
@@ -527,10 +568,76 @@ void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 		to_sim(hd)->cfg[off + b] = (uint8_t)(val >> (8 * b));
 }
 
+#define PCI_EXT_CAP_ID_ERR 0x0001
+#define PCI_ERR_UNCOR_STATUS 4
+
+void simdev_show_uncorrectable(struct hostdev *hd, uint32_t ue_bits)
+{
+	unsigned pos = simdev_is_sim(hd) ? hostdev_find_ext_cap(hd, PCI_EXT_CAP_ID_ERR) : 0;
+	if (!pos || pos + PCI_ERR_UNCOR_STATUS + 4 > hd->cfg_size)
+		return;
+	uint32_t st;
+	memcpy(&st, to_sim(hd)->cfg + pos + PCI_ERR_UNCOR_STATUS, 4);
+	simdev_poke(hd, pos + PCI_ERR_UNCOR_STATUS, 4, st | ue_bits);
+}
+
 void simdev_clear_writes(struct hostdev *hd) { to_sim(hd)->nwrites = 0; }
 const uint8_t *simdev_config(const struct hostdev *hd) { return to_sim(hd)->cfg; }
 void simdev_set_fault(struct hostdev *hd, enum simdev_fault fault) { to_sim(hd)->fault = fault; }
 void simdev_set_soft_reset(struct hostdev *hd, bool on) { to_sim(hd)->soft_reset = on; }
+
+int simdev_msix_entry(const struct hostdev *hd, unsigned entry, uint32_t v[4])
+{
+	struct simdev *s = to_sim(hd);
+	if (entry >= msix_entries(s))
+		return -EINVAL;
+	memcpy(v, s->msix[entry], sizeof(s->msix[entry]));
+	return 0;
+}
+
+int simdev_msix_set_entry(struct hostdev *hd, unsigned entry, const uint32_t v[4])
+{
+	struct simdev *s = to_sim(hd);
+	if (entry >= msix_entries(s))
+		return -EINVAL;
+	memcpy(s->msix[entry], v, sizeof(s->msix[entry]));
+	return 0;
+}
+
+int simdev_msix_program(struct hostdev *hd, unsigned entry, uint32_t pirq)
+{
+	struct simdev *s = to_sim(hd);
+	if (entry >= msix_entries(s))
+		return -EINVAL;
+	s->msix_pirq[entry] = pirq;
+	const uint32_t v[4] = { SIMDEV_MSIX_ADDR, 0, pirq, 0 };
+	memcpy(s->msix[entry], v, sizeof(v));
+	return 0;
+}
+
+void simdev_msix_forget(struct hostdev *hd, uint32_t pirq)
+{
+	struct simdev *s = to_sim(hd);
+	for (unsigned i = 0; i < SIMDEV_MSIX_MAX; i++)
+		if (s->msix_pirq[i] == pirq)
+			s->msix_pirq[i] = 0;
+}
+
+void simdev_msix_reprogram(struct hostdev *hd)
+{
+	struct simdev *s = to_sim(hd);
+	for (unsigned i = 0; i < SIMDEV_MSIX_MAX; i++)
+		if (s->msix_pirq[i])
+			simdev_msix_program(hd, i, s->msix_pirq[i]);
+}
+
+void simdev_set_reset_keeps_msix(struct hostdev *hd, bool on) { to_sim(hd)->reset_keeps_msix = on; }
+
+void simdev_set_reset_delay(struct hostdev *hd, unsigned ms)
+{
+	to_sim(hd)->reset_ms = ms;
+	hd->slow_reset = ms > 0;
+}
 const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return &to_sim(hd)->counters; }
 
 void simdev_set_vpd_completion(struct hostdev *hd, bool on)

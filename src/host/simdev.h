@@ -43,6 +43,13 @@ const uint8_t *simdev_config(const struct hostdev *hd);
 void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val);
 
 /*
+ * An uncorrectable PCIe error as the hardware shows it: ue_bits are set in
+ * the AER capability's Uncorrectable Error Status register.  Nothing for a
+ * device that is not simulated or has no AER capability.
+ */
+void simdev_show_uncorrectable(struct hostdev *hd, uint32_t ue_bits);
+
+/*
  * VPD completion, off by default (the VPD address register then keeps what is
  * written, F included).  On, the device completes each VPD request as soon as
  * a write of the address register's high byte (the one holding F) reaches it,
@@ -75,6 +82,39 @@ const struct simdev_counters *simdev_counters(const struct hostdev *hd);
  * counted in early_accesses.
  */
 void simdev_set_soft_reset(struct hostdev *hd, bool on);
+
+/*
+ * A slow reset: reset() sleeps `ms` before resetting the function, as the
+ * kernel's FLR, PM or bus reset can take hundreds of milliseconds, and the
+ * device is marked slow_reset (the pool then releases it off the event
+ * loop when it has a release worker).  0 (the default): reset() is at once
+ * and the device is released in place.
+ */
+void simdev_set_reset_delay(struct hostdev *hd, unsigned ms);
+
+/*
+ * The MSI-X table, which real hardware has in BAR memory: per entry the
+ * message address (low, high), data and vector control, as the device
+ * reads them.  A reset (function reset, soft reset on D3hot -> D0) leaves
+ * every entry masked and zero, as the PCI specification says, unless
+ * simdev_set_reset_keeps_msix (a device that keeps its table).  The host
+ * layer's msix_mask_entry sets an entry's mask bit.  -EINVAL for an entry
+ * beyond the table size the capability reports.
+ */
+#define SIMDEV_MSIX_MAX 2048
+#define SIMDEV_MSIX_ADDR 0xfee00000u /* the address the simulated interrupt provider programs */
+int simdev_msix_entry(const struct hostdev *hd, unsigned entry, uint32_t v[4]);
+/* Writes an entry as software with access to the BAR would (a guest, a previous driver). */
+int simdev_msix_set_entry(struct hostdev *hd, unsigned entry, const uint32_t v[4]);
+/*
+ * As the hypervisor programs an entry it mapped: address SIMDEV_MSIX_ADDR,
+ * data pirq, unmasked; remembered for simdev_msix_reprogram (its restore
+ * after a reset) until simdev_msix_forget(pirq).
+ */
+int simdev_msix_program(struct hostdev *hd, unsigned entry, uint32_t pirq);
+void simdev_msix_forget(struct hostdev *hd, uint32_t pirq);
+void simdev_msix_reprogram(struct hostdev *hd);
+void simdev_set_reset_keeps_msix(struct hostdev *hd, bool on);
 
 /* True if hd is a simulated device. */
 int simdev_is_sim(const struct hostdev *hd);

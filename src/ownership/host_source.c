@@ -211,6 +211,8 @@ struct hostdev *host_source_open(const char *spec, const struct host_options *op
 	}
 	o->hd = *o->inner;
 	o->hd.ops = &owned_ops;
+	/* Its release writes sysfs `reset` (an FLR, PM or bus reset: up to seconds) and sleeps in the restore. */
+	o->hd.slow_reset = !opt->read_only;
 	return &o->hd;
 fail:
 	hostdev_destroy(o->inner);

@@ -57,7 +57,7 @@ static uint32_t answer(struct fixture *f, int32_t result, struct aer_actions *ac
 	f->og.sh.aer_op.err = result;
 	f->og.sh.flags &= ~PCIIF_FLAG_B_ACTIVE;
 	f->now += 10;
-	aer_poll(&f->og.g, &f->og.sh, f->now, act);
+	aer_poll(&f->og.g.aer, &f->og.sh, f->now, act);
 	return cmd;
 }
 
@@ -65,7 +65,7 @@ static uint32_t answer(struct fixture *f, int32_t result, struct aer_actions *ac
 static void run(struct fixture *f, const int32_t *answers, size_t n, uint32_t *steps, struct aer_actions *last)
 {
 	struct aer_actions act;
-	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g.aer, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
 	assert_true(act.notify);
 	assert_int_equal(f->og.sh.aer_op.err, PCIIF_AER_IO_FROZEN); /* the channel state goes to the guest */
 	for (size_t i = 0; i < n; i++)
@@ -200,7 +200,7 @@ static void test_no_handler(void **state)
 	struct fixture *f = *state;
 	f->og.sh.flags = 0;
 	struct aer_actions act;
-	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g.aer, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
 	assert_false(act.notify); /* nothing posted */
 	assert_false(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
@@ -213,7 +213,7 @@ static void test_guest_never_answers(void **state)
 {
 	struct fixture *f = *state;
 	struct aer_actions act;
-	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g.aer, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
 	assert_int_equal(aer_deadline(&f->og.g.aer), f->now + 1000);
 	/* Config ops are served while the guest sits on the AER request. */
 	f->og.sh.op.cmd = PCIIF_OP_CONF_READ;
@@ -225,9 +225,9 @@ static void test_guest_never_answers(void **state)
 	assert_int_equal(f->og.sh.op.value, f->hd->vendor_id);
 	assert_true(f->og.sh.flags & PCIIF_FLAG_B_ACTIVE); /* untouched by the config op */
 	/* Before the deadline nothing happens; at it, the policy applies. */
-	aer_poll(&f->og.g, &f->og.sh, f->now + 999, &act);
+	aer_poll(&f->og.g.aer, &f->og.sh, f->now + 999, &act);
 	assert_int_equal(act.outcome, AER_OUT_NONE);
-	aer_poll(&f->og.g, &f->og.sh, f->now + 1000, &act);
+	aer_poll(&f->og.g.aer, &f->og.sh, f->now + 1000, &act);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
 	assert_int_equal(act.nfailed, 1);
 	assert_ptr_equal(act.failed[0], &f->og.dev);
@@ -241,8 +241,8 @@ static void test_events_queue(void **state)
 {
 	struct fixture *f = *state;
 	struct aer_actions act;
-	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
-	aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_NORMAL, f->now, &act);
+	aer_inject(&f->og.g.aer, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+	aer_inject(&f->og.g.aer, &f->og.sh, &f->og.dev, PCIIF_AER_IO_NORMAL, f->now, &act);
 	assert_false(act.notify); /* queued behind the first */
 	answer(f, PCIIF_AER_RESULT_RECOVERED, &act);
 	answer(f, PCIIF_AER_RESULT_RECOVERED, &act); /* resume: first recovery done, second starts */
@@ -251,7 +251,7 @@ static void test_events_queue(void **state)
 	assert_int_equal(f->og.sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
 	assert_int_equal(f->og.sh.aer_op.err, PCIIF_AER_IO_NORMAL);
 	for (int i = 0; i < 10; i++)
-		aer_inject(&f->og.g, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
+		aer_inject(&f->og.g.aer, &f->og.sh, &f->og.dev, PCIIF_AER_IO_FROZEN, f->now, &act);
 	assert_int_equal(f->og.g.aer.nqueued, AER_QUEUE);
 	assert_int_equal(f->og.g.aer.dropped, 10 - AER_QUEUE);
 	aer_forget(&f->og.g.aer, &f->og.sh, &f->og.dev);

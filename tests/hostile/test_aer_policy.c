@@ -66,7 +66,7 @@ static void apply(struct aenv *e, const struct aer_actions *act)
 static void inject(struct aenv *e, size_t i)
 {
 	struct aer_actions act;
-	aer_inject(&e->g->dg, &e->sh, &e->pd[i]->dev, PCIIF_AER_IO_FROZEN, e->now, &act);
+	aer_inject(&e->g->dg.aer, &e->sh, &e->pd[i]->dev, PCIIF_AER_IO_FROZEN, e->now, &act);
 	apply(e, &act);
 }
 
@@ -83,7 +83,7 @@ static void answer(struct aenv *e, int32_t result, struct aer_actions *act)
 	e->sh.aer_op.err = result;
 	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
 	e->now += 10;
-	aer_poll(&e->g->dg, &e->sh, e->now, act);
+	aer_poll(&e->g->dg.aer, &e->sh, e->now, act);
 	apply(e, act);
 }
 
@@ -140,7 +140,7 @@ static void deadline_at_end_of_clock_does_not_wrap(void **state)
 	inject(e, 0);
 	assert_int_equal(aer_deadline(&e->g->dg.aer), UINT64_MAX);
 	struct aer_actions act;
-	aer_poll(&e->g->dg, &e->sh, UINT64_MAX - 5, &act);
+	aer_poll(&e->g->dg.aer, &e->sh, UINT64_MAX - 5, &act);
 	assert_int_equal(act.outcome, AER_OUT_NONE);
 	assert_true(e->g->dg.aer.busy);
 	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
@@ -148,7 +148,7 @@ static void deadline_at_end_of_clock_does_not_wrap(void **state)
 	e->now = UINT64_MAX;
 	e->sh.aer_op.err = PCIIF_AER_RESULT_RECOVERED;
 	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
-	aer_poll(&e->g->dg, &e->sh, e->now, &act);
+	aer_poll(&e->g->dg.aer, &e->sh, e->now, &act);
 	assert_int_equal(e->sh.aer_op.cmd, PCIIF_OP_AER_RESUME);
 	assert_int_equal(aer_deadline(&e->g->dg.aer), UINT64_MAX);
 	assert_int_equal(e->g->dg.aer.timeouts, 0);
@@ -174,7 +174,7 @@ static void forget_current_starts_next_queued(void **state)
 	assert_int_not_equal(aer_deadline(a), 0);
 	assert_true(aer_deadline(a) <= e->now);
 	struct aer_actions act;
-	aer_poll(&e->g->dg, &e->sh, e->now, &act);
+	aer_poll(&e->g->dg.aer, &e->sh, e->now, &act);
 	assert_true(act.notify);
 	assert_true(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
 	assert_int_equal(e->sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
@@ -210,7 +210,7 @@ static void forget_everything_leaves_idle(void **state)
 	assert_int_equal(aer_deadline(a), 0);
 	assert_false(pciif_flags_load(&e->sh) & PCIIF_FLAG_B_ACTIVE);
 	struct aer_actions act;
-	aer_poll(&e->g->dg, &e->sh, e->now, &act);
+	aer_poll(&e->g->dg.aer, &e->sh, e->now, &act);
 	assert_false(act.notify);
 	assert_int_equal(act.outcome, AER_OUT_NONE);
 }
@@ -229,7 +229,7 @@ static void drain_five_with_preanswered_step(void **state)
 	e->sh.aer_op.err = PCIIF_AER_RESULT_CAN_RECOVER;
 	pciif_flags_clear(&e->sh, PCIIF_FLAG_B_ACTIVE);
 	struct aer_actions act;
-	aer_disconnect(&e->g->dg, &e->sh, &act);
+	aer_disconnect(&e->g->dg.aer, &e->sh, &act);
 	assert_false(act.notify);
 	assert_int_equal(act.outcome, AER_OUT_FAILED);
 	assert_int_equal(act.nfailed, NDEVS);
@@ -254,7 +254,7 @@ static void disconnect_at_resume_recovers(void **state)
 	struct aer_actions act;
 	answer(e, PCIIF_AER_RESULT_RECOVERED, &act);
 	assert_int_equal(e->sh.aer_op.cmd, PCIIF_OP_AER_RESUME);
-	aer_disconnect(&e->g->dg, &e->sh, &act);
+	aer_disconnect(&e->g->dg.aer, &e->sh, &act);
 	assert_int_equal(act.outcome, AER_OUT_RECOVERED);
 	assert_int_equal(act.nfailed, 0);
 	assert_string_equal(e->g->dg.aer.last, "detected:5 resume:disconnected -> recovered");
@@ -270,7 +270,7 @@ static void disconnect_after_forget(void **state)
 	inject(e, 1);
 	aer_forget(&e->g->dg.aer, &e->sh, &e->pd[0]->dev);
 	struct aer_actions act;
-	aer_disconnect(&e->g->dg, &e->sh, &act);
+	aer_disconnect(&e->g->dg.aer, &e->sh, &act);
 	assert_int_equal(act.nfailed, 1);
 	assert_ptr_equal(act.failed[0], &e->pd[1]->dev);
 	assert_false(e->g->dg.aer.busy);

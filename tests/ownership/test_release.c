@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "common/evloop.h"
 #include "core/pool.h"
 #include "fake_sysfs.h"
 #include "ownership/host_source.h"
@@ -303,6 +304,54 @@ static void test_bridge_and_bad_spec_refused(void **state)
 	assert_int_equal(c->fs.nwrites, 0);
 }
 
+/*
+ * With the daemon's release worker: the host release (quiesce, sysfs reset,
+ * restore) runs off the loop; the device is `releasing` until it is over,
+ * then restored and free, or quarantined when the reset failed.
+ */
+static void test_release_on_the_worker(void **state)
+{
+	struct ctx *c = *state;
+	struct evloop *l = evloop_new();
+	char err[256];
+	assert_non_null(l);
+	assert_int_equal(pool_start_release_worker(&c->pool, l, err, sizeof(err)), 0);
+	seize_and_assign(c, false);
+	assert_true(c->pd->dev.host->slow_reset);
+	guest_changes_device(c);
+	assert_int_equal(pool_release(&c->pool, c->pd), POOL_RELEASING);
+	assert_null(c->pd->owner);
+	assert_int_equal(c->g->topo.count, 0); /* the guest lost it at once */
+	struct pb_bdf v;
+	if (c->pd->releasing) { /* the worker may be done already, its completion not yet run */
+		assert_int_equal(pool_assign(&c->pool, c->g, c->pd, &v, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "being reset"));
+	}
+	pool_wait_releases(&c->pool);
+	assert_false(c->pd->releasing);
+	assert_int_equal(c->fs.resets, 1);
+	assert_int_equal(c->fs.cmd_at_reset & 0x04, 0);
+	uint8_t now[4096];
+	fake_sysfs_config(&c->fs, NIC, now, sizeof(now));
+	assert_memory_equal(now, c->pristine, 6);
+	assert_int_equal(cfg16(now, MSIX_CTL), cfg16(c->pristine, MSIX_CTL));
+	assert_false(c->pd->quarantined);
+	assert_int_equal(pool_assign(&c->pool, c->g, c->pd, &v, err, sizeof(err)), 0);
+	/* A reset that fails on the worker: quarantined once the release is over. */
+	char p[512];
+	fake_sysfs_path(&c->fs, NIC, "reset", p, sizeof(p));
+	unlink(p);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(pool_release(&c->pool, c->pd), POOL_RELEASING);
+	pool_wait_releases(&c->pool);
+	assert_true(c->pd->quarantined);
+	assert_non_null(strstr(c->pd->reason, "reset failed"));
+	pool_fini(&c->pool);
+	pool_init(&c->pool, TOPO_VPCI);
+	evloop_free(l);
+	rmdir(p);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -316,6 +365,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_guest_destroy_and_shutdown_give_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_and_bad_spec_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_on_the_worker, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,12 +213,12 @@ static void test_slot_reset_restores_vectors(void **state)
 	assert_int_equal(f->sh.op.err, 0);
 	f->sh.flags = PCIIF_FLAG_B_AERHANDLER;
 	struct aer_actions act;
-	aer_inject(&f->g, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, 0, &act);
+	aer_inject(&f->g.aer, &f->sh, &f->dev, PCIIF_AER_IO_FROZEN, 0, &act);
 	assert_int_equal(f->sh.aer_op.cmd, PCIIF_OP_AER_DETECTED);
 	assert_int_equal(f->hyp.restores, 0);
 	f->sh.aer_op.err = PCIIF_AER_RESULT_NEED_RESET;
 	pciif_flags_clear(&f->sh, PCIIF_FLAG_B_ACTIVE);
-	aer_poll(&f->g, &f->sh, 1, &act);
+	aer_poll(&f->g.aer, &f->sh, 1, &act);
 	assert_int_equal(f->sh.aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
 	assert_int_equal(f->hyp.restores, 1);
 	assert_true(pb_bdf_equal(&f->hyp.last_dev, &f->hd->addr));

@@ -978,6 +978,25 @@ static void test_aer_drain_five_with_preanswered_step(void **state)
 }
 
 /*
+ * Device 1 just left the guest during its recovery (two_errors): its step is
+ * off the page, it is free (not quarantined), and device 0's waiting error
+ * starts at the AER timer, due at once.
+ */
+static void assert_queued_starts(struct env *e)
+{
+	assert_null(pdev(e, 1)->owner);
+	assert_false(pdev(e, 1)->quarantined);
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	uint64_t due = xb_backend_aer_deadline(e->be);
+	assert_true(due > 0);
+	assert_true(due <= pb_now_ms());
+	unsigned n = e->ring.notifies;
+	xb_backend_on_timer(e->be);
+	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
+	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+}
+
+/*
  * The toolstack removes the device under recovery while another device's
  * error waits: the waiting recovery starts (at once: its deadline has
  * passed), instead of staying queued behind a recovery that no longer exists.
@@ -987,15 +1006,7 @@ static void test_aer_remove_starts_queued(void **state)
 	struct env *e = *state;
 	two_errors(e, PCIIF_AER_IO_NORMAL);
 	detach(e, 1);
-	assert_null(pdev(e, 1)->owner);
-	assert_false(pdev(e, 1)->quarantined);
-	uint64_t due = xb_backend_aer_deadline(e->be);
-	assert_true(due > 0);
-	assert_true(due <= pb_now_ms());
-	unsigned n = e->ring.notifies;
-	xb_backend_on_timer(e->be);
-	assert_step(e, PCIIF_OP_AER_DETECTED, n + 1);
-	assert_int_equal(shared(e)->aer_op.devfn, PB_DEVFN(0, 0));
+	assert_queued_starts(e);
 	assert_int_equal(shared(e)->aer_op.err, PCIIF_AER_IO_NORMAL);
 	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
 	aer_answer(e, PCIIF_AER_RESULT_RECOVERED);
@@ -1003,6 +1014,34 @@ static void test_aer_remove_starts_queued(void **state)
 	assert_false(g->dg.aer.busy);
 	assert_int_equal(g->dg.aer.recovered, 1);
 	assert_ptr_equal(pdev(e, 0)->owner, g);
+}
+
+/*
+ * The operator's detach (control `detach`) of a device under recovery on the
+ * Xen transport, as the toolstack's removal above: the step posted for it is
+ * taken back from the page at once, and the error queued on the other device
+ * starts next.
+ */
+static void test_aer_operator_detach_takes_step_back(void **state)
+{
+	struct env *e = *state;
+	two_errors(e, PCIIF_AER_IO_NORMAL);
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_B_ACTIVE);
+	assert_int_equal(xb_backend_detach(e->be, pdev(e, 1), NULL), 0);
+	assert_queued_starts(e);
+}
+
+/* `list` shows a Xen guest's connection state, as the backend last switched it. */
+static void test_guest_state_follows_backend(void **state)
+{
+	struct env *e = *state;
+	connect2(e);
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_non_null(g);
+	assert_int_equal(xb_backend_guest_state(e->be, g), XB_CONNECTED);
+	fe_state(e, XB_CLOSING);
+	pump(e);
+	assert_int_equal(xb_backend_guest_state(e->be, g), XB_CLOSING);
 }
 
 /* Spurious events beyond the budget leave the port masked until the kick timer; ops within theirs never do. */
@@ -1234,6 +1273,8 @@ int main(int argc, char **argv)
 		T(test_aer_two_failures_both_quarantined),
 		T(test_aer_drain_five_with_preanswered_step),
 		T(test_aer_remove_starts_queued),
+		T(test_aer_operator_detach_takes_step_back),
+		T(test_guest_state_follows_backend),
 		T(test_pm_answered_from_the_op_timer),
 		T(test_pm_disconnect_while_waiting),
 		T(test_pm_domain_death_while_waiting),

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static void conn_free(struct lt_conn *c)
 	if (c->guest && c->guest->transport == c) {
 		c->guest->transport = NULL;
 		/* Nobody is left to answer: a recovery in progress fails now, while the page is still mapped. */
-		lt_aer_conn_gone(c);
+		aer_link_down(&b->aer, &c->aer);
 	}
 	evloop_remove(b->loop, c->kick_w);
 	evloop_remove(b->loop, c->sock_w);
@@ -195,23 +196,17 @@ static void on_kick(struct ev_watch *w, uint32_t events, void *arg)
 		return;
 	}
 	/* The guest may have answered an AER step (it clears _XEN_PCIB_active and notifies): first that. */
-	struct aer_state *a = &c->guest->dg.aer;
-	bool aer_active = a->busy;
 	struct aer_actions act;
-	lt_aer_poll(c, &act);
-	bool aer_moved = act.notify || act.outcome != AER_OUT_NONE;
+	bool aer_moved = aer_link_poll(&c->aer, pb_now_ms(), &act);
 	struct dispatch_event_out ev;
 	dispatch_event(&c->guest->dg, c->page, aer_moved, pb_now_ms(), &ev);
 	if (ev.notify)
-		act.notify = true;
+		act.notify = true; /* one notification for both */
 	lt_kick_done(c, ev.hold_until);
-	aer_active = aer_active || a->busy;
 	struct lt_backend *b = c->b;
 	if (ev.kind == DISPATCH_EV_INFLIGHT)
 		lt_inflight_arm(b);
-	lt_aer_apply(b, c, &act);
-	if (aer_active)
-		lt_aer_arm(b);
+	aer_links_apply(&b->aer, &c->aer, &act);
 }
 
 static int is_eventfd(int fd)
@@ -281,6 +276,8 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 	for (int i = 1; i < 3; i++)
 		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 	c->page = page;
+	aer_link_init(&c->aer, &c->guest->dg.aer);
+	aer_link_up(&c->b->aer, &c->aer, page);
 	c->page_fd = fds[0];
 	c->kick_fd = fds[1];
 	c->notify_fd = fds[2];
@@ -424,6 +421,93 @@ static void on_conn_timer(struct ev_watch *w, uint32_t events, void *arg)
 	lt_conn_timer_arm(b);
 }
 
+/* ---- error recovery (dispatch/aer.h): what the links ask of this transport ---- */
+
+static struct lt_conn *conn_of_link(struct aer_link *l)
+{
+	return (struct lt_conn *)((char *)l - offsetof(struct lt_conn, aer));
+}
+
+static int aer_notify(void *arg, struct aer_link *l)
+{
+	return lt_conn_notify(conn_of_link(l));
+}
+
+/* A device whose recovery failed leaves the guest quarantined (lt_release), told through hot-unplug. */
+static void aer_quarantine(void *arg, struct pb_dev *d, const char *reason)
+{
+	lt_release(arg, pool_dev_of(d), reason);
+}
+
+static const struct aer_hooks aer_hooks = { .notify = aer_notify, .quarantine = aer_quarantine };
+
+int lt_backend_aer_inject(struct lt_backend *b, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
+			  size_t outlen)
+{
+	struct lt_conn *c = lt_conn_of(g);
+	return aer_links_inject(&b->aer, c ? &c->aer : NULL, &g->dg.aer, d, channel, out, outlen);
+}
+
+/* ---- the transport interface ---- */
+
+static struct lt_backend *backend_of(struct pb_transport *t)
+{
+	return (struct lt_backend *)((char *)t - offsetof(struct lt_backend, base));
+}
+
+static int t_guest_state(const struct pb_transport *t, const struct pb_guest *g)
+{
+	return lt_backend_guest_state(backend_of((struct pb_transport *)t), g);
+}
+
+static void t_attached(struct pb_transport *t, struct pb_guest *g)
+{
+	lt_backend_attached(backend_of(t), g);
+}
+
+static int t_detach(struct pb_transport *t, struct pb_pool_dev *pd, const char *reason)
+{
+	return lt_backend_detach(backend_of(t), pd, reason);
+}
+
+static int t_aer_inject(struct pb_transport *t, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
+			size_t outlen)
+{
+	return lt_backend_aer_inject(backend_of(t), g, d, channel, out, outlen);
+}
+
+static int t_set_owner(struct pb_transport *t, const char *guest, uid_t uid, char *err, size_t errlen)
+{
+	return lt_backend_set_owner(backend_of(t), guest, uid, err, errlen);
+}
+
+static int t_owner(const struct pb_transport *t, const char *guest, uid_t *uid, char *err, size_t errlen)
+{
+	*uid = lt_backend_owner(backend_of((struct pb_transport *)t), guest);
+	return 0;
+}
+
+static void t_stop(struct pb_transport *t)
+{
+	lt_backend_free(backend_of(t));
+}
+
+static const struct pb_transport_ops local_ops = {
+	.name = "local",
+	.guest_state = t_guest_state,
+	.attached = t_attached,
+	.detach = t_detach,
+	.aer_inject = t_aer_inject,
+	.set_owner = t_set_owner,
+	.owner = t_owner,
+	.stop = t_stop,
+};
+
+struct pb_transport *lt_backend_transport(struct lt_backend *b)
+{
+	return &b->base;
+}
+
 struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, const char *path, char *err,
 				  size_t errlen)
 {
@@ -432,6 +516,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	b->base.ops = &local_ops;
 	b->loop = loop;
 	b->pool = pool;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
@@ -439,8 +524,9 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 	b->default_uid = geteuid();
 	deadline_timer_clear(&b->conn_timer);
 	deadline_timer_clear(&b->op_timer);
-	if (lt_aer_init(b, err, errlen) || deadline_timer_init(&b->conn_timer, loop, on_conn_timer, b, err, errlen) ||
-	    lt_inflight_init(b, err, errlen))
+	aer_links_init(&b->aer, "local transport", &aer_hooks, b);
+	if (aer_links_start_timer(&b->aer, loop, err, errlen) ||
+	    deadline_timer_init(&b->conn_timer, loop, on_conn_timer, b, err, errlen) || lt_inflight_init(b, err, errlen))
 		goto fail;
 	b->listener = usock_listen(loop, "local transport socket", path, SOCK_SEQPACKET, on_accept, b, err, errlen);
 	if (!b->listener)
@@ -449,7 +535,7 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 fail:
 	deadline_timer_fini(&b->conn_timer, loop);
 	lt_inflight_fini(b);
-	lt_aer_fini(b);
+	aer_links_fini(&b->aer);
 	free(b);
 	return NULL;
 }
@@ -463,7 +549,7 @@ void lt_backend_free(struct lt_backend *b)
 	usock_close(b->listener);
 	deadline_timer_fini(&b->conn_timer, b->loop);
 	lt_inflight_fini(b);
-	lt_aer_fini(b);
+	aer_links_fini(&b->aer);
 	free(b);
 }
 

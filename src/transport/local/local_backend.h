@@ -23,6 +23,7 @@
 
 #include "common/evloop.h"
 #include "core/pool.h"
+#include "core/transport.h"
 
 struct lt_backend;
 
@@ -35,6 +36,8 @@ struct lt_backend *lt_backend_new(struct evloop *loop, struct pb_pool *pool, con
 				  size_t errlen);
 /* Drops every connection, removes the socket file. */
 void lt_backend_free(struct lt_backend *b);
+/* b as the daemon holds it (its stop is lt_backend_free). */
+struct pb_transport *lt_backend_transport(struct lt_backend *b);
 
 /*
  * Only clients of uid may connect as guest (a guest never named here belongs

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The local transport's backend internals, shared by its files:
- * local_backend.c (connections and the handshake), local_reconf.c (hot-plug
- * rounds, research notes §3.3), local_aer.c (error recovery glue, §2.3) and
- * local_inflight.c (ops that wait for their device).
+ * local_backend.c (connections, the handshake and the AER hooks),
+ * local_reconf.c (hot-plug rounds, research notes §3.3) and local_inflight.c
+ * (ops that wait for their device).
  */
 #ifndef PCIBACKD_TRANSPORT_LOCAL_CONN_H
 #define PCIBACKD_TRANSPORT_LOCAL_CONN_H
@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/usock.h"
 #include "core/pool.h"
+#include "core/transport.h"
 #include "transport/local/local_msg.h"
 
 /* One device as the guest was last told about it. */
@@ -36,6 +37,7 @@ struct lt_conn {
 	struct pciif_sharedinfo *page;
 	int page_fd, kick_fd, notify_fd;
 	struct ev_watch *kick_w;
+	struct aer_link aer;       /* its guest's recoveries, connected while page is mapped */
 	/* Hot-plug: what the guest knows, and whether it must hear of a change. */
 	size_t nview;
 	struct lt_view_dev view[TOPO_MAX_DEVS];
@@ -64,10 +66,11 @@ struct lt_uid_rl {
 #define LT_MAX_PENDING 64
 
 struct lt_backend {
+	struct pb_transport base;  /* what the daemon holds (lt_backend_transport) */
 	struct evloop *loop;
 	struct pb_pool *pool;
 	struct usock_server *listener;
-	struct deadline_timer aer_timer; /* armed to the earliest AER deadline over every guest */
+	struct aer_links aer;            /* error recovery over every connected guest (dispatch/aer.h) */
 	struct deadline_timer op_timer;  /* armed to the earliest deadline of an op waiting for its device */
 	struct lt_conn *conns;
 	size_t nconns;
@@ -131,18 +134,6 @@ int lt_reconf_kick(struct lt_conn *c);
 int lt_reconf_on_msg(struct lt_conn *c, long state);
 /* Takes pd from its guest (quarantined with reason when not NULL) and tells the guest.  May free its conn. */
 int lt_release(struct lt_backend *b, struct pb_pool_dev *pd, const char *reason);
-
-/* local_aer.c */
-int lt_aer_init(struct lt_backend *b, char *err, size_t errlen);
-void lt_aer_fini(struct lt_backend *b);
-/* Advances c's guest recovery after a kick; sets *notify.  Applies no policy yet. */
-void lt_aer_poll(struct lt_conn *c, struct aer_actions *act);
-/* Applies what a recovery step asked: notify c (may be NULL), the policy on a failed device.  c may be freed. */
-void lt_aer_apply(struct lt_backend *b, struct lt_conn *c, const struct aer_actions *act);
-/* Re-arms the deadline timer to the earliest deadline over every connection. */
-void lt_aer_arm(struct lt_backend *b);
-/* c is going away: a recovery in progress with it fails (the policy applies). */
-void lt_aer_conn_gone(struct lt_conn *c);
 
 /* local_inflight.c */
 int lt_inflight_init(struct lt_backend *b, char *err, size_t errlen);

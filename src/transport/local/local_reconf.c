@@ -99,7 +99,7 @@ int lt_release(struct lt_backend *b, struct pb_pool_dev *pd, const char *reason)
 	int rc = reason ? pool_quarantine(b->pool, pd, reason) : pool_release(b->pool, pd);
 	if (c && c->state != XB_INITIALISING)
 		lt_reconf_removed(c, &pd->dev);
-	lt_aer_arm(b);
+	aer_links_arm(&b->aer);
 	return rc;
 }
 

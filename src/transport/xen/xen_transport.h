@@ -12,8 +12,7 @@
 
 #include "common/evloop.h"
 #include "core/pool.h"
-
-struct xen_transport;
+#include "core/transport.h"
 
 /* False when pcibackd was built without libxen. */
 bool xen_transport_built(void);
@@ -21,15 +20,12 @@ bool xen_transport_built(void);
 /*
  * Connects to xenstore, the grant and event-channel devices, registers with
  * the loop and starts watching.  self_domid < 0: read it from xenstore
- * ("domid", 0 when absent).  NULL + a one-line err; without libxen err says
- * that the Xen transport is not built.
+ * ("domid", 0 when absent).  Returns the transport as the daemon holds it
+ * (its stop tears every guest down: unbind, unmap, release, and closes
+ * everything), or NULL + a one-line err; without libxen err says that the
+ * Xen transport is not built.
  */
-struct xen_transport *xen_transport_start(struct pb_pool *pool, struct evloop *loop, int self_domid, char *err,
-					  size_t errlen);
-/* Starts PCIe error recovery of d with its Xen guest g (see xb_backend_aer_inject). */
-int xen_transport_aer_inject(struct xen_transport *t, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
-			     size_t outlen);
-/* Tears every guest down (unbind, unmap, release) and closes everything. */
-void xen_transport_stop(struct xen_transport *t);
+struct pb_transport *xen_transport_start(struct pb_pool *pool, struct evloop *loop, int self_domid, char *err,
+					 size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,40 +16,11 @@
 #include "dispatch/dispatch_event.h"
 #include "proto/pciif.h"
 #include "proto/xenbus_state.h"
+#include "transport/xen/xenbus_dev.h"
 
 #define TOKEN_BACKEND "pcibackd:be"
 #define TOKEN_RELEASE "pcibackd:release"
 #define TOKEN_FE_PREFIX "pcibackd:fe:"
-#define XB_PATH 256
-
-struct xb_dev {
-	uint32_t fe_domid, devid;
-	char nodename[64];            /* "backend/pci/<fe>/<devid>", relative to our home */
-	char be_path[XB_PATH];        /* absolute */
-	char fe_path[XB_PATH];        /* the frontend's directory, from "frontend" */
-	char fe_state_path[XB_PATH + 8];
-	char fe_token[64];
-	bool fe_watched;
-	int state;                    /* our state as last switched (xenbus dev->state) */
-	struct pb_guest *guest;
-	struct pciif_sharedinfo *page;
-	int port;                     /* local event-channel port, -1 when unbound */
-	uint64_t kick_hold_ms;        /* port left masked until then (spurious events); 0: unmasked */
-	struct pb_ratelimit rl;
-	struct xb_dev *next;
-};
-
-struct xb_backend {
-	struct pb_pool *pool;
-	struct pb_xs *xs;
-	struct xen_ring *ring;
-	uint32_t self;
-	char home[48];                /* /local/domain/<self> */
-	char base[96];                /* <home>/backend/pci */
-	bool started;
-	struct xb_dev *devs;
-	struct pb_ratelimit rl;
-};
 
 /* ---- small helpers ---- */
 
@@ -60,7 +32,15 @@ static struct xb_dev *dev_find(const struct xb_backend *b, uint32_t fe, uint32_t
 	return NULL;
 }
 
-static int read_state(struct xb_backend *b, const char *dir)
+struct xb_dev *xb_dev_of_guest(const struct xb_backend *b, const struct pb_guest *g)
+{
+	for (struct xb_dev *d = b->devs; d; d = d->next)
+		if (d->guest == g)
+			return d;
+	return NULL;
+}
+
+int xb_read_state(struct xb_backend *b, const char *dir)
 {
 	int v;
 	if (pb_xs_read_int(b->xs, PB_XS_NO_TX, dir, "state", &v))
@@ -68,12 +48,7 @@ static int read_state(struct xb_backend *b, const char *dir)
 	return v;
 }
 
-/* xenbus_dev_error + switch to Closing: the error node under our home, then the state. */
-static int switch_state(struct xb_backend *b, struct xb_dev *d, int state);
-
-static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
+void xb_dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
 {
 	/* The error node reads "ERRNO text", as xenbus_dev_fatal writes it; the log spells the errno out. */
 	char msg[512], dir[XB_PATH];
@@ -93,14 +68,10 @@ static void dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const cha
 	 * every event our own writes raise (a fuzzer found that loop).
 	 */
 	d->state = XB_UNKNOWN;
-	switch_state(b, d, XB_CLOSING);
+	xb_switch_state(b, d, XB_CLOSING);
 }
 
-/*
- * xenbus_switch_state: nothing when unchanged; otherwise, in a transaction,
- * only if our state node still exists (a removed backend is not recreated).
- */
-static int switch_state(struct xb_backend *b, struct xb_dev *d, int state)
+int xb_switch_state(struct xb_backend *b, struct xb_dev *d, int state)
 {
 	if (d->state == state)
 		return 0;
@@ -134,150 +105,11 @@ static int switch_state(struct xb_backend *b, struct xb_dev *d, int state)
 	return -EAGAIN;
 }
 
-/* ---- exporting devices ---- */
-
-/* Applies the toolstack's per-device options (opts-N); only permissive=1 matters, and it is sticky. */
-static void apply_opts(struct xb_backend *b, struct xb_dev *d, unsigned i, struct pb_pool_dev *pd)
-{
-	char key[32], *opts = NULL;
-	snprintf(key, sizeof(key), "opts-%u", i);
-	if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &opts))
-		return;
-	bool permissive = false;
-	for (char *save = NULL, *tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, "permissive=1"))
-			permissive = true;
-	free(opts);
-	if (permissive) {
-		struct cfg_options o = *cfg_get_options(pd->dev.cfg);
-		o.permissive = true;
-		cfg_set_options(pd->dev.cfg, &o);
-	}
-}
-
-/* Reads dev-i, assigns that device to the guest, writes vdev-i.  0, or a fatal error was raised. */
-static int export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
-{
-	char key[32], *val = NULL;
-	struct pb_bdf addr;
-	snprintf(key, sizeof(key), "dev-%u", i);
-	int rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val);
-	if (rc) {
-		dev_fatal(b, d, rc, "reading %s", key);
-		return rc;
-	}
-	if (pb_bdf_parse_pv(val, &addr)) {
-		dev_fatal(b, d, -EINVAL, "%s is not a PCI address: %.40s", key, val);
-		free(val);
-		return -EINVAL;
-	}
-	free(val);
-	char a[PB_BDF_STRLEN], va[PB_BDF_STRLEN], err[256];
-	pb_bdf_format(&addr, a);
-	struct pb_pool_dev *pd = pool_find_by_addr(b->pool, &addr);
-	if (!pd) {
-		dev_fatal(b, d, -EINVAL, "device %s is not in pcibackd's pool", a);
-		return -EINVAL;
-	}
-	struct pb_bdf vaddr;
-	if (pool_assign(b->pool, d->guest, pd, &vaddr, err, sizeof(err))) {
-		dev_fatal(b, d, -EINVAL, "cannot export %s: %s", a, err);
-		return -EINVAL;
-	}
-	apply_opts(b, d, i, pd);
-	snprintf(key, sizeof(key), "vdev-%u", i);
-	rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%s", pb_bdf_format_pv(&vaddr, va));
-	if (rc) {
-		pool_release(b->pool, pd);
-		dev_fatal(b, d, rc, "writing %s", key);
-		return rc;
-	}
-	pb_info("xen: %s: exported %s as %s to %s", d->nodename, a, pb_bdf_format(&vaddr, va), d->guest->name);
-	return 0;
-}
-
-/* At most this many roots are listed: one per (domain, bus) a guest's functions have ever sat on. */
-#define XB_MAX_ROOTS TOPO_MAX_DEVS
-
-/* Appends the guest's roots that root-0..root_num-1 don't list yet. */
-static int publish_roots(struct xb_backend *b, struct xb_dev *d)
-{
-	struct topo_root roots[TOPO_MAX_DEVS], listed[XB_MAX_ROOTS];
-	size_t nroots = topo_roots(&d->guest->topo, roots, TOPO_MAX_DEVS), nlisted = 0;
-	int num = 0;
-	int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "root_num", &num);
-	if (rc == -ENOENT)
-		num = 0;
-	else if (!rc && (num < 0 || num > XB_MAX_ROOTS)) {
-		/* Each entry is read on every hot-plug: a huge count would stall the daemon. */
-		dev_fatal(b, d, -EINVAL, "root_num %d is out of range (0..%d)", num, XB_MAX_ROOTS);
-		return -EINVAL;
-	} else if (rc)
-		goto fail;
-	/* One read of each listed entry, however many roots the guest has. */
-	for (int i = 0; i < num; i++) {
-		char key[32], *v = NULL;
-		struct pb_bdf root;
-		snprintf(key, sizeof(key), "root-%d", i);
-		if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &v))
-			continue;
-		if (!pb_bdf_parse_root(v, &root))
-			listed[nlisted++] = (struct topo_root){ .domain = root.domain, .bus = root.bus };
-		free(v);
-	}
-	for (size_t r = 0; r < nroots; r++) {
-		bool known = false;
-		for (size_t i = 0; i < nlisted && !known; i++)
-			known = listed[i].domain == roots[r].domain && listed[i].bus == roots[r].bus;
-		if (known)
-			continue;
-		char key[32], ra[PB_BDF_STRLEN];
-		pb_bdf_format_root(roots[r].domain, roots[r].bus, ra);
-		if (num == XB_MAX_ROOTS) {
-			dev_fatal(b, d, -ENOSPC, "cannot list root %s: root_num is already %d, the limit", ra, XB_MAX_ROOTS);
-			return -ENOSPC;
-		}
-		snprintf(key, sizeof(key), "root-%d", num);
-		rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%s", ra);
-		if (!rc)
-			rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "root_num", "%d", num + 1);
-		if (rc) {
-fail:
-			dev_fatal(b, d, rc, "publishing the PCI roots");
-			return rc;
-		}
-		num++;
-	}
-	return 0;
-}
-
-static int write_substate(struct xb_backend *b, struct xb_dev *d, unsigned i, int state)
-{
-	char key[32];
-	snprintf(key, sizeof(key), "state-%u", i);
-	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%d", state);
-	if (rc)
-		dev_fatal(b, d, rc, "writing %s", key);
-	return rc;
-}
-
-static int read_num_devs(struct xb_backend *b, struct xb_dev *d, int *num)
-{
-	int rc = pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "num_devs", num);
-	if (!rc && (*num < 0 || *num > TOPO_MAX_DEVS))
-		rc = -EINVAL;
-	if (rc)
-		dev_fatal(b, d, rc, "reading num_devs");
-	return rc;
-}
-
 /* ---- connecting ---- */
-
-static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d);
 
 static void disconnect(struct xb_backend *b, struct xb_dev *d)
 {
-	aer_conn_gone(b, d);
+	aer_link_down(&b->aer, &d->aer);
 	if (d->port >= 0) {
 		b->ring->ops->unbind(b->ring, (uint32_t)d->port);
 		d->port = -1;
@@ -295,7 +127,7 @@ static void disconnect(struct xb_backend *b, struct xb_dev *d)
 
 static void attach(struct xb_backend *b, struct xb_dev *d)
 {
-	if (read_state(b, d->be_path) != XB_INITIALISED || read_state(b, d->fe_path) != XB_INITIALISED)
+	if (xb_read_state(b, d->be_path) != XB_INITIALISED || xb_read_state(b, d->fe_path) != XB_INITIALISED)
 		return;
 	if (d->page)
 		return;
@@ -314,29 +146,30 @@ static void attach(struct xb_backend *b, struct xb_dev *d)
 			rc = -EINVAL;
 	}
 	if (rc) {
-		dev_fatal(b, d, rc, "reading pci-op-ref, event-channel and magic from %s", d->fe_path);
+		xb_dev_fatal(b, d, rc, "reading pci-op-ref, event-channel and magic from %s", d->fe_path);
 		goto out;
 	}
 	if (strcmp(magic, PCIIF_MAGIC)) {
-		dev_fatal(b, d, -EFAULT, "frontend protocol version %.16s, backend %s: refusing to connect", magic,
+		xb_dev_fatal(b, d, -EFAULT, "frontend protocol version %.16s, backend %s: refusing to connect", magic,
 			  PCIIF_MAGIC);
 		goto out;
 	}
 	char err[256] = "";
 	void *page = b->ring->ops->map(b->ring, d->fe_domid, (uint32_t)gref, err, sizeof(err));
 	if (!page) {
-		dev_fatal(b, d, -ENOMEM, "mapping grant %lu of domain %u: %s", gref, d->fe_domid, err);
+		xb_dev_fatal(b, d, -ENOMEM, "mapping grant %lu of domain %u: %s", gref, d->fe_domid, err);
 		goto out;
 	}
 	int lport = b->ring->ops->bind(b->ring, d->fe_domid, (uint32_t)remote);
 	if (lport < 0) {
 		b->ring->ops->unmap(b->ring, page);
-		dev_fatal(b, d, lport, "binding event channel %lu of domain %u", remote, d->fe_domid);
+		xb_dev_fatal(b, d, lport, "binding event channel %lu of domain %u", remote, d->fe_domid);
 		goto out;
 	}
 	d->page = page;
+	aer_link_up(&b->aer, &d->aer, page);
 	d->port = lport;
-	switch_state(b, d, XB_CONNECTED);
+	xb_switch_state(b, d, XB_CONNECTED);
 	pb_info("xen: %s: connected (grant %lu, port %lu -> %d)", d->nodename, gref, remote, lport);
 out:
 	free(ref);
@@ -348,72 +181,15 @@ out:
 static void setup_backend(struct xb_backend *b, struct xb_dev *d)
 {
 	int num;
-	if (read_state(b, d->be_path) != XB_INITWAIT)
-		return;
-	if (read_num_devs(b, d, &num))
+	if (xb_num_devs_in_state(b, d, XB_INITWAIT, &num))
 		return;
 	for (int i = 0; i < num; i++) {
-		if (export_device(b, d, (unsigned)i) || write_substate(b, d, (unsigned)i, XB_INITIALISED))
+		if (xb_export_device(b, d, (unsigned)i) || xb_write_substate(b, d, (unsigned)i, XB_INITIALISED))
 			return;
 	}
-	if (publish_roots(b, d) || switch_state(b, d, XB_INITIALISED))
+	if (xb_publish_roots(b, d) || xb_switch_state(b, d, XB_INITIALISED))
 		return;
 	attach(b, d);
-}
-
-/* Removes the guest device named by vdev-i (after the toolstack set state-i to Closing). */
-static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
-{
-	char key[32], *val = NULL, va[PB_BDF_STRLEN];
-	struct pb_bdf vaddr;
-	snprintf(key, sizeof(key), "vdev-%u", i);
-	if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val) || pb_bdf_parse_pv(val, &vaddr)) {
-		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: state-%u is Closing but %s is missing or malformed", d->nodename,
-			  i, key);
-		free(val);
-		return;
-	}
-	free(val);
-	pb_bdf_format(&vaddr, va);
-	const struct topo_entry *e = topo_get(&d->guest->topo, vaddr.domain, vaddr.bus, vaddr.devfn);
-	if (!e) {
-		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: %s (%s) is not assigned; nothing to remove", d->nodename, va,
-			  key);
-		return;
-	}
-	struct pb_pool_dev *pd = pool_dev_of(e->priv);
-	char a[PB_BDF_STRLEN];
-	pb_bdf_format(&pd->dev.host->addr, a);
-	if (d->page)
-		aer_forget(&d->guest->dg.aer, d->page, &pd->dev);
-	pool_release(b->pool, pd);
-	pb_info("xen: %s: removed %s (guest %s)", d->nodename, a, va);
-}
-
-/* xen_pcibk_reconfigure: acts only when our stored state is `state`. */
-static void reconfigure(struct xb_backend *b, struct xb_dev *d, int state)
-{
-	int num;
-	if (read_state(b, d->be_path) != state)
-		return;
-	if (read_num_devs(b, d, &num))
-		return;
-	for (int i = 0; i < num; i++) {
-		int sub;
-		char key[32];
-		snprintf(key, sizeof(key), "state-%d", i);
-		if (pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, key, &sub))
-			sub = XB_UNKNOWN;
-		if (sub == XB_INITIALISING) {
-			if (export_device(b, d, (unsigned)i) || publish_roots(b, d) ||
-			    write_substate(b, d, (unsigned)i, XB_INITIALISED))
-				return;
-		} else if (sub == XB_CLOSING) {
-			remove_device(b, d, (unsigned)i);
-		}
-	}
-	if (state == XB_RECONFIGURING)
-		switch_state(b, d, XB_RECONFIGURED);
 }
 
 /* ---- device lifetime ---- */
@@ -430,7 +206,7 @@ static void dev_free(struct xb_backend *b, struct xb_dev *d, bool switch_closed)
 	}
 	/* The xenbus core's last word, if the toolstack hasn't removed our directory. */
 	if (switch_closed)
-		switch_state(b, d, XB_CLOSED);
+		xb_switch_state(b, d, XB_CLOSED);
 	for (struct xb_dev **pp = &b->devs; *pp; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
@@ -448,40 +224,40 @@ static void dev_remove(struct xb_backend *b, struct xb_dev *d)
 /* A probe that failed leaves no device behind; the error node and Closing stay. */
 static void probe_fail(struct xb_backend *b, struct xb_dev *d, int err, const char *what)
 {
-	dev_fatal(b, d, err, "%s", what);
+	xb_dev_fatal(b, d, err, "%s", what);
 	dev_free(b, d, false);
 }
 
 static void be_changed(struct xb_backend *b, struct xb_dev *d)
 {
-	int s = read_state(b, d->be_path);
+	int s = xb_read_state(b, d->be_path);
 	if (s == XB_INITWAIT)
 		setup_backend(b, d);
 	else if (s == XB_INITIALISED)
-		reconfigure(b, d, XB_INITIALISED);
+		xb_reconfigure(b, d, XB_INITIALISED);
 }
 
 static void fe_changed(struct xb_backend *b, struct xb_dev *d)
 {
-	int s = read_state(b, d->fe_path);
+	int s = xb_read_state(b, d->fe_path);
 	pb_log_rl(&d->rl, PB_LOG_DEBUG, "xen: %s: frontend %s", d->nodename, xb_state_name(s));
 	switch (s) {
 	case XB_INITIALISED:
 		attach(b, d);
 		break;
 	case XB_RECONFIGURING:
-		reconfigure(b, d, XB_RECONFIGURING);
+		xb_reconfigure(b, d, XB_RECONFIGURING);
 		break;
 	case XB_CONNECTED:
-		switch_state(b, d, XB_CONNECTED);
+		xb_switch_state(b, d, XB_CONNECTED);
 		break;
 	case XB_CLOSING:
 		disconnect(b, d);
-		switch_state(b, d, XB_CLOSING);
+		xb_switch_state(b, d, XB_CLOSING);
 		break;
 	case XB_CLOSED: {
 		disconnect(b, d);
-		switch_state(b, d, XB_CLOSED);
+		xb_switch_state(b, d, XB_CLOSED);
 		int online = 0;
 		if (pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, "online", &online) == 0 && online)
 			break;
@@ -501,7 +277,7 @@ static void dev_probe(struct xb_backend *b, uint32_t fe, uint32_t devid)
 {
 	char be_path[XB_PATH];
 	snprintf(be_path, sizeof(be_path), "%s/%u/%u", b->base, fe, devid);
-	if (read_state(b, be_path) != XB_INITIALISING)
+	if (xb_read_state(b, be_path) != XB_INITIALISING)
 		return;
 	struct xb_dev *d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -555,7 +331,8 @@ static void dev_probe(struct xb_backend *b, uint32_t fe, uint32_t devid)
 	g->transport = d;
 	g->dg.domid = fe; /* MSI/MSI-X vectors are mapped into this domain's PIRQ space */
 	d->guest = g;
-	rc = switch_state(b, d, XB_INITWAIT);
+	aer_link_init(&d->aer, &g->dg.aer);
+	rc = xb_switch_state(b, d, XB_INITWAIT);
 	if (rc) {
 		probe_fail(b, d, rc, "cannot switch to InitWait");
 		return;
@@ -694,91 +471,68 @@ void xb_backend_on_xenstore(struct xb_backend *b)
 	}
 }
 
-/* ---- error recovery (inventory §2.3) ---- */
+/* ---- error recovery (dispatch/aer.h): what the links ask of this backend ---- */
+
+static struct xb_dev *dev_of_link(struct aer_link *l)
+{
+	return (struct xb_dev *)((char *)l - offsetof(struct xb_dev, aer));
+}
+
+static int aer_notify(void *arg, struct aer_link *l)
+{
+	struct xen_ring *ring = ((struct xb_backend *)arg)->ring;
+	struct xb_dev *d = dev_of_link(l);
+	if (d->port >= 0)
+		ring->ops->notify(ring, (uint32_t)d->port);
+	return 0;
+}
 
 /*
  * A failed recovery: aerState = "aerfail" in the backend directory, the
  * kernel backend's signal to the toolstack (it writes it under domain 0's
  * backend/pci/<fe>/0; ours is the same path when we run in domain 0).
+ */
+static void aer_failed(void *arg, struct aer_link *l)
+{
+	struct xb_backend *b = arg;
+	struct xb_dev *d = dev_of_link(l);
+	int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "aerState", "aerfail");
+	if (rc)
+		pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename, strerror(-rc));
+}
+
+/*
  * Under the detach policy the device also leaves the guest, quarantined.
  * The PV protocol has no backend-initiated unplug: the guest's next op on it
  * gets "device not found", and the toolstack sees aerState.
  */
-static void aer_apply(struct xb_backend *b, struct xb_dev *d, const struct aer_actions *act)
+static void aer_quarantine(void *arg, struct pb_dev *dev, const char *reason)
 {
-	if (act->notify && d->port >= 0)
-		b->ring->ops->notify(b->ring, (uint32_t)d->port);
-	if (act->outcome == AER_OUT_FAILED) {
-		int rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "aerState", "aerfail");
-		if (rc)
-			pb_log_rl(&d->rl, PB_LOG_ERR, "xen: %s: cannot write aerState: %s", d->nodename,
-				  strerror(-rc));
-	}
-	/* The engine is done with these devices (and dropped what they still had queued). */
-	for (unsigned i = 0; i < act->nfailed; i++)
-		pool_quarantine(b->pool, pool_dev_of(act->failed[i]), "AER recovery failed");
+	xb_backend_detach(arg, pool_dev_of(dev), reason);
 }
 
-/* When d's recovery step times out (0: none in progress, or not connected). */
-static uint64_t dev_aer_deadline(const struct xb_dev *d)
-{
-	return d->page && d->guest ? aer_deadline(&d->guest->dg.aer) : 0;
-}
-
-/* Advances d's recovery; true when it moved (the guest answered a step, or one was posted). */
-static bool aer_step(struct xb_backend *b, struct xb_dev *d, uint64_t now_ms)
-{
-	struct aer_actions act;
-	aer_poll(&d->guest->dg, d->page, now_ms, &act);
-	bool moved = act.notify || act.outcome != AER_OUT_NONE;
-	aer_apply(b, d, &act);
-	return moved;
-}
-
-/* The page is going away: every recovery in progress or queued fails now, nothing is notified. */
-static void aer_conn_gone(struct xb_backend *b, struct xb_dev *d)
-{
-	if (!d->page || !d->guest || !d->guest->dg.aer.busy)
-		return;
-	pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: disconnected during AER recovery: it fails", d->nodename);
-	struct aer_actions act;
-	aer_disconnect(&d->guest->dg, d->page, &act);
-	aer_apply(b, d, &act);
-}
+static const struct aer_hooks aer_hooks = { .notify = aer_notify, .failed = aer_failed, .quarantine = aer_quarantine };
 
 int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
 			  size_t outlen)
 {
-	struct xb_dev *d = g->transport;
-	struct aer_actions act;
-	int rc = aer_inject_report(&g->dg, d ? d->page : NULL, dev, channel, pb_now_ms(), &act, out, outlen);
-	if (d)
-		aer_apply(b, d, &act);
-	else
-		for (unsigned i = 0; i < act.nfailed; i++)
-			pool_quarantine(b->pool, pool_dev_of(act.failed[i]), "AER recovery failed");
-	return rc;
+	struct xb_dev *d = xb_dev_of_guest(b, g);
+	return aer_links_inject(&b->aer, d ? &d->aer : NULL, &g->dg.aer, dev, channel, out, outlen);
 }
 
 uint64_t xb_backend_aer_deadline(const struct xb_backend *b)
 {
-	uint64_t first = 0;
-	for (const struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = dev_aer_deadline(d);
-		if (t && (!first || t < first))
-			first = t;
-	}
-	return first;
+	return aer_links_deadline(&b->aer);
 }
 
 void xb_backend_on_timer(struct xb_backend *b)
 {
-	uint64_t now = pb_now_ms();
-	for (struct xb_dev *d = b->devs; d; d = d->next) {
-		uint64_t t = dev_aer_deadline(d);
-		if (t && t <= now)
-			aer_step(b, d, now);
-	}
+	aer_links_run(&b->aer, pb_now_ms());
+}
+
+int xb_backend_aer_timer(struct xb_backend *b, struct evloop *loop, char *err, size_t errlen)
+{
+	return aer_links_start_timer(&b->aer, loop, err, errlen);
 }
 
 /* ---- ops that wait for their device (a D-state change) ---- */
@@ -808,7 +562,12 @@ void xb_backend_on_evtchn(struct xb_backend *b)
 		while (d && d->port != port)
 			d = d->next;
 		/* The guest may have answered an AER step (it clears _XEN_PCIB_active and notifies): first that. */
-		bool aer_moved = d && d->page && aer_step(b, d, pb_now_ms());
+		bool aer_moved = false;
+		if (d && d->page) {
+			struct aer_actions act;
+			aer_moved = aer_link_poll(&d->aer, pb_now_ms(), &act);
+			aer_links_apply(&b->aer, &d->aer, &act);
+		}
 		struct dispatch_event_out ev = { .kind = DISPATCH_EV_SPURIOUS, .notify = false, .hold_until = 0 };
 		if (d && d->page)
 			dispatch_event(&d->guest->dg, d->page, aer_moved, pb_now_ms(), &ev);
@@ -852,6 +611,7 @@ struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct
 	b->ring = ring;
 	b->self = self_domid;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
+	aer_links_init(&b->aer, "xen", &aer_hooks, b);
 	snprintf(b->home, sizeof(b->home), "/local/domain/%u", self_domid);
 	snprintf(b->base, sizeof(b->base), "%s/backend/pci", b->home);
 	return b;
@@ -884,6 +644,7 @@ void xb_backend_free(struct xb_backend *b)
 		b->xs->ops->unwatch(b->xs, b->base, TOKEN_BACKEND);
 		b->xs->ops->unwatch(b->xs, "@releaseDomain", TOKEN_RELEASE);
 	}
+	aer_links_fini(&b->aer);
 	free(b);
 }
 
@@ -893,6 +654,12 @@ size_t xb_backend_count(const struct xb_backend *b)
 	for (const struct xb_dev *d = b->devs; d; d = d->next)
 		n++;
 	return n;
+}
+
+int xb_backend_guest_state(const struct xb_backend *b, const struct pb_guest *g)
+{
+	const struct xb_dev *d = xb_dev_of_guest(b, g);
+	return d ? d->state : XB_CLOSED;
 }
 
 int xb_backend_state(const struct xb_backend *b, uint32_t fe_domid, uint32_t devid)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/evloop.h"
 #include "core/pool.h"
 #include "transport/xen/xen_ring.h"
 #include "xenstore/xs.h"
@@ -46,6 +47,8 @@ int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_de
 			  size_t outlen);
 uint64_t xb_backend_aer_deadline(const struct xb_backend *b);
 void xb_backend_on_timer(struct xb_backend *b);
+/* Has a timer in loop call xb_backend_on_timer at xb_backend_aer_deadline: 0, or -1 + err. */
+int xb_backend_aer_timer(struct xb_backend *b, struct evloop *loop, char *err, size_t errlen);
 /*
  * An op waiting for its device (a D-state change) is answered and notified
  * by xb_backend_on_op_timer once xb_backend_op_deadline (a pb_now_ms time,
@@ -62,6 +65,16 @@ void xb_backend_on_op_timer(struct xb_backend *b);
  */
 uint64_t xb_backend_kick_deadline(const struct xb_backend *b);
 void xb_backend_on_kick_timer(struct xb_backend *b);
+/* The XenbusState of g's backend device (the state we last switched to): XB_CLOSED when g has none. */
+int xb_backend_guest_state(const struct xb_backend *b, const struct pb_guest *g);
+/*
+ * The operator takes pd from its guest, as the toolstack's removal does: a
+ * recovery of it gives the page's step back (aer_forget), then pool_release
+ * (pool_quarantine with `reason` when not NULL).  The guest is not told: the
+ * PV protocol has no backend-initiated unplug; its next op on the device
+ * gets "device not found".  Returns what pool_release returned.
+ */
+int xb_backend_detach(struct xb_backend *b, struct pb_pool_dev *pd, const char *reason);
 /* Tears every device down (unbind, unmap, release) and frees b. */
 void xb_backend_free(struct xb_backend *b);
 
