@@ -134,18 +134,4 @@ void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d, const stru
 /* Disables whatever MSI / MSI-X the guest left enabled and unmaps its vectors. */
 void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d);
 
-/* Atomic flag helpers on the shared page (32-bit atomics at offset 0). */
-static inline uint32_t pciif_flags_load(const struct pciif_sharedinfo *sh)
-{
-	return __atomic_load_n(&sh->flags, __ATOMIC_ACQUIRE);
-}
-static inline void pciif_flags_set(struct pciif_sharedinfo *sh, uint32_t bits)
-{
-	__atomic_fetch_or(&sh->flags, bits, __ATOMIC_SEQ_CST);
-}
-static inline void pciif_flags_clear(struct pciif_sharedinfo *sh, uint32_t bits)
-{
-	__atomic_fetch_and(&sh->flags, ~bits, __ATOMIC_SEQ_CST);
-}
-
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dispatch/dispatch.h"
+#include "common/log.h"
 #include "guest/pf_conn.h"
 #include "proto/xenbus_state.h"
 
@@ -20,11 +20,7 @@ void pf_set_handlers(struct pf_conn *c, const struct pf_handlers *h) { c->h = *h
 
 static int parse_vdev(const char *v, struct pb_bdf *a)
 {
-	unsigned d, b, s, f;
-	if (!v || sscanf(v, "%x:%x:%x.%x", &d, &b, &s, &f) != 4 || d > 0xffff || b > 0xff || s > 31 || f > 7)
-		return -1;
-	*a = (struct pb_bdf){ .domain = (uint16_t)d, .bus = (uint8_t)b, .devfn = PB_DEVFN(s, f) };
-	return 0;
+	return v ? pb_bdf_parse_pv(v, a) : -1;
 }
 
 int pf_parse_published(struct pf_conn *c, const struct lt_msg *m, char *err, size_t errlen)
@@ -52,14 +48,14 @@ int pf_parse_published(struct pf_conn *c, const struct lt_msg *m, char *err, siz
 	}
 	for (long i = 0; i < nr; i++) {
 		char key[LT_KEY_MAX];
-		unsigned d, b;
+		struct pb_bdf r;
 		snprintf(key, sizeof(key), LT_K_ROOT "%ld", i);
 		const char *v = lt_msg_get(m, key);
-		if (!v || sscanf(v, "%x:%x", &d, &b) != 2 || d > 0xffff || b > 0xff) {
+		if (!v || pb_bdf_parse_root(v, &r)) {
 			snprintf(err, errlen, "backend published a bad %s", key);
 			return -1;
 		}
-		c->roots[c->nroots++] = (struct pf_root){ (uint16_t)d, (uint8_t)b };
+		c->roots[c->nroots++] = (struct pf_root){ r.domain, r.bus };
 	}
 	return 0;
 }

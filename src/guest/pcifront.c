@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "dispatch/dispatch.h"
 #include "proto/xenbus_state.h"
 #include "guest/pf_conn.h"
 #include "transport/local/local_msg.h"

@@ -185,8 +185,9 @@ static int read_bytes(const char *path, struct lspci_dump *out, char *err, size_
 						 PB_FUNC(d->addr.devfn));
 		unsigned n = probe_cfg_size(pd);
 		if (n < 64) {
-			snprintf(err, errlen, "%s: device %02x:%02x.%x has no config bytes", path, d->addr.bus,
-				 PB_SLOT(d->addr.devfn), PB_FUNC(d->addr.devfn));
+			char addr[PB_BDF_STRLEN];
+			snprintf(err, errlen, "%s: device %s has no config bytes", path,
+				 pb_bdf_format_lspci(&d->addr, addr));
 			pci_free_dev(pd);
 			pci_cleanup(a);
 			return -1;

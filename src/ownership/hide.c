@@ -38,42 +38,6 @@ static int group_error(const struct group_ctx *g, const char *fmt, const char *a
 	return -1;
 }
 
-/* One field as written: its text, and its value (HIDE_ANY for '*'). */
-struct field {
-	const char *s;
-	int len;
-	long v;
-};
-
-/* Optional blanks, hex digits or '*', optional blanks; returns the position after, or NULL. */
-static const char *parse_field(const struct group_ctx *g, const char *p, const char *name, struct field *f)
-{
-	while (*p == ' ' || *p == '\t')
-		p++;
-	f->s = p;
-	if (*p == '*') {
-		f->v = HIDE_ANY;
-		p++;
-	} else {
-		unsigned long v = 0;
-		while (isxdigit((unsigned char)*p)) {
-			if (v <= 0xffffffffUL)
-				v = v * 16 + (unsigned long)(isdigit((unsigned char)*p) ? *p - '0'
-											: tolower((unsigned char)*p) - 'a' + 10);
-			p++;
-		}
-		if (p == f->s) {
-			group_error(g, "%s: expected a hex number%s", name, *p == ')' || !*p ? ", found nothing" : "");
-			return NULL;
-		}
-		f->v = v > 0xffffffffUL ? 0x7fffffffL : (long)v;
-	}
-	f->len = (int)(p - f->s);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return p;
-}
-
 static int expect(const struct group_ctx *g, const char *p, char c, const char *after)
 {
 	if (*p == c)
@@ -87,52 +51,49 @@ static int expect(const struct group_ctx *g, const char *p, char c, const char *
 	return group_error(g, "expected %s, found %s", want, got);
 }
 
-static int check_field(const struct group_ctx *g, const struct field *f, const struct field_rule *r)
+static int check_field(const struct group_ctx *g, const struct pb_bdf_field *f, const struct field_rule *r)
 {
-	if (f->v == HIDE_ANY)
+	if (f->value == PB_BDF_ANY)
 		return r->wildcard ? 0 : group_error(g, "%s cannot be '*'%s", r->name, "");
-	if ((unsigned long)f->v <= r->max)
+	if ((unsigned long)f->value <= r->max)
 		return 0;
 	char num[24], what[64];
-	snprintf(num, sizeof(num), "%.*s", f->len > 16 ? 16 : f->len, f->s);
+	snprintf(num, sizeof(num), "%.*s", f->len > 16 ? 16 : f->len, f->text);
 	snprintf(what, sizeof(what), "%s %%s out of range (at most %lx)%%s", r->name, r->max);
 	return group_error(g, what, num, "");
 }
 
-/* Parses one group, g->text[0] being '('. */
+/* Parses one group, g->text[0] being '(': an address in the grammar of bdf.h, with blanks and '*'. */
 static int parse_group(const struct group_ctx *g, struct hide_id *id)
 {
 	static const char *const names[3] = { "first number", "second number", "third number" };
-	struct field f[4];
-	int n = 0;
-	const char *p = g->text + 1;
-	/* Two or three ':'-separated numbers, then '.' and the function. */
-	for (;;) {
-		p = parse_field(g, p, names[n], &f[n]);
-		if (!p)
-			return -1;
-		n++;
-		if (*p == ':' && n < 3) {
-			p++;
-			continue;
+	struct pb_bdf_text t;
+	if (pb_bdf_scan(g->text + 1, PB_BDF_WILDCARD | PB_BDF_BLANKS, &t)) {
+		const char *p = t.end;
+		switch (t.fault) {
+		case PB_BDF_NO_COLON:
+			return expect(g, p, ':', "bus");
+		case PB_BDF_NO_DOT:
+			return expect(g, p, '.', "slot");
+		default:
+			return group_error(g, "%s: expected a hex number%s",
+					   t.fault == PB_BDF_NO_FUNCTION ? "function" : names[t.at],
+					   *p == ')' || !*p ? ", found nothing" : "");
 		}
-		break;
 	}
-	if (n < 2)
-		return expect(g, p, ':', "bus");
-	if (expect(g, p, '.', "slot"))
+	if (expect(g, t.end, ')', "function"))
 		return -1;
-	p = parse_field(g, p + 1, "function", &f[n]);
-	if (!p || expect(g, p, ')', "function"))
-		return -1;
-	struct field dom = { "0", 1, 0 };
-	const struct field *fd = n == 3 ? &f[0] : &dom, *fb = &f[n - 2], *fs = &f[n - 1], *ff = &f[n];
+	static const struct pb_bdf_field dom = { "0", 1, 0 };
+	const struct pb_bdf_field *fd = t.n == 3 ? &t.f[0] : &dom, *fb = &t.f[t.n - 2], *fs = &t.f[t.n - 1],
+				  *ff = &t.f[t.n];
 	if (check_field(g, fd, &RULE_DOMAIN) || check_field(g, fb, &RULE_BUS) || check_field(g, fs, &RULE_SLOT) ||
 	    check_field(g, ff, &RULE_FUNC))
 		return -1;
-	if (fs->v == HIDE_ANY && ff->v != HIDE_ANY)
+	if (fs->value == PB_BDF_ANY && ff->value != PB_BDF_ANY)
 		return group_error(g, "a '*' slot needs a '*' function%s%s", "", "");
-	*id = (struct hide_id){ (uint16_t)fd->v, (uint8_t)fb->v, (int8_t)fs->v, (int8_t)ff->v };
+	*id = (struct hide_id){ (uint16_t)fd->value, (uint8_t)fb->value,
+				(int8_t)(fs->value == PB_BDF_ANY ? HIDE_ANY : fs->value),
+				(int8_t)(ff->value == PB_BDF_ANY ? HIDE_ANY : ff->value) };
 	return 0;
 }
 

@@ -99,6 +99,23 @@ _Static_assert(sizeof(struct pciif_aer_op) == 20, "xen_pcie_aer_op is 20 bytes")
 _Static_assert(sizeof(struct pciif_sharedinfo) == 572, "xen_pci_sharedinfo is 572 bytes");
 _Static_assert(offsetof(struct pciif_sharedinfo, aer_op) == 552, "aer_op offset");
 
+/*
+ * The flags word is shared by the frontend and the backend, each setting and
+ * clearing its own bits: every access is a 32-bit atomic at offset 0.
+ */
+static inline uint32_t pciif_flags_load(const struct pciif_sharedinfo *sh)
+{
+	return __atomic_load_n(&sh->flags, __ATOMIC_ACQUIRE);
+}
+static inline void pciif_flags_set(struct pciif_sharedinfo *sh, uint32_t bits)
+{
+	__atomic_fetch_or(&sh->flags, bits, __ATOMIC_SEQ_CST);
+}
+static inline void pciif_flags_clear(struct pciif_sharedinfo *sh, uint32_t bits)
+{
+	__atomic_fetch_and(&sh->flags, ~bits, __ATOMIC_SEQ_CST);
+}
+
 /* Names for humans (traces, tool output); "?" style fallbacks for unknown values. */
 const char *pciif_cmd_name(uint32_t cmd);
 const char *pciif_err_name(int32_t err); /* NULL when not a PCIIF_ERR_* code */

@@ -9,19 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xenctrl.h>
 
 #include "transport/xen/xen_irq_xen.h"
+#include "transport/xen/xen_libs.h"
 
 struct pbctl_xc {
 	struct pbctl_hyp hyp;
-	xc_interface *xch;
-	struct xen_irq_hyp *irq; /* opened at the first prepare_msix */
+	struct xen_libs libs;    /* libxenctrl at open; libxencall added at the first prepare_msix */
+	struct xen_irq_hyp *irq; /* opened at the first prepare_msix, on the same handles */
 };
 
 static xc_interface *xch_of(struct pbctl_hyp *h)
 {
-	return ((struct pbctl_xc *)h)->xch;
+	return ((struct pbctl_xc *)h)->libs.xch;
 }
 
 static int result(int rc)
@@ -76,7 +76,7 @@ static int x_prepare_msix(struct pbctl_hyp *h, uint32_t sbdf)
 {
 	struct pbctl_xc *x = (struct pbctl_xc *)h;
 	char err[256];
-	if (!x->irq && !(x->irq = xen_irq_hyp_open(err, sizeof(err))))
+	if (!x->irq && !(x->irq = xen_irq_hyp_open(&x->libs, err, sizeof(err))))
 		return -EIO;
 	struct pb_bdf dev = { (uint16_t)(sbdf >> 16), (uint8_t)(sbdf >> 8), (uint8_t)sbdf };
 	return x->irq->ops->prepare_msix(x->irq, &dev);
@@ -100,9 +100,7 @@ struct pbctl_hyp *pbctl_xc_open(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	x->xch = xc_interface_open(NULL, NULL, 0);
-	if (!x->xch) {
-		snprintf(err, errlen, "cannot open libxenctrl (running in dom0 as root?): %s", strerror(errno));
+	if (xen_libs_open(&x->libs, XEN_LIB_CTRL, err, errlen)) {
 		free(x);
 		return NULL;
 	}
@@ -114,7 +112,8 @@ void pbctl_xc_close(struct pbctl_hyp *h)
 {
 	if (!h)
 		return;
-	xen_irq_hyp_close(((struct pbctl_xc *)h)->irq);
-	xc_interface_close(xch_of(h));
-	free(h);
+	struct pbctl_xc *x = (struct pbctl_xc *)h;
+	xen_irq_hyp_close(x->irq);
+	xen_libs_close(&x->libs);
+	free(x);
 }

@@ -11,8 +11,6 @@
 #include "common/log.h"
 #include "proto/xenbus_state.h"
 
-#define SLOT_FMT "%04x:%02x:%02x.%01x"
-#define SLOT_ARGS(a) (a)->domain, (a)->bus, PB_SLOT((a)->devfn), PB_FUNC((a)->devfn)
 
 /* The per-device keys libxl writes and renumbers. */
 static const char *const dev_keys[] = { "state", "key", "dev", "vdev", "opts", "vdevfn", "name" };
@@ -76,13 +74,14 @@ void pbctl_frontend_path(const struct pbctl_target *t, char *buf)
 static int write_device(struct pb_xs *xs, pb_xs_tx tx, const char *be, int n, const struct pb_bdf *a,
 			const struct pbctl_opts *o)
 {
-	char key[32];
+	char key[32], slot[PB_BDF_STRLEN];
 	int rc;
+	pb_bdf_format(a, slot); /* libxl's "%04x:%02x:%02x.%01x" */
 	snprintf(key, sizeof(key), "key-%d", n);
-	if ((rc = pb_xs_printf(xs, tx, be, key, SLOT_FMT, SLOT_ARGS(a))))
+	if ((rc = pb_xs_printf(xs, tx, be, key, "%s", slot)))
 		return rc;
 	snprintf(key, sizeof(key), "dev-%d", n);
-	if ((rc = pb_xs_printf(xs, tx, be, key, SLOT_FMT, SLOT_ARGS(a))))
+	if ((rc = pb_xs_printf(xs, tx, be, key, "%s", slot)))
 		return rc;
 	snprintf(key, sizeof(key), "opts-%d", n);
 	if ((rc = pb_xs_printf(xs, tx, be, key, "msitranslate=%d,power_mgmt=%d,permissive=%d,rdm_policy=%s",

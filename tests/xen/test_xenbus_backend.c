@@ -318,6 +318,24 @@ static void test_device_not_in_pool(void **state)
 	assert_int_equal(owned(e), 0);
 }
 
+/*
+ * dev-N is read with the one PV address parser: hex fields only.  sscanf's
+ * "%x" let a sign, a 0x prefix or blanks before each field through.
+ */
+static void test_dev_not_a_pv_address(void **state)
+{
+	struct env *e = *state;
+	attach(e, 0);
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/dev-0", "0x0000: 00:02.0"), 0);
+	start(e);
+	const char *err = rd(e, "/local/domain/0/error/backend/pci/5/0", "error");
+	assert_non_null(err);
+	assert_non_null(strstr(err, "dev-0 is not a PCI address"));
+	assert_key(e, BE, "state", "5");
+	assert_no_key(e, BE, "vdev-0");
+	assert_int_equal(owned(e), 0);
+}
+
 static void test_incremental_boot_population(void **state)
 {
 	struct env *e = *state;
@@ -1224,6 +1242,7 @@ int main(int argc, char **argv)
 		T(test_missing_frontend_keys),
 		T(test_map_and_bind_failures),
 		T(test_device_not_in_pool),
+	T(test_dev_not_a_pv_address),
 		T(test_incremental_boot_population),
 		T(test_hotplug_add),
 		T(test_hotplug_remove_and_renumbering),

@@ -121,17 +121,14 @@ struct lt_conn *lt_conn_of(struct pb_guest *g)
 /* What the backend publishes for a guest (xenstore keys of §3.1). */
 int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m)
 {
-	char a[PB_BDF_STRLEN + 4];
+	char a[PB_BDF_STRLEN];
 	lt_msg_init(m);
 	lt_msg_set(m, LT_K_STATE, "%d", state);
 	lt_msg_set(m, LT_K_NUM_DEVS, "%zu", g->topo.count);
 	for (size_t i = 0; i < g->topo.count; i++) {
-		const struct pb_bdf *v = &g->topo.e[i].vaddr;
 		char key[LT_KEY_MAX];
 		snprintf(key, sizeof(key), LT_K_VDEV "%zu", i);
-		/* "%04x:%02x:%02x.%02x": the PV protocol's two-digit function. */
-		snprintf(a, sizeof(a), "%04x:%02x:%02x.%02x", v->domain, v->bus, PB_SLOT(v->devfn), PB_FUNC(v->devfn));
-		if (lt_msg_set(m, key, "%s", a))
+		if (lt_msg_set(m, key, "%s", pb_bdf_format_pv(&g->topo.e[i].vaddr, a)))
 			return -1;
 	}
 	struct topo_root roots[TOPO_MAX_DEVS];
@@ -140,7 +137,7 @@ int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m)
 	for (size_t i = 0; i < nr; i++) {
 		char key[LT_KEY_MAX];
 		snprintf(key, sizeof(key), LT_K_ROOT "%zu", i);
-		if (lt_msg_set(m, key, "%04x:%02x", roots[i].domain, roots[i].bus))
+		if (lt_msg_set(m, key, "%s", pb_bdf_format_root(roots[i].domain, roots[i].bus, a)))
 			return -1;
 	}
 	return 0;

@@ -37,10 +37,9 @@ static int send_reconfiguring(struct lt_conn *c)
 	lt_msg_set(&m, LT_K_STATE, "%d", XB_RECONFIGURING);
 	lt_msg_set(&m, LT_K_NUM_DEVS, "%zu", c->nview);
 	for (size_t i = 0; i < c->nview; i++) {
-		const struct pb_bdf *v = &c->view[i].vaddr;
-		char key[LT_KEY_MAX];
+		char key[LT_KEY_MAX], va[PB_BDF_STRLEN];
 		snprintf(key, sizeof(key), LT_K_VDEV "%zu", i);
-		lt_msg_set(&m, key, "%04x:%02x:%02x.%02x", v->domain, v->bus, PB_SLOT(v->devfn), PB_FUNC(v->devfn));
+		lt_msg_set(&m, key, "%s", pb_bdf_format_pv(&c->view[i].vaddr, va));
 		snprintf(key, sizeof(key), LT_K_DEV_STATE "%zu", i);
 		lt_msg_set(&m, key, "%d", c->view[i].gone ? XB_CLOSING : XB_INITIALISED);
 	}

@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xencall.h>
-#include <xenctrl.h>
 #include <xen/physdev.h>
 
+/* The handles are the process's (xen_libs), lent to these calls. */
 struct xen_irq_xc {
 	struct xen_irq_hyp hyp;
 	xc_interface *xch;
@@ -83,35 +82,22 @@ static const struct xen_irq_hyp_ops xc_ops = {
 	.restore_msi = xc_restore_msi,
 };
 
-struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen)
+struct xen_irq_hyp *xen_irq_hyp_open(struct xen_libs *libs, char *err, size_t errlen)
 {
+	if (xen_libs_open(libs, XEN_LIB_CTRL | XEN_LIB_CALL, err, errlen))
+		return NULL;
 	struct xen_irq_xc *x = calloc(1, sizeof(*x));
 	if (!x) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	x->xch = xc_interface_open(NULL, NULL, 0);
-	if (!x->xch) {
-		snprintf(err, errlen, "cannot open libxenctrl: %s", strerror(errno));
-		free(x);
-		return NULL;
-	}
-	x->call = xencall_open(NULL, 0);
-	if (!x->call) {
-		snprintf(err, errlen, "cannot open libxencall: %s", strerror(errno));
-		xc_interface_close(x->xch);
-		free(x);
-		return NULL;
-	}
+	x->xch = libs->xch;
+	x->call = libs->call;
 	x->hyp.ops = &xc_ops;
 	return &x->hyp;
 }
 
 void xen_irq_hyp_close(struct xen_irq_hyp *h)
 {
-	if (!h)
-		return;
-	xencall_close(((struct xen_irq_xc *)h)->call);
-	xc_interface_close(((struct xen_irq_xc *)h)->xch);
 	free(h);
 }

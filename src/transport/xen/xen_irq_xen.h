@@ -6,9 +6,10 @@
 #include <stddef.h>
 
 #include "transport/xen/xen_irq.h"
+#include "transport/xen/xen_libs.h"
 
-/* Opens libxenctrl; NULL + err. */
-struct xen_irq_hyp *xen_irq_hyp_open(char *err, size_t errlen);
+/* The calls on the process's libxenctrl and libxencall handles (opened in libs when not yet); NULL + err. */
+struct xen_irq_hyp *xen_irq_hyp_open(struct xen_libs *libs, char *err, size_t errlen);
 void xen_irq_hyp_close(struct xen_irq_hyp *h);
 
 #endif

@@ -8,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <xenctrl.h>
-#include <xenevtchn.h>
-#include <xengnttab.h>
 
+/* The handles are the process's (xen_libs), lent to the ring. */
 struct xen_ring_x {
 	struct xen_ring ring;
 	xengnttab_handle *gnt;
@@ -83,14 +81,7 @@ static bool x_domain_alive(struct xen_ring *r, uint32_t domid)
 
 static void x_close(struct xen_ring *r)
 {
-	struct xen_ring_x *x = x_of(r);
-	if (x->evt)
-		xenevtchn_close(x->evt);
-	if (x->gnt)
-		xengnttab_close(x->gnt);
-	if (x->xch)
-		xc_interface_close(x->xch);
-	free(x);
+	free(x_of(r));
 }
 
 static const struct xen_ring_ops xen_ring_x_ops = {
@@ -106,38 +97,25 @@ static const struct xen_ring_ops xen_ring_x_ops = {
 	.close = x_close,
 };
 
-struct xen_ring *xen_ring_xen_open(char *err, size_t errlen)
+struct xen_ring *xen_ring_xen_open(struct xen_libs *libs, char *err, size_t errlen)
 {
+	if (xen_libs_open(libs, XEN_LIB_GNTTAB | XEN_LIB_EVTCHN | XEN_LIB_CTRL, err, errlen))
+		return NULL;
 	struct xen_ring_x *x = calloc(1, sizeof(*x));
 	if (!x) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	x->ring.ops = &xen_ring_x_ops;
-	x->gnt = xengnttab_open(NULL, 0);
-	if (!x->gnt) {
-		snprintf(err, errlen, "cannot open the grant device (is xen_gntdev loaded?): %s", strerror(errno));
-		goto fail;
-	}
-	x->evt = xenevtchn_open(NULL, 0);
-	if (!x->evt) {
-		snprintf(err, errlen, "cannot open the event-channel device (is xen_evtchn loaded?): %s",
-			 strerror(errno));
-		goto fail;
-	}
+	x->gnt = libs->gnt;
+	x->evt = libs->evt;
+	x->xch = libs->xch;
 	int fd = xenevtchn_fd(x->evt);
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "cannot make the event-channel fd non-blocking: %s", strerror(errno));
-		goto fail;
-	}
-	x->xch = xc_interface_open(NULL, NULL, 0);
-	if (!x->xch) {
-		snprintf(err, errlen, "cannot open libxenctrl: %s", strerror(errno));
-		goto fail;
+		free(x);
+		return NULL;
 	}
 	return &x->ring;
-fail:
-	x_close(&x->ring);
-	return NULL;
 }

@@ -5,8 +5,10 @@
 
 #include <stddef.h>
 
+#include "transport/xen/xen_libs.h"
 #include "transport/xen/xen_ring.h"
 
-struct xen_ring *xen_ring_xen_open(char *err, size_t errlen);
+/* A ring on the process's grant, event-channel and control handles (opened in libs when not yet). */
+struct xen_ring *xen_ring_xen_open(struct xen_libs *libs, char *err, size_t errlen);
 
 #endif

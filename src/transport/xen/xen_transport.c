@@ -32,6 +32,7 @@ struct xen_transport {
 	struct pb_pool *pool;
 	struct xen_irq_hyp *hyp;
 	struct xen_irq irq;
+	struct xen_libs libs;            /* the process's libxen handles, lent to hyp and ring */
 };
 
 bool xen_transport_built(void)
@@ -159,7 +160,7 @@ struct pb_transport *xen_transport_start(struct pb_pool *pool, struct evloop *lo
 	t->pool = pool;
 	t->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	/* Guests' MSI/MSI-X vectors go through PHYSDEVOP_map_pirq; Xen takes the MSI-X tables now. */
-	t->hyp = xen_irq_hyp_open(err, errlen);
+	t->hyp = xen_irq_hyp_open(&t->libs, err, errlen);
 	if (!t->hyp)
 		goto fail;
 	xen_irq_provider_init(&t->irq, t->hyp);
@@ -167,7 +168,7 @@ struct pb_transport *xen_transport_start(struct pb_pool *pool, struct evloop *lo
 	t->xs = xs_xen_open(err, errlen);
 	if (!t->xs)
 		goto fail;
-	t->ring = xen_ring_xen_open(err, errlen);
+	t->ring = xen_ring_xen_open(&t->libs, err, errlen);
 	if (!t->ring)
 		goto fail;
 	if (self_domid < 0) {
@@ -222,6 +223,7 @@ static void xen_transport_stop(struct xen_transport *t)
 		t->pool->irqp = NULL;
 		xen_irq_hyp_close(t->hyp);
 	}
+	xen_libs_close(&t->libs);
 	free(t);
 }
 

@@ -48,16 +48,6 @@ int xb_read_state(struct xb_backend *b, const char *dir)
 	return v;
 }
 
-int xb_parse_slot(const char *s, unsigned *dom, unsigned *bus, unsigned *slot, unsigned *func)
-{
-	char tail;
-	if (sscanf(s, "%x:%x:%x.%x%c", dom, bus, slot, func, &tail) != 4)
-		return -EINVAL;
-	if (*dom > 0xffff || *bus > 0xff || *slot > 0x1f || *func > 7)
-		return -EINVAL;
-	return 0;
-}
-
 void xb_dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
 {
 	/* The error node reads "ERRNO text", as xenbus_dev_fatal writes it; the log spells the errno out. */

@@ -55,8 +55,6 @@ struct xb_backend {
 struct xb_dev *xb_dev_of_guest(const struct xb_backend *b, const struct pb_guest *g);
 /* A directory's "state" node, XB_UNKNOWN when unreadable. */
 int xb_read_state(struct xb_backend *b, const char *dir);
-/* Parses "%x:%x:%x.%x" (both the %01x and the %02x function forms). */
-int xb_parse_slot(const char *s, unsigned *dom, unsigned *bus, unsigned *slot, unsigned *func);
 /* xenbus_dev_error + switch to Closing: the error node under our home, then the state. */
 void xb_dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -37,22 +37,20 @@ static void apply_opts(struct xb_backend *b, struct xb_dev *d, unsigned i, struc
 int xb_export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 {
 	char key[32], *val = NULL;
-	unsigned dom, bus, slot, func;
+	struct pb_bdf addr;
 	snprintf(key, sizeof(key), "dev-%u", i);
 	int rc = pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val);
 	if (rc) {
 		xb_dev_fatal(b, d, rc, "reading %s", key);
 		return rc;
 	}
-	rc = xb_parse_slot(val, &dom, &bus, &slot, &func);
-	if (rc) {
-		xb_dev_fatal(b, d, rc, "%s is not a PCI address: %.40s", key, val);
+	if (pb_bdf_parse_pv(val, &addr)) {
+		xb_dev_fatal(b, d, -EINVAL, "%s is not a PCI address: %.40s", key, val);
 		free(val);
-		return rc;
+		return -EINVAL;
 	}
 	free(val);
-	struct pb_bdf addr = { (uint16_t)dom, (uint8_t)bus, PB_DEVFN(slot, func) };
-	char a[PB_BDF_STRLEN], err[256];
+	char a[PB_BDF_STRLEN], va[PB_BDF_STRLEN], err[256];
 	pb_bdf_format(&addr, a);
 	struct pb_pool_dev *pd = pool_find_by_addr(b->pool, &addr);
 	if (!pd) {
@@ -66,15 +64,13 @@ int xb_export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 	}
 	apply_opts(b, d, i, pd);
 	snprintf(key, sizeof(key), "vdev-%u", i);
-	rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%04x:%02x:%02x.%02x", vaddr.domain, vaddr.bus,
-			  PB_SLOT(vaddr.devfn), PB_FUNC(vaddr.devfn));
+	rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%s", pb_bdf_format_pv(&vaddr, va));
 	if (rc) {
 		pool_release(b->pool, pd);
 		xb_dev_fatal(b, d, rc, "writing %s", key);
 		return rc;
 	}
-	pb_info("xen: %s: exported %s as %04x:%02x:%02x.%x to %s", d->nodename, a, vaddr.domain, vaddr.bus,
-		PB_SLOT(vaddr.devfn), PB_FUNC(vaddr.devfn), d->guest->name);
+	pb_info("xen: %s: exported %s as %s to %s", d->nodename, a, pb_bdf_format(&vaddr, va), d->guest->name);
 	return 0;
 }
 
@@ -99,12 +95,12 @@ int xb_publish_roots(struct xb_backend *b, struct xb_dev *d)
 	/* One read of each listed entry, however many roots the guest has. */
 	for (int i = 0; i < num; i++) {
 		char key[32], *v = NULL;
-		unsigned dom, bus;
+		struct pb_bdf root;
 		snprintf(key, sizeof(key), "root-%d", i);
 		if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &v))
 			continue;
-		if (sscanf(v, "%x:%x", &dom, &bus) == 2 && dom <= 0xffff && bus <= 0xff)
-			listed[nlisted++] = (struct topo_root){.domain = dom, .bus = bus};
+		if (!pb_bdf_parse_root(v, &root))
+			listed[nlisted++] = (struct topo_root){ .domain = root.domain, .bus = root.bus };
 		free(v);
 	}
 	for (size_t r = 0; r < nroots; r++) {
@@ -113,14 +109,15 @@ int xb_publish_roots(struct xb_backend *b, struct xb_dev *d)
 			known = listed[i].domain == roots[r].domain && listed[i].bus == roots[r].bus;
 		if (known)
 			continue;
+		char key[32], ra[PB_BDF_STRLEN];
+		pb_bdf_format_root(roots[r].domain, roots[r].bus, ra);
 		if (num == XB_MAX_ROOTS) {
-			xb_dev_fatal(b, d, -ENOSPC, "cannot list root %04x:%02x: root_num is already %d, the limit",
-				  roots[r].domain, roots[r].bus, XB_MAX_ROOTS);
+			xb_dev_fatal(b, d, -ENOSPC, "cannot list root %s: root_num is already %d, the limit", ra,
+				     XB_MAX_ROOTS);
 			return -ENOSPC;
 		}
-		char key[32];
 		snprintf(key, sizeof(key), "root-%d", num);
-		rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%04x:%02x", roots[r].domain, roots[r].bus);
+		rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, key, "%s", ra);
 		if (!rc)
 			rc = pb_xs_printf(b->xs, PB_XS_NO_TX, d->be_path, "root_num", "%d", num + 1);
 		if (rc) {
@@ -164,28 +161,28 @@ int xb_num_devs_in_state(struct xb_backend *b, struct xb_dev *d, int state, int 
 /* Removes the guest device named by vdev-i (after the toolstack set state-i to Closing). */
 static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 {
-	char key[32], *val = NULL;
-	unsigned dom, bus, slot, func;
+	char key[32], *val = NULL, va[PB_BDF_STRLEN];
+	struct pb_bdf vaddr;
 	snprintf(key, sizeof(key), "vdev-%u", i);
-	if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val) ||
-	    xb_parse_slot(val, &dom, &bus, &slot, &func)) {
+	if (pb_xs_read_key(b->xs, PB_XS_NO_TX, d->be_path, key, &val) || pb_bdf_parse_pv(val, &vaddr)) {
 		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: state-%u is Closing but %s is missing or malformed", d->nodename,
 			  i, key);
 		free(val);
 		return;
 	}
 	free(val);
-	const struct topo_entry *e = topo_get(&d->guest->topo, dom, bus, PB_DEVFN(slot, func));
+	pb_bdf_format(&vaddr, va);
+	const struct topo_entry *e = topo_get(&d->guest->topo, vaddr.domain, vaddr.bus, vaddr.devfn);
 	if (!e) {
-		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: %04x:%02x:%02x.%x (%s) is not assigned; nothing to remove",
-			  d->nodename, dom, bus, slot, func, key);
+		pb_log_rl(&d->rl, PB_LOG_WARN, "xen: %s: %s (%s) is not assigned; nothing to remove", d->nodename, va,
+			  key);
 		return;
 	}
 	struct pb_pool_dev *pd = pool_dev_of(e->priv);
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
 	xb_backend_detach(b, pd, NULL);
-	pb_info("xen: %s: removed %s (guest %04x:%02x:%02x.%x)", d->nodename, a, dom, bus, slot, func);
+	pb_info("xen: %s: removed %s (guest %s)", d->nodename, a, va);
 }
 
 /* xen_pcibk_reconfigure: acts only when our stored state is `state`. */
