@@ -51,10 +51,8 @@
 #include <string.h>
 
 #include "cfg_field.h"
+#include "proto/pci_regs.h"
 #include "proto/pciif.h"
-
-#define CAP_LIST_BIT 0x10u
-#define CAP_PTR 0x34u
 
 /* ---- hardware access ---- */
 
@@ -216,14 +214,15 @@ static void build_caps(struct cfg_dev *cd)
 {
 	uint32_t status, ptr, hdr;
 	bool seen[256] = { false };
-	if (cfg_hw_read(cd, 0x06, 2, &status) || !(status & CAP_LIST_BIT) || cfg_hw_read(cd, CAP_PTR, 1, &ptr))
+	if (cfg_hw_read(cd, PCI_STATUS, 2, &status) || !(status & PCI_STATUS_CAP_LIST) ||
+	    cfg_hw_read(cd, PCI_CAPABILITY_LIST, 1, &ptr))
 		return;
-	struct cfg_fi *link = fi_at(cd, CAP_PTR);
+	struct cfg_fi *link = fi_at(cd, PCI_CAPABILITY_LIST);
 	unsigned pos = ptr & 0xfc;
 	while (pos) {
 		const char *why = NULL;
 		const struct cfg_table *t = NULL;
-		if (pos < 0x40)
+		if (pos < PCI_STD_HEADER_SIZEOF)
 			why = "points into the header";
 		else if (seen[pos])
 			why = "loops";
@@ -231,7 +230,7 @@ static void build_caps(struct cfg_dev *cd)
 			why = "unreadable";
 		else
 			t = cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16));
-		if (t && (pos + t->min_len > 0x100 || !add_table(cd, t, pos))) {
+		if (t && (pos + t->min_len > PCI_CFG_SPACE_SIZE || !add_table(cd, t, pos))) {
 			/*
 			 * Its registers don't fit (past the end, or into the next
 			 * capability): describe only its header, so the chain stays
@@ -251,8 +250,10 @@ static void build_caps(struct cfg_dev *cd)
 		}
 		seen[pos] = true;
 		/* the first of each kind is the one the kernel (pci_find_capability) uses */
-		unsigned *where = (hdr & 0xff) == 0x01 ? &cd->pm_pos : (hdr & 0xff) == 0x05 ? &cd->msi_pos
-				  : (hdr & 0xff) == 0x11 ? &cd->msix_pos : NULL;
+		unsigned *where = (hdr & 0xff) == PCI_CAP_ID_PM    ? &cd->pm_pos
+				  : (hdr & 0xff) == PCI_CAP_ID_MSI  ? &cd->msi_pos
+				  : (hdr & 0xff) == PCI_CAP_ID_MSIX ? &cd->msix_pos
+								    : NULL;
 		if (where && !*where)
 			*where = pos;
 		link = fi_at(cd, pos);
@@ -264,13 +265,13 @@ static void build_ext_caps(struct cfg_dev *cd)
 {
 	uint32_t hdr;
 	bool seen[1024] = { false };
-	unsigned pos = 0x100;
+	unsigned pos = PCI_CFG_SPACE_SIZE;
 	struct cfg_fi *link = NULL;
-	if (cd->hd->cfg_size <= 0x100)
+	if (cd->hd->cfg_size <= PCI_CFG_SPACE_SIZE)
 		return;
 	while (pos) {
 		const char *why = NULL;
-		if (pos < 0x100)
+		if (pos < PCI_CFG_SPACE_SIZE)
 			why = "points into the standard space";
 		else if (pos + 4 > cd->hd->cfg_size)
 			why = "runs past the end of config space";
@@ -292,7 +293,7 @@ static void build_ext_caps(struct cfg_dev *cd)
 		}
 		seen[pos / 4] = true;
 		link = fi_at(cd, pos);
-		pos = (hdr >> 20) & 0xffc;
+		pos = PCI_EXT_CAP_NEXT(hdr);
 	}
 }
 
@@ -325,7 +326,7 @@ struct cfg_dev *cfg_dev_new(struct hostdev *hd, const struct cfg_options *opts, 
 		snprintf(err, errlen, "%s: unsupported header type %u", hd->source, hd->header_type);
 		return NULL;
 	}
-	if (hd->cfg_size < 0x100 || hd->cfg_size > 4096) {
+	if (hd->cfg_size < PCI_CFG_SPACE_SIZE || hd->cfg_size > PCI_CFG_SPACE_EXP_SIZE) {
 		snprintf(err, errlen, "%s: config space of %u bytes", hd->source, hd->cfg_size);
 		return NULL;
 	}
