@@ -274,17 +274,6 @@ static const struct cfg_field ext_fields[] = {
 	  .read = ext_hdr_read },
 };
 
-/* ---- quirks: reads pass through, writes reach hardware masked by the instance's mask ---- */
-
-static int quirk_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
-{
-	return cfg_fi_hw_update(cd, fi, val, fi->mask & written);
-}
-
-const struct cfg_field cfg_quirk_field = {
-	.name = "quirk", .offset = 0, .size = 4, .flags = CFG_F_QUIRK, .write = quirk_write
-};
-
 #define TABLE(n, f, len) { n, f, sizeof(f) / sizeof((f)[0]), len }
 
 static const struct cfg_table pm_table = TABLE("power management", pm_fields, PCI_PM_SIZEOF);

@@ -139,6 +139,20 @@ int cfg_fi_hw_update_changed(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val
 int cfg_hw_read(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t *val);
 int cfg_hw_write(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t val);
 
+/* Building a device's fields (cfgspace.c). */
+/* True if no field covers [off, off + size). */
+bool cfg_range_free(const struct cfg_dev *cd, unsigned off, unsigned size);
+/* One more field instance of f at off; NULL when the device has CFG_MAX_FIELDS. */
+struct cfg_fi *cfg_add_fi(struct cfg_dev *cd, const struct cfg_field *f, unsigned off, unsigned size);
+/* Adds every field of t at base, or none: false if any would overlap or not fit. */
+bool cfg_add_table(struct cfg_dev *cd, const struct cfg_table *t, unsigned base);
+/* The field instance covering off, or NULL. */
+struct cfg_fi *cfg_fi_at(struct cfg_dev *cd, unsigned off);
+
+/* The standard and the extended capability chains, described and repaired (cfg_chain.c). */
+void cfg_build_caps(struct cfg_dev *cd);
+void cfg_build_ext_caps(struct cfg_dev *cd);
+
 /* Runs every field's restore hook (the device may have lost its state). */
 void cfg_dev_restore(struct cfg_dev *cd);
 
@@ -150,6 +164,7 @@ const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags);
 /* The table of any capability: its header (ID and next pointer) only. */
 const struct cfg_table *cfg_cap_header_table(void);
 extern const struct cfg_table cfg_ext_cap_table;
+/* The field of a run-time quirk (cfg_quirk.c). */
 extern const struct cfg_field cfg_quirk_field;
 
 /* All tables, for cfg_check_tables. */
