@@ -77,9 +77,9 @@ static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 		return 0;
 	/* Before the change: a soft reset may already have happened when set_power_state returns. */
 	struct cfg_irq_hw irq = {
-		.msi_on = flags_enabled(cd, cd->msi_pos, PCI_MSI_FLAGS_ENABLE),
-		.msix_on = flags_enabled(cd, cd->msix_pos, PCI_MSIX_FLAGS_ENABLE),
-		.msix_maskall = flags_enabled(cd, cd->msix_pos, PCI_MSIX_FLAGS_MASKALL),
+		.msi_on = flags_enabled(cd, cd->cap_pos[CFG_CAP_MSI], PCI_MSI_FLAGS_ENABLE),
+		.msix_on = flags_enabled(cd, cd->cap_pos[CFG_CAP_MSIX], PCI_MSIX_FLAGS_ENABLE),
+		.msix_maskall = flags_enabled(cd, cd->cap_pos[CFG_CAP_MSIX], PCI_MSIX_FLAGS_MASKALL),
 	};
 	struct hostdev *hd = cd->hd;
 	unsigned wait_us = 0;
@@ -112,7 +112,9 @@ bool cfg_pm_finish(struct cfg_dev *cd, struct cfg_irq_hw *was)
 	cd->pm.pending = false;
 	if (was)
 		*was = cd->pm.irq;
-	if (cd->pm.from != PCI_PM_CTRL_D3HOT || !cd->pm_pos || cfg_hw_read(cd, cd->pm_pos + PCI_PM_CTRL, 2, &pmcsr) || (pmcsr & PCI_PM_CTRL_STATE_MASK))
+	unsigned pm = cd->cap_pos[CFG_CAP_PM];
+	if (cd->pm.from != PCI_PM_CTRL_D3HOT || !pm || cfg_hw_read(cd, pm + PCI_PM_CTRL, 2, &pmcsr) ||
+	    (pmcsr & PCI_PM_CTRL_STATE_MASK))
 		return false;
 	cfg_dev_restore(cd);
 	/* Decoding last, once the BARs hold the right addresses. */
@@ -167,9 +169,9 @@ static unsigned flags_enabled(struct cfg_dev *cd, unsigned pos, uint32_t bit)
 unsigned cfg_irq_types(struct cfg_dev *cd)
 {
 	unsigned t = 0;
-	if (flags_enabled(cd, cd->msi_pos, PCI_MSI_FLAGS_ENABLE))
+	if (flags_enabled(cd, cd->cap_pos[CFG_CAP_MSI], PCI_MSI_FLAGS_ENABLE))
 		t |= CFG_IRQ_MSI;
-	if (flags_enabled(cd, cd->msix_pos, PCI_MSIX_FLAGS_ENABLE))
+	if (flags_enabled(cd, cd->cap_pos[CFG_CAP_MSIX], PCI_MSIX_FLAGS_ENABLE))
 		t |= CFG_IRQ_MSIX;
 	if (!t) { /* a device with MSI or MSI-X on does not use INTx */
 		uint32_t cmd;
@@ -179,37 +181,39 @@ unsigned cfg_irq_types(struct cfg_dev *cd)
 	return t;
 }
 
-static int flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed, uint32_t enable,
-		       unsigned type)
+/* What a guest may do with the MSI or the MSI-X flags: the arg of their field. */
+struct irq_flags_rule {
+	uint32_t allowed; /* bits a guest with allow-interrupt-control may change */
+	uint32_t enable;  /* the enable bit */
+	unsigned type;    /* CFG_IRQ_MSI or CFG_IRQ_MSIX */
+};
+
+static const struct irq_flags_rule msi_flags_rule = { PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_ENABLE, CFG_IRQ_MSI };
+static const struct irq_flags_rule msix_flags_rule = {
+	PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, PCI_MSIX_FLAGS_ENABLE, CFG_IRQ_MSIX
+};
+
+static int irq_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
+	const struct irq_flags_rule *r = fi->f->arg;
 	uint32_t hw;
 	int rc = cfg_hw_read(cd, fi->off, 2, &hw);
 	if (rc)
 		return rc;
 	if (val == hw)
 		return 0;
-	if (!cd->opts.permissive && (!cd->opts.allow_interrupt_control || ((val ^ hw) & ~allowed)))
+	if (!cd->opts.permissive && (!cd->opts.allow_interrupt_control || ((val ^ hw) & ~r->allowed)))
 		return PCIIF_ERR_ACCESS_DENIED;
-	if ((val & enable) && !(hw & enable)) {
+	if ((val & r->enable) && !(hw & r->enable)) {
 		/* One interrupt type at a time; INTx may still be on while Linux starts MSI/MSI-X. */
 		unsigned t = cfg_irq_types(cd);
-		if (t != CFG_IRQ_NONE && t != CFG_IRQ_INTX && t != type)
+		if (t != CFG_IRQ_NONE && t != CFG_IRQ_INTX && t != r->type)
 			return PCIIF_ERR_ACCESS_DENIED;
 		/* Only in D0, as through the MSI ops (permissive too). */
 		if (hostdev_power_state(cd->hd) != 0)
 			return PCIIF_ERR_ACCESS_DENIED;
 	}
-	return cfg_fi_hw_update(cd, fi, val, cd->opts.permissive ? 0xffffu : allowed);
-}
-
-static int msi_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
-{
-	return flags_write(cd, fi, val, PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_ENABLE, CFG_IRQ_MSI);
-}
-
-static int msix_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
-{
-	return flags_write(cd, fi, val, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, PCI_MSIX_FLAGS_ENABLE, CFG_IRQ_MSIX);
+	return cfg_fi_hw_update(cd, fi, val, cd->opts.permissive ? 0xffffu : r->allowed);
 }
 
 /*
@@ -219,14 +223,16 @@ static int msix_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val,
  * are dropped in every mode, permissive included (XSA-129; the kernel leaves
  * them undescribed, so permissive mode would write them).
  */
-#define FIELD_MSI_FLAGS { .name = "msi flags", .offset = PCI_MSI_FLAGS, .size = 2, .write = msi_flags_write }
+#define FIELD_MSI_FLAGS \
+	{ .name = "msi flags", .offset = PCI_MSI_FLAGS, .size = 2, .arg = &msi_flags_rule, .write = irq_flags_write }
 #define FIELD_MSI_RO(n, o, sz) { .name = n, .offset = o, .size = sz, .ro = (sz) == 4 ? 0xffffffffu : 0xffffu }
 static const struct cfg_field msi32_fields[] = {
-	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4), FIELD_MSI_RO("msi data", PCI_MSI_DATA_32, 2),
+	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
+	FIELD_MSI_RO("msi data", PCI_MSI_DATA_32, 2),
 };
 static const struct cfg_field msi32_mask_fields[] = {
-	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4), FIELD_MSI_RO("msi data", PCI_MSI_DATA_32, 2),
-	FIELD_MSI_RO("msi mask bits", PCI_MSI_MASK_32, 4), FIELD_MSI_RO("msi pending bits", PCI_MSI_PENDING_32, 4),
+	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
+	FIELD_MSI_RO("msi data", PCI_MSI_DATA_32, 2), FIELD_MSI_RO("msi mask bits", PCI_MSI_MASK_32, 4), FIELD_MSI_RO("msi pending bits", PCI_MSI_PENDING_32, 4),
 };
 static const struct cfg_field msi64_fields[] = {
 	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
@@ -240,7 +246,7 @@ static const struct cfg_field msi64_mask_fields[] = {
 
 static const struct cfg_field msix_fields[] = {
 	FIELD_CAP_HDR,
-	{ .name = "msi-x flags", .offset = PCI_MSIX_FLAGS, .size = 2, .write = msix_flags_write },
+	{ .name = "msi-x flags", .offset = PCI_MSIX_FLAGS, .size = 2, .arg = &msix_flags_rule, .write = irq_flags_write },
 };
 
 /* ---- PCI Express: the RW1C status registers, so that permissive writes never clear what the guest did not set ---- */
@@ -288,35 +294,35 @@ static const struct cfg_table exp_table = TABLE("pci express", exp_fields, PCI_E
 static const struct cfg_table generic_table = TABLE("capability", generic_fields, 2);
 const struct cfg_table cfg_ext_cap_table = TABLE("extended capability", ext_fields, 4);
 
-static const struct {
-	uint8_t id;
-	const struct cfg_table *table;
-} cap_tables[] = {
-	{ PCI_CAP_ID_PM, &pm_table }, { PCI_CAP_ID_VPD, &vpd_table },
-	{ PCI_CAP_ID_MSIX, &msix_table },
+/* ---- the capabilities: one row each ---- */
+
+#define LAYOUTS(...) (const struct cfg_table *const[]){ __VA_ARGS__ }, \
+	sizeof((const struct cfg_table *const[]){ __VA_ARGS__ }) / sizeof(const struct cfg_table *)
+
+const struct cfg_cap cfg_caps[] = {
+	{ PCI_CAP_ID_PM, CFG_CAP_PM, 0, LAYOUTS(&pm_table) },
+	{ PCI_CAP_ID_VPD, CFG_CAP_NONE, 0, LAYOUTS(&vpd_table) },
+	/* 32- or 64-bit address, without or with per-vector masking */
+	{ PCI_CAP_ID_MSI, CFG_CAP_MSI, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT,
+	  LAYOUTS(&msi32_table, &msi64_table, &msi32_mask_table, &msi64_mask_table) },
+	{ PCI_CAP_ID_MSIX, CFG_CAP_MSIX, 0, LAYOUTS(&msix_table) },
+	/* by the capability's version: 0 and 1, 2 and later */
+	{ PCI_CAP_ID_EXP, CFG_CAP_NONE, PCI_EXP_FLAGS_VERS, LAYOUTS(&exp_v1_table, &exp_v1_table, &exp_table) },
 };
+const size_t cfg_caps_count = sizeof(cfg_caps) / sizeof(cfg_caps[0]);
 
 const struct cfg_table *cfg_cap_header_table(void) { return &generic_table; }
 
-const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags)
+const struct cfg_cap *cfg_cap_find(uint8_t cap_id)
 {
-	if (cap_id == PCI_CAP_ID_MSI) {
-		static const struct cfg_table *const msi[2][2] = {
-			{ &msi32_table, &msi32_mask_table }, { &msi64_table, &msi64_mask_table },
-		};
-		return msi[!!(cap_flags & PCI_MSI_FLAGS_64BIT)][!!(cap_flags & PCI_MSI_FLAGS_MASKBIT)];
-	}
-	if (cap_id == PCI_CAP_ID_EXP)
-		return (cap_flags & PCI_EXP_FLAGS_VERS) >= 2 ? &exp_table : &exp_v1_table;
-	for (size_t i = 0; i < sizeof(cap_tables) / sizeof(cap_tables[0]); i++)
-		if (cap_tables[i].id == cap_id)
-			return cap_tables[i].table;
-	return &generic_table;
+	for (size_t i = 0; i < cfg_caps_count; i++)
+		if (cfg_caps[i].id == cap_id)
+			return &cfg_caps[i];
+	return NULL;
 }
 
-const struct cfg_table *const cfg_all_tables[] = {
-	&cfg_header0_table, &cfg_header1_table, &pm_table, &vpd_table, &msi32_table, &msi32_mask_table,
-	&msi64_table, &msi64_mask_table, &msix_table,
-	&exp_v1_table, &exp_table, &generic_table, &cfg_ext_cap_table,
-};
-const size_t cfg_all_tables_count = sizeof(cfg_all_tables) / sizeof(cfg_all_tables[0]);
+const struct cfg_table *cfg_cap_layout(const struct cfg_cap *cap, uint16_t cap_flags)
+{
+	size_t i = cap->layout_mask ? (size_t)((cap_flags & cap->layout_mask) >> __builtin_ctz(cap->layout_mask)) : 0;
+	return cap->layouts[i < cap->nlayouts ? i : cap->nlayouts - 1];
+}

@@ -32,14 +32,17 @@ void cfg_build_caps(struct cfg_dev *cd)
 	while (pos) {
 		const char *why = NULL;
 		const struct cfg_table *t = NULL;
+		const struct cfg_cap *cap = NULL;
 		if (pos < PCI_STD_HEADER_SIZEOF)
 			why = "points into the header";
 		else if (seen[pos])
 			why = "loops";
 		else if (cfg_hw_read(cd, pos, 4, &hdr))
 			why = "unreadable";
-		else
-			t = cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16));
+		else {
+			cap = cfg_cap_find(hdr & 0xff);
+			t = cap ? cfg_cap_layout(cap, (uint16_t)(hdr >> 16)) : cfg_cap_header_table();
+		}
 		if (t && (pos + t->min_len > PCI_CFG_SPACE_SIZE || !cfg_add_table(cd, t, pos))) {
 			/*
 			 * Its registers don't fit (past the end, or into the next
@@ -60,12 +63,8 @@ void cfg_build_caps(struct cfg_dev *cd)
 		}
 		seen[pos] = true;
 		/* the first of each kind is the one the kernel (pci_find_capability) uses */
-		unsigned *where = (hdr & 0xff) == PCI_CAP_ID_PM    ? &cd->pm_pos
-				  : (hdr & 0xff) == PCI_CAP_ID_MSI  ? &cd->msi_pos
-				  : (hdr & 0xff) == PCI_CAP_ID_MSIX ? &cd->msix_pos
-								    : NULL;
-		if (where && !*where)
-			*where = pos;
+		if (cap && cap->slot != CFG_CAP_NONE && !cd->cap_pos[cap->slot])
+			cd->cap_pos[cap->slot] = pos;
 		link = cfg_fi_at(cd, pos);
 		pos = (hdr >> 8) & 0xfc;
 	}

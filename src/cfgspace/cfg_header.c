@@ -97,17 +97,15 @@ static int bist_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint3
 
 /* ---- BARs and ROM: st[0] value, st[1] sizing value, st[2] sizing latch, st[3] sizing mask ---- */
 
-static int res_index(const struct cfg_dev *cd, const struct cfg_fi *fi)
-{
-	if (fi->off == PCI_ROM_ADDRESS || fi->off == PCI_ROM_ADDRESS1)
-		return HOSTDEV_ROM;
-	return (fi->off - PCI_BASE_ADDRESS_0) / 4;
-}
+/* The host resource of each BAR field (its arg): BARs 0-5, then the ROM. */
+static const int bar_res[HOSTDEV_NUM_RES] = { 0, 1, 2, 3, 4, 5, HOSTDEV_ROM };
+
+static int res_index(const struct cfg_fi *fi) { return *(const int *)fi->f->arg; }
 
 static int bar_init(struct cfg_dev *cd, struct cfg_fi *fi)
 {
 	const struct hostdev *hd = cd->hd;
-	int i = res_index(cd, fi);
+	int i = res_index(fi);
 	const struct hostdev_res *r = &hd->res[i];
 	fi->st[0] = fi->st[1] = fi->st[2] = 0;
 	if (i == HOSTDEV_ROM) {
@@ -206,8 +204,8 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 #define PERM(o, s, n) { .name = n, .offset = o, .size = s, .flags = CFG_F_PERMISSIVE }
 #define STATUS(o, n, r, rsv) \
 	{ .name = n, .offset = o, .size = 2, .flags = CFG_F_PERMISSIVE, .ro = (r), .rw1c = PCI_STATUS_RW1C_MASK, .rsvd = (rsv) }
-#define BAR(o, n) \
-	{ .name = n, .offset = o, .size = 4, .flags = CFG_F_NOHW, .emu = 0xffffffffu, \
+#define BAR(o, n, res) \
+	{ .name = n, .offset = o, .size = 4, .flags = CFG_F_NOHW, .emu = 0xffffffffu, .arg = &bar_res[res], \
 	  .init = bar_init, .read = bar_read, .write = bar_write, .reset = bar_reset, .restore = bar_restore }
 
 #define HEADER_COMMON \
@@ -221,8 +219,8 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 	RO(PCI_LATENCY_TIMER, 1, "latency timer"), \
 	PERM(PCI_HEADER_TYPE, 1, "header type"), \
 	{ .name = "bist", .offset = PCI_BIST, .size = 1, .trig = PCI_BIST_START, .write = bist_write }, \
-	BAR(PCI_BASE_ADDRESS_0, "bar0"), \
-	BAR(PCI_BASE_ADDRESS_1, "bar1"), \
+	BAR(PCI_BASE_ADDRESS_0, "bar0", 0), \
+	BAR(PCI_BASE_ADDRESS_1, "bar1", 1), \
 	{ .name = "capabilities pointer", .offset = PCI_CAPABILITY_LIST, .size = 1, .flags = CFG_F_CAP_PTR, .ro = 0xff, \
 	  .read = cap_ptr_read }, \
 	PERM(0x35, 1, "reserved 0x35"), \
@@ -232,13 +230,13 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 
 static const struct cfg_field header0_fields[] = {
 	HEADER_COMMON,
-	BAR(PCI_BASE_ADDRESS_2, "bar2"),
-	BAR(PCI_BASE_ADDRESS_3, "bar3"),
-	BAR(PCI_BASE_ADDRESS_4, "bar4"),
-	BAR(PCI_BASE_ADDRESS_5, "bar5"),
+	BAR(PCI_BASE_ADDRESS_2, "bar2", 2),
+	BAR(PCI_BASE_ADDRESS_3, "bar3", 3),
+	BAR(PCI_BASE_ADDRESS_4, "bar4", 4),
+	BAR(PCI_BASE_ADDRESS_5, "bar5", 5),
 	PERM(PCI_CARDBUS_CIS, 4, "cardbus cis"),
 	PERM(PCI_SUBSYSTEM_VENDOR_ID, 4, "subsystem"),
-	BAR(PCI_ROM_ADDRESS, "rom"),
+	BAR(PCI_ROM_ADDRESS, "rom", HOSTDEV_ROM),
 	PERM(0x38, 4, "reserved 0x38"),
 	PERM(PCI_MIN_GNT, 1, "min gnt"),
 	PERM(PCI_MAX_LAT, 1, "max lat"),
@@ -261,7 +259,7 @@ static const struct cfg_field header1_fields[] = {
 	PERM(PCI_PREF_LIMIT_UPPER32, 4, "prefetchable limit upper"),
 	PERM(PCI_IO_BASE_UPPER16, 2, "io base upper"),
 	PERM(PCI_IO_LIMIT_UPPER16, 2, "io limit upper"),
-	BAR(PCI_ROM_ADDRESS1, "rom"),
+	BAR(PCI_ROM_ADDRESS1, "rom", HOSTDEV_ROM),
 	PERM(PCI_BRIDGE_CONTROL, 2, "bridge control"),
 };
 

@@ -153,9 +153,22 @@ static int check_table(const struct cfg_table *t, char *err, size_t errlen)
 
 int cfg_check_tables(char *err, size_t errlen)
 {
-	for (size_t i = 0; i < cfg_all_tables_count; i++)
-		if (check_table(cfg_all_tables[i], err, errlen))
+	const struct cfg_table *const fixed[] = { &cfg_header0_table, &cfg_header1_table, cfg_cap_header_table(),
+						  &cfg_ext_cap_table };
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (check_table(fixed[i], err, errlen))
 			return -1;
+	for (size_t c = 0; c < cfg_caps_count; c++) {
+		const struct cfg_cap *cap = &cfg_caps[c];
+		if (!cap->nlayouts || cfg_cap_find(cap->id) != cap) {
+			snprintf(err, errlen, "capability 0x%02x: %s", cap->id,
+				 cap->nlayouts ? "listed twice" : "no layout");
+			return -1;
+		}
+		for (size_t l = 0; l < cap->nlayouts; l++)
+			if (check_table(cap->layouts[l], err, errlen))
+				return -1;
+	}
 	return 0;
 }
 
