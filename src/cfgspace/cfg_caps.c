@@ -8,27 +8,8 @@
  */
 #include "cfg_field.h"
 
+#include "proto/pci_regs.h"
 #include "proto/pciif.h"
-
-#define CAP_ID_PM 0x01
-#define CAP_ID_VPD 0x03
-#define CAP_ID_MSI 0x05
-#define CAP_ID_EXP 0x10
-#define CAP_ID_MSIX 0x11
-
-#define PMC_PME_MASK 0xf800u
-#define PMCSR_STATE 0x0003u
-#define PMCSR_NO_SOFT_RESET 0x0008u
-#define PMCSR_PME_ENABLE 0x0100u
-#define PMCSR_DATA_SEL 0x1e00u
-#define PMCSR_PME_STATUS 0x8000u
-
-#define VPD_ADDR_F 0x8000u
-
-#define MSI_FLAGS_ENABLE 0x0001u
-#define MSIX_FLAGS_ENABLE 0x8000u
-#define MSIX_FLAGS_MASKALL 0x4000u
-#define CMD_INTX_DISABLE 0x0400u
 
 /* ---- capability headers: read-only; st[0] set when the chain is cut at this link ---- */
 
@@ -46,14 +27,14 @@ static int ext_hdr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 	return 0;
 }
 
-#define CAP_HDR { .name = "capability header", .offset = 0, .size = 2, .flags = CFG_F_CAP_HDR, .ro = 0xffff, \
+#define FIELD_CAP_HDR { .name = "capability header", .offset = 0, .size = 2, .flags = CFG_F_CAP_HDR, .ro = 0xffff, \
 		  .read = cap_hdr_read }
 
 /* ---- power management ---- */
 
 static int pmc_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 {
-	*val &= ~PMC_PME_MASK; /* the guest never sees PME support */
+	*val &= ~PCI_PM_CAP_PME_MASK; /* the guest never sees PME support */
 	return 0;
 }
 
@@ -63,8 +44,8 @@ static int pmcsr_init(struct cfg_dev *cd, struct cfg_fi *fi)
 	int rc = cfg_hw_read(cd, fi->off, 2, &v);
 	if (rc)
 		return rc;
-	if (v & PMCSR_PME_ENABLE) /* PME stays disabled; PME_STATUS (RW1C) is written as 0 */
-		return cfg_hw_write(cd, fi->off, 2, v & ~(PMCSR_PME_ENABLE | PMCSR_PME_STATUS));
+	if (v & PCI_PM_CTRL_PME_ENABLE) /* PME stays disabled; PME_STATUS (RW1C) is written as 0 */
+		return cfg_hw_write(cd, fi->off, 2, v & ~(PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_PME_STATUS));
 	return 0;
 }
 
@@ -81,31 +62,31 @@ static int pmcsr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint
 	/* A caller that did not finish the previous change: refused, so that its restore is not lost. */
 	if (cd->pm.pending)
 		return PCIIF_ERR_ACCESS_DENIED;
-	int rc = cfg_fi_hw_update_changed(cd, fi, val, (PMCSR_PME_STATUS | PMCSR_DATA_SEL) & written);
+	int rc = cfg_fi_hw_update_changed(cd, fi, val, (PCI_PM_CTRL_PME_STATUS | PCI_PM_CTRL_DATA_SEL_MASK) & written);
 	if (rc)
 		return rc;
-	if (!(written & PMCSR_STATE))
+	if (!(written & PCI_PM_CTRL_STATE_MASK))
 		return 0;
 	rc = cfg_hw_read(cd, fi->off, 2, &hw);
 	if (!rc)
-		rc = cfg_hw_read(cd, 0x04, 2, &cmd);
+		rc = cfg_hw_read(cd, PCI_COMMAND, 2, &cmd);
 	if (rc)
 		return rc;
-	int want = (int)(val & PMCSR_STATE);
-	if ((int)(hw & PMCSR_STATE) == want)
+	int want = (int)(val & PCI_PM_CTRL_STATE_MASK);
+	if ((int)(hw & PCI_PM_CTRL_STATE_MASK) == want)
 		return 0;
 	/* Before the change: a soft reset may already have happened when set_power_state returns. */
 	struct cfg_irq_hw irq = {
-		.msi_on = flags_enabled(cd, cd->msi_pos, MSI_FLAGS_ENABLE),
-		.msix_on = flags_enabled(cd, cd->msix_pos, MSIX_FLAGS_ENABLE),
-		.msix_maskall = flags_enabled(cd, cd->msix_pos, MSIX_FLAGS_MASKALL),
+		.msi_on = flags_enabled(cd, cd->cap_pos[CFG_CAP_MSI], PCI_MSI_FLAGS_ENABLE),
+		.msix_on = flags_enabled(cd, cd->cap_pos[CFG_CAP_MSIX], PCI_MSIX_FLAGS_ENABLE),
+		.msix_maskall = flags_enabled(cd, cd->cap_pos[CFG_CAP_MSIX], PCI_MSIX_FLAGS_MASKALL),
 	};
 	struct hostdev *hd = cd->hd;
 	unsigned wait_us = 0;
 	if (!hd->ops->set_power_state || hd->ops->set_power_state(hd, want, &wait_us))
 		return PCIIF_ERR_ACCESS_DENIED;
 	cd->pm.pending = true;
-	cd->pm.from = (uint8_t)(hw & PMCSR_STATE);
+	cd->pm.from = (uint8_t)(hw & PCI_PM_CTRL_STATE_MASK);
 	cd->pm.cmd = (uint16_t)cmd;
 	cd->pm.wait_us = wait_us;
 	cd->pm.irq = irq;
@@ -131,25 +112,30 @@ bool cfg_pm_finish(struct cfg_dev *cd, struct cfg_irq_hw *was)
 	cd->pm.pending = false;
 	if (was)
 		*was = cd->pm.irq;
-	if (cd->pm.from != 3 || !cd->pm_pos || cfg_hw_read(cd, cd->pm_pos + 4, 2, &pmcsr) || (pmcsr & PMCSR_STATE))
+	unsigned pm = cd->cap_pos[CFG_CAP_PM];
+	if (cd->pm.from != PCI_PM_CTRL_D3HOT || !pm || cfg_hw_read(cd, pm + PCI_PM_CTRL, 2, &pmcsr) ||
+	    (pmcsr & PCI_PM_CTRL_STATE_MASK))
 		return false;
 	cfg_dev_restore(cd);
 	/* Decoding last, once the BARs hold the right addresses. */
-	if (cfg_hw_read(cd, 0x04, 2, &cmd) || (cmd != cd->pm.cmd && cfg_hw_write(cd, 0x04, 2, cd->pm.cmd)))
+	if (cfg_hw_read(cd, PCI_COMMAND, 2, &cmd) ||
+	    (cmd != cd->pm.cmd && cfg_hw_write(cd, PCI_COMMAND, 2, cd->pm.cmd)))
 		pb_log_rl(&cd->rl, PB_LOG_WARN, "%s: cannot restore the command register after a power-state change",
 			  cd->hd->source);
-	return !(pmcsr & PMCSR_NO_SOFT_RESET);
+	return !(pmcsr & PCI_PM_CTRL_NO_SOFT_RESET);
 }
 
 static const struct cfg_field pm_fields[] = {
-	CAP_HDR,
-	{ .name = "pm capabilities", .offset = 2, .size = 2, .ro = 0xffff & ~PMC_PME_MASK, .emu = PMC_PME_MASK,
+	FIELD_CAP_HDR,
+	{ .name = "pm capabilities", .offset = PCI_PM_PMC, .size = 2, .ro = 0xffff & ~PCI_PM_CAP_PME_MASK, .emu = PCI_PM_CAP_PME_MASK,
 	  .read = pmc_read },
 	/* D-state bits go through the host layer; PME_ENABLE is read-only for the guest. */
-	{ .name = "pm control/status", .offset = 4, .size = 2, .ro = 0x6108, .rw1c = PMCSR_PME_STATUS, .rsvd = 0x00f4,
+	{ .name = "pm control/status", .offset = PCI_PM_CTRL, .size = 2,
+	  .ro = PCI_PM_CTRL_DATA_SCALE_MASK | PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_NO_SOFT_RESET,
+	  .rw1c = PCI_PM_CTRL_RW1C_MASK, .rsvd = PCI_PM_CTRL_RSVDZ_MASK,
 	  .init = pmcsr_init, .write = pmcsr_write },
-	{ .name = "pm bridge extensions", .offset = 6, .size = 1, .ro = 0xff },
-	{ .name = "pm data", .offset = 7, .size = 1, .ro = 0xff },
+	{ .name = "pm bridge extensions", .offset = PCI_PM_PPB_EXTENSIONS, .size = 1, .ro = 0xff },
+	{ .name = "pm data", .offset = PCI_PM_DATA_REGISTER, .size = 1, .ro = 0xff },
 };
 
 /* ---- VPD ---- */
@@ -161,15 +147,15 @@ static const struct cfg_field pm_fields[] = {
  */
 static int vpd_addr_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
-	if ((written & VPD_ADDR_F) && (val & VPD_ADDR_F))
+	if ((written & PCI_VPD_ADDR_F) && (val & PCI_VPD_ADDR_F))
 		return PCIIF_ERR_ACCESS_DENIED; /* a VPD write request */
-	return cfg_fi_hw_update(cd, fi, val, ~VPD_ADDR_F & written & 0xffffu);
+	return cfg_fi_hw_update(cd, fi, val, ~PCI_VPD_ADDR_F & written & 0xffffu);
 }
 
 static const struct cfg_field vpd_fields[] = {
-	CAP_HDR,
-	{ .name = "vpd address", .offset = 2, .size = 2, .trig = VPD_ADDR_F, .write = vpd_addr_write },
-	{ .name = "vpd data", .offset = 4, .size = 4, .ro = 0xffffffffu },
+	FIELD_CAP_HDR,
+	{ .name = "vpd address", .offset = PCI_VPD_ADDR, .size = 2, .trig = PCI_VPD_ADDR_F, .write = vpd_addr_write },
+	{ .name = "vpd data", .offset = PCI_VPD_DATA, .size = 4, .ro = 0xffffffffu },
 };
 
 /* ---- MSI / MSI-X flags ---- */
@@ -177,55 +163,57 @@ static const struct cfg_field vpd_fields[] = {
 static unsigned flags_enabled(struct cfg_dev *cd, unsigned pos, uint32_t bit)
 {
 	uint32_t v;
-	return pos && !cfg_hw_read(cd, pos + 2, 2, &v) && (v & bit);
+	return pos && !cfg_hw_read(cd, pos + PCI_MSI_FLAGS, 2, &v) && (v & bit);
 }
 
 unsigned cfg_irq_types(struct cfg_dev *cd)
 {
 	unsigned t = 0;
-	if (flags_enabled(cd, cd->msi_pos, MSI_FLAGS_ENABLE))
+	if (flags_enabled(cd, cd->cap_pos[CFG_CAP_MSI], PCI_MSI_FLAGS_ENABLE))
 		t |= CFG_IRQ_MSI;
-	if (flags_enabled(cd, cd->msix_pos, MSIX_FLAGS_ENABLE))
+	if (flags_enabled(cd, cd->cap_pos[CFG_CAP_MSIX], PCI_MSIX_FLAGS_ENABLE))
 		t |= CFG_IRQ_MSIX;
 	if (!t) { /* a device with MSI or MSI-X on does not use INTx */
 		uint32_t cmd;
-		if (!cfg_hw_read(cd, 0x04, 2, &cmd) && !(cmd & CMD_INTX_DISABLE))
+		if (!cfg_hw_read(cd, PCI_COMMAND, 2, &cmd) && !(cmd & PCI_COMMAND_INTX_DISABLE))
 			t = CFG_IRQ_INTX;
 	}
 	return t;
 }
 
-static int flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t allowed, uint32_t enable,
-		       unsigned type)
+/* What a guest may do with the MSI or the MSI-X flags: the arg of their field. */
+struct irq_flags_rule {
+	uint32_t allowed; /* bits a guest with allow-interrupt-control may change */
+	uint32_t enable;  /* the enable bit */
+	unsigned type;    /* CFG_IRQ_MSI or CFG_IRQ_MSIX */
+};
+
+static const struct irq_flags_rule msi_flags_rule = { PCI_MSI_FLAGS_ENABLE, PCI_MSI_FLAGS_ENABLE, CFG_IRQ_MSI };
+static const struct irq_flags_rule msix_flags_rule = {
+	PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, PCI_MSIX_FLAGS_ENABLE, CFG_IRQ_MSIX
+};
+
+static int irq_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
 {
+	const struct irq_flags_rule *r = fi->f->arg;
 	uint32_t hw;
 	int rc = cfg_hw_read(cd, fi->off, 2, &hw);
 	if (rc)
 		return rc;
 	if (val == hw)
 		return 0;
-	if (!cd->opts.permissive && (!cd->opts.allow_interrupt_control || ((val ^ hw) & ~allowed)))
+	if (!cd->opts.permissive && (!cd->opts.allow_interrupt_control || ((val ^ hw) & ~r->allowed)))
 		return PCIIF_ERR_ACCESS_DENIED;
-	if ((val & enable) && !(hw & enable)) {
+	if ((val & r->enable) && !(hw & r->enable)) {
 		/* One interrupt type at a time; INTx may still be on while Linux starts MSI/MSI-X. */
 		unsigned t = cfg_irq_types(cd);
-		if (t != CFG_IRQ_NONE && t != CFG_IRQ_INTX && t != type)
+		if (t != CFG_IRQ_NONE && t != CFG_IRQ_INTX && t != r->type)
 			return PCIIF_ERR_ACCESS_DENIED;
 		/* Only in D0, as through the MSI ops (permissive too). */
 		if (hostdev_power_state(cd->hd) != 0)
 			return PCIIF_ERR_ACCESS_DENIED;
 	}
-	return cfg_fi_hw_update(cd, fi, val, cd->opts.permissive ? 0xffffu : allowed);
-}
-
-static int msi_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
-{
-	return flags_write(cd, fi, val, MSI_FLAGS_ENABLE, MSI_FLAGS_ENABLE, CFG_IRQ_MSI);
-}
-
-static int msix_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
-{
-	return flags_write(cd, fi, val, MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL, MSIX_FLAGS_ENABLE, CFG_IRQ_MSIX);
+	return cfg_fi_hw_update(cd, fi, val, cd->opts.permissive ? 0xffffu : r->allowed);
 }
 
 /*
@@ -235,27 +223,30 @@ static int msix_flags_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val,
  * are dropped in every mode, permissive included (XSA-129; the kernel leaves
  * them undescribed, so permissive mode would write them).
  */
-#define MSI_FLAGS_FIELD { .name = "msi flags", .offset = 2, .size = 2, .write = msi_flags_write }
-#define MSI_RO(n, o, sz) { .name = n, .offset = o, .size = sz, .ro = (sz) == 4 ? 0xffffffffu : 0xffffu }
+#define FIELD_MSI_FLAGS \
+	{ .name = "msi flags", .offset = PCI_MSI_FLAGS, .size = 2, .arg = &msi_flags_rule, .write = irq_flags_write }
+#define FIELD_MSI_RO(n, o, sz) { .name = n, .offset = o, .size = sz, .ro = (sz) == 4 ? 0xffffffffu : 0xffffu }
 static const struct cfg_field msi32_fields[] = {
-	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi data", 8, 2),
+	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
+	FIELD_MSI_RO("msi data", PCI_MSI_DATA_32, 2),
 };
 static const struct cfg_field msi32_mask_fields[] = {
-	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi data", 8, 2),
-	MSI_RO("msi mask bits", 0x0c, 4), MSI_RO("msi pending bits", 0x10, 4),
+	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
+	FIELD_MSI_RO("msi data", PCI_MSI_DATA_32, 2), FIELD_MSI_RO("msi mask bits", PCI_MSI_MASK_32, 4), FIELD_MSI_RO("msi pending bits", PCI_MSI_PENDING_32, 4),
 };
 static const struct cfg_field msi64_fields[] = {
-	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi upper address", 8, 4),
-	MSI_RO("msi data", 0x0c, 2),
+	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
+	FIELD_MSI_RO("msi upper address", PCI_MSI_ADDRESS_HI, 4), FIELD_MSI_RO("msi data", PCI_MSI_DATA_64, 2),
 };
 static const struct cfg_field msi64_mask_fields[] = {
-	CAP_HDR, MSI_FLAGS_FIELD, MSI_RO("msi address", 4, 4), MSI_RO("msi upper address", 8, 4),
-	MSI_RO("msi data", 0x0c, 2), MSI_RO("msi mask bits", 0x10, 4), MSI_RO("msi pending bits", 0x14, 4),
+	FIELD_CAP_HDR, FIELD_MSI_FLAGS, FIELD_MSI_RO("msi address", PCI_MSI_ADDRESS_LO, 4),
+	FIELD_MSI_RO("msi upper address", PCI_MSI_ADDRESS_HI, 4), FIELD_MSI_RO("msi data", PCI_MSI_DATA_64, 2),
+	FIELD_MSI_RO("msi mask bits", PCI_MSI_MASK_64, 4), FIELD_MSI_RO("msi pending bits", PCI_MSI_PENDING_64, 4),
 };
 
 static const struct cfg_field msix_fields[] = {
-	CAP_HDR,
-	{ .name = "msi-x flags", .offset = 2, .size = 2, .write = msix_flags_write },
+	FIELD_CAP_HDR,
+	{ .name = "msi-x flags", .offset = PCI_MSIX_FLAGS, .size = 2, .arg = &msix_flags_rule, .write = irq_flags_write },
 };
 
 /* ---- PCI Express: the RW1C status registers, so that permissive writes never clear what the guest did not set ---- */
@@ -265,20 +256,22 @@ static const struct cfg_field msix_fields[] = {
  * endpoint without slot or root registers, as QEMU's e1000e has at 0xe0);
  * version 2 has every register.
  */
-#define EXP_DEVSTA { .name = "device status", .offset = 0x0a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x000f, .ro = 0xfff0 }
-#define EXP_LNKSTA { .name = "link status", .offset = 0x12, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0xc000, .ro = 0x3fff }
-static const struct cfg_field exp_v1_fields[] = { CAP_HDR, EXP_DEVSTA, EXP_LNKSTA };
+#define EXP_STATUS(n, o, sz, rw1c_mask) \
+	{ .name = n, .offset = o, .size = sz, .flags = CFG_F_PERMISSIVE, .rw1c = (rw1c_mask), \
+	  .ro = (0xffffffffu >> (32 - 8 * (sz))) & ~(uint32_t)(rw1c_mask) }
+#define EXP_DEVSTA EXP_STATUS("device status", PCI_EXP_DEVSTA, 2, PCI_EXP_DEVSTA_RW1C_MASK)
+#define EXP_LNKSTA EXP_STATUS("link status", PCI_EXP_LNKSTA, 2, PCI_EXP_LNKSTA_RW1C_MASK)
+static const struct cfg_field exp_v1_fields[] = { FIELD_CAP_HDR, EXP_DEVSTA, EXP_LNKSTA };
 
 static const struct cfg_field exp_fields[] = {
-	CAP_HDR, EXP_DEVSTA, EXP_LNKSTA,
-	{ .name = "slot status", .offset = 0x1a, .size = 2, .flags = CFG_F_PERMISSIVE, .rw1c = 0x011f, .ro = 0xfee0 },
-	{ .name = "root status", .offset = 0x20, .size = 4, .flags = CFG_F_PERMISSIVE, .rw1c = 0x00010000u,
-	  .ro = 0xfffeffffu },
+	FIELD_CAP_HDR, EXP_DEVSTA, EXP_LNKSTA,
+	EXP_STATUS("slot status", PCI_EXP_SLTSTA, 2, PCI_EXP_SLTSTA_RW1C_MASK),
+	EXP_STATUS("root status", PCI_EXP_RTSTA, 4, PCI_EXP_RTSTA_RW1C_MASK),
 };
 
 /* ---- every other capability: the header only ---- */
 
-static const struct cfg_field generic_fields[] = { CAP_HDR };
+static const struct cfg_field generic_fields[] = { FIELD_CAP_HDR };
 
 /* ---- extended capabilities: the header only ---- */
 
@@ -287,60 +280,49 @@ static const struct cfg_field ext_fields[] = {
 	  .read = ext_hdr_read },
 };
 
-/* ---- quirks: reads pass through, writes reach hardware masked by the instance's mask ---- */
-
-static int quirk_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint32_t written)
-{
-	return cfg_fi_hw_update(cd, fi, val, fi->mask & written);
-}
-
-const struct cfg_field cfg_quirk_field = {
-	.name = "quirk", .offset = 0, .size = 4, .flags = CFG_F_QUIRK, .write = quirk_write
-};
-
 #define TABLE(n, f, len) { n, f, sizeof(f) / sizeof((f)[0]), len }
 
-static const struct cfg_table pm_table = TABLE("power management", pm_fields, 8);
-static const struct cfg_table vpd_table = TABLE("vpd", vpd_fields, 8);
-static const struct cfg_table msi32_table = TABLE("msi", msi32_fields, 0x0a);
-static const struct cfg_table msi32_mask_table = TABLE("msi (masking)", msi32_mask_fields, 0x14);
-static const struct cfg_table msi64_table = TABLE("msi (64-bit)", msi64_fields, 0x0e);
-static const struct cfg_table msi64_mask_table = TABLE("msi (64-bit, masking)", msi64_mask_fields, 0x18);
-static const struct cfg_table msix_table = TABLE("msi-x", msix_fields, 12);
-static const struct cfg_table exp_v1_table = TABLE("pci express v1", exp_v1_fields, 0x14);
-static const struct cfg_table exp_table = TABLE("pci express", exp_fields, 0x24);
+static const struct cfg_table pm_table = TABLE("power management", pm_fields, PCI_PM_SIZEOF);
+static const struct cfg_table vpd_table = TABLE("vpd", vpd_fields, PCI_CAP_VPD_SIZEOF);
+static const struct cfg_table msi32_table = TABLE("msi", msi32_fields, PCI_MSI_DATA_32 + 2);
+static const struct cfg_table msi32_mask_table = TABLE("msi (masking)", msi32_mask_fields, PCI_MSI_PENDING_32 + 4);
+static const struct cfg_table msi64_table = TABLE("msi (64-bit)", msi64_fields, PCI_MSI_DATA_64 + 2);
+static const struct cfg_table msi64_mask_table = TABLE("msi (64-bit, masking)", msi64_mask_fields, PCI_MSI_PENDING_64 + 4);
+static const struct cfg_table msix_table = TABLE("msi-x", msix_fields, PCI_CAP_MSIX_SIZEOF);
+static const struct cfg_table exp_v1_table = TABLE("pci express v1", exp_v1_fields, PCI_CAP_EXP_ENDPOINT_SIZEOF_V1);
+static const struct cfg_table exp_table = TABLE("pci express", exp_fields, PCI_EXP_RTSTA + 4);
 static const struct cfg_table generic_table = TABLE("capability", generic_fields, 2);
 const struct cfg_table cfg_ext_cap_table = TABLE("extended capability", ext_fields, 4);
 
-static const struct {
-	uint8_t id;
-	const struct cfg_table *table;
-} cap_tables[] = {
-	{ CAP_ID_PM, &pm_table }, { CAP_ID_VPD, &vpd_table },
-	{ CAP_ID_MSIX, &msix_table },
+/* ---- the capabilities: one row each ---- */
+
+#define LAYOUTS(...) (const struct cfg_table *const[]){ __VA_ARGS__ }, \
+	sizeof((const struct cfg_table *const[]){ __VA_ARGS__ }) / sizeof(const struct cfg_table *)
+
+const struct cfg_cap cfg_caps[] = {
+	{ PCI_CAP_ID_PM, CFG_CAP_PM, 0, LAYOUTS(&pm_table) },
+	{ PCI_CAP_ID_VPD, CFG_CAP_NONE, 0, LAYOUTS(&vpd_table) },
+	/* 32- or 64-bit address, without or with per-vector masking */
+	{ PCI_CAP_ID_MSI, CFG_CAP_MSI, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT,
+	  LAYOUTS(&msi32_table, &msi64_table, &msi32_mask_table, &msi64_mask_table) },
+	{ PCI_CAP_ID_MSIX, CFG_CAP_MSIX, 0, LAYOUTS(&msix_table) },
+	/* by the capability's version: 0 and 1, 2 and later */
+	{ PCI_CAP_ID_EXP, CFG_CAP_NONE, PCI_EXP_FLAGS_VERS, LAYOUTS(&exp_v1_table, &exp_v1_table, &exp_table) },
 };
+const size_t cfg_caps_count = sizeof(cfg_caps) / sizeof(cfg_caps[0]);
 
 const struct cfg_table *cfg_cap_header_table(void) { return &generic_table; }
 
-const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags)
+const struct cfg_cap *cfg_cap_find(uint8_t cap_id)
 {
-	if (cap_id == CAP_ID_MSI) {
-		static const struct cfg_table *const msi[2][2] = {
-			{ &msi32_table, &msi32_mask_table }, { &msi64_table, &msi64_mask_table },
-		};
-		return msi[(cap_flags >> 7) & 1][(cap_flags >> 8) & 1];
-	}
-	if (cap_id == CAP_ID_EXP)
-		return (cap_flags & 0x0f) >= 2 ? &exp_table : &exp_v1_table;
-	for (size_t i = 0; i < sizeof(cap_tables) / sizeof(cap_tables[0]); i++)
-		if (cap_tables[i].id == cap_id)
-			return cap_tables[i].table;
-	return &generic_table;
+	for (size_t i = 0; i < cfg_caps_count; i++)
+		if (cfg_caps[i].id == cap_id)
+			return &cfg_caps[i];
+	return NULL;
 }
 
-const struct cfg_table *const cfg_all_tables[] = {
-	&cfg_header0_table, &cfg_header1_table, &pm_table, &vpd_table, &msi32_table, &msi32_mask_table,
-	&msi64_table, &msi64_mask_table, &msix_table,
-	&exp_v1_table, &exp_table, &generic_table, &cfg_ext_cap_table,
-};
-const size_t cfg_all_tables_count = sizeof(cfg_all_tables) / sizeof(cfg_all_tables[0]);
+const struct cfg_table *cfg_cap_layout(const struct cfg_cap *cap, uint16_t cap_flags)
+{
+	size_t i = cap->layout_mask ? (size_t)((cap_flags & cap->layout_mask) >> __builtin_ctz(cap->layout_mask)) : 0;
+	return cap->layouts[i < cap->nlayouts ? i : cap->nlayouts - 1];
+}

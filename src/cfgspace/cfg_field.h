@@ -66,6 +66,8 @@ struct cfg_field {
 	 * and the guest's value has it, as 0 otherwise.
 	 */
 	uint32_t trig;
+	/* The hooks' constant argument, when one hook serves several fields (a BAR's index, MSI or MSI-X flag rules). */
+	const void *arg;
 	cfg_init_fn init;
 	cfg_read_fn read;
 	cfg_write_fn write;
@@ -95,6 +97,9 @@ struct cfg_fi {
 
 #define CFG_MAX_FIELDS 512
 
+/* Capabilities whose first instance (the one pci_find_capability finds) the engine uses again. */
+enum cfg_cap_slot { CFG_CAP_NONE, CFG_CAP_PM, CFG_CAP_MSI, CFG_CAP_MSIX, CFG_CAP_SLOTS };
+
 struct cfg_dev {
 	struct hostdev *hd;
 	struct cfg_options opts;
@@ -103,7 +108,7 @@ struct cfg_dev {
 	size_t nfi;
 	size_t nbase;            /* fields from the tables; quirks follow */
 	uint16_t map[4096];      /* absolute offset -> field index + 1, 0: no field */
-	unsigned msi_pos, msix_pos, pm_pos;
+	unsigned cap_pos[CFG_CAP_SLOTS]; /* offset of the first capability of each slot, 0: none */
 	bool chain_cut, ext_chain_cut;
 	bool warned_unhandled;
 	struct pb_ratelimit rl;
@@ -139,22 +144,53 @@ int cfg_fi_hw_update_changed(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val
 int cfg_hw_read(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t *val);
 int cfg_hw_write(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t val);
 
+/* Building a device's fields (cfgspace.c). */
+/* True if no field covers [off, off + size). */
+bool cfg_range_free(const struct cfg_dev *cd, unsigned off, unsigned size);
+/* One more field instance of f at off; NULL when the device has CFG_MAX_FIELDS. */
+struct cfg_fi *cfg_add_fi(struct cfg_dev *cd, const struct cfg_field *f, unsigned off, unsigned size);
+/* Adds every field of t at base, or none: false if any would overlap or not fit. */
+bool cfg_add_table(struct cfg_dev *cd, const struct cfg_table *t, unsigned base);
+/* The field instance covering off, or NULL. */
+struct cfg_fi *cfg_fi_at(struct cfg_dev *cd, unsigned off);
+
+/* The standard and the extended capability chains, described and repaired (cfg_chain.c). */
+void cfg_build_caps(struct cfg_dev *cd);
+void cfg_build_ext_caps(struct cfg_dev *cd);
+
 /* Runs every field's restore hook (the device may have lost its state). */
 void cfg_dev_restore(struct cfg_dev *cd);
 
 /* Header tables (cfg_header.c). */
 extern const struct cfg_table cfg_header0_table, cfg_header1_table;
-/* Capability tables (cfg_caps.c). */
-/* The table for a capability; cap_flags is its 16-bit word at +2 (the MSI layout depends on it). */
-const struct cfg_table *cfg_cap_table(uint8_t cap_id, uint16_t cap_flags);
+/*
+ * Capabilities (cfg_caps.c): one row each.  A row has the capability's ID,
+ * its layouts and which bits of its 16-bit word at +2 choose one: those
+ * bits (contiguous), read as a number, index the layouts, and an index past
+ * the last layout takes the last (a later version has at least its
+ * registers).  slot says where the device records the offset of the first
+ * one.  A capability
+ * without a row is described by its header only (cfg_cap_header_table).
+ */
+struct cfg_cap {
+	uint8_t id;
+	enum cfg_cap_slot slot;
+	uint16_t layout_mask;
+	const struct cfg_table *const *layouts;
+	size_t nlayouts;
+};
+extern const struct cfg_cap cfg_caps[];
+extern const size_t cfg_caps_count;
+/* The row of a capability ID, or NULL. */
+const struct cfg_cap *cfg_cap_find(uint8_t cap_id);
+/* The layout of a capability whose 16-bit word at +2 is cap_flags. */
+const struct cfg_table *cfg_cap_layout(const struct cfg_cap *cap, uint16_t cap_flags);
 /* The table of any capability: its header (ID and next pointer) only. */
 const struct cfg_table *cfg_cap_header_table(void);
 extern const struct cfg_table cfg_ext_cap_table;
+/* The field of a run-time quirk (cfg_quirk.c). */
 extern const struct cfg_field cfg_quirk_field;
 
-/* All tables, for cfg_check_tables. */
-extern const struct cfg_table *const cfg_all_tables[];
-extern const size_t cfg_all_tables_count;
 
 /* Interrupt types in use on the device, from hardware (cfg_caps.c). */
 enum cfg_irq_type { CFG_IRQ_NONE = 0, CFG_IRQ_INTX = 1, CFG_IRQ_MSI = 2, CFG_IRQ_MSIX = 4 };

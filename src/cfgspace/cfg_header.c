@@ -8,17 +8,8 @@
  */
 #include "cfg_field.h"
 
+#include "proto/pci_regs.h"
 #include "proto/pciif.h"
-
-#define CMD_IO 0x0001u
-#define CMD_MEM 0x0002u
-#define CMD_MASTER 0x0004u
-#define CMD_INVALIDATE 0x0010u
-#define CMD_INTX_DISABLE 0x0400u
-/* PCI_COMMAND_GUEST: MASTER|SPECIAL|INVALIDATE|VGA_PALETTE|WAIT|FAST_BACK. */
-#define CMD_GUEST 0x02bcu
-
-#define BIST_START 0x40u
 
 /* ---- identity and interrupt line: emulated from the host layer ---- */
 
@@ -55,7 +46,7 @@ static int command_init(struct cfg_dev *cd, struct cfg_fi *fi)
 
 static int command_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 {
-	*val = (*val & CMD_GUEST) | (fi->st[0] & ~CMD_GUEST & 0xffffu);
+	*val = (*val & PCI_COMMAND_GUEST) | (fi->st[0] & ~PCI_COMMAND_GUEST & 0xffffu);
 	return 0;
 }
 
@@ -63,25 +54,25 @@ static int command_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, ui
 {
 	struct hostdev *hd = cd->hd;
 	/* Decoding is switched on through the host layer, never by a raw write, and never off (XSA-120). */
-	if (!hd->enabled && (val & (CMD_IO | CMD_MEM))) {
+	if (!hd->enabled && (val & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))) {
 		if (hd->ops->enable) {
 			int rc = hd->ops->enable(hd);
 			if (rc)
 				return rc; /* raw errno, as the kernel returns pci_enable_device()'s */
 		}
-	} else if (hd->enabled && !(val & (CMD_IO | CMD_MEM))) {
+	} else if (hd->enabled && !(val & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))) {
 		if (hd->ops->disable)
 			hd->ops->disable(hd);
 	}
-	uint32_t through = CMD_MASTER | CMD_INVALIDATE;
+	uint32_t through = PCI_COMMAND_MASTER | PCI_COMMAND_INVALIDATE;
 	/*
 	 * INTx disable: the guest's view is its own (st[0]); only a change of
 	 * it reaches the device, never the stored bit over the device's.
 	 */
-	if (cd->opts.allow_interrupt_control && ((val ^ fi->st[0]) & CMD_INTX_DISABLE))
-		through |= CMD_INTX_DISABLE;
+	if (cd->opts.allow_interrupt_control && ((val ^ fi->st[0]) & PCI_COMMAND_INTX_DISABLE))
+		through |= PCI_COMMAND_INTX_DISABLE;
 	if (cd->opts.permissive)
-		through |= CMD_GUEST;
+		through |= PCI_COMMAND_GUEST;
 	int rc = cfg_fi_hw_update_changed(cd, fi, val, through);
 	if (rc)
 		return rc;
@@ -99,28 +90,26 @@ static int bist_write(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t val, uint3
 	int rc = cfg_hw_read(cd, fi->off, 1, &hw);
 	if (rc)
 		return rc;
-	if ((hw & ~BIST_START) == (val & ~BIST_START) || val == BIST_START)
-		return cfg_fi_hw_update(cd, fi, val, BIST_START);
+	if ((hw & ~PCI_BIST_START) == (val & ~PCI_BIST_START) || val == PCI_BIST_START)
+		return cfg_fi_hw_update(cd, fi, val, PCI_BIST_START);
 	return 0;
 }
 
 /* ---- BARs and ROM: st[0] value, st[1] sizing value, st[2] sizing latch, st[3] sizing mask ---- */
 
-static int res_index(const struct cfg_dev *cd, const struct cfg_fi *fi)
-{
-	if (fi->off == 0x30 || fi->off == 0x38)
-		return HOSTDEV_ROM;
-	return (fi->off - 0x10) / 4;
-}
+/* The host resource of each BAR field (its arg): BARs 0-5, then the ROM. */
+static const int bar_res[HOSTDEV_NUM_RES] = { 0, 1, 2, 3, 4, 5, HOSTDEV_ROM };
+
+static int res_index(const struct cfg_fi *fi) { return *(const int *)fi->f->arg; }
 
 static int bar_init(struct cfg_dev *cd, struct cfg_fi *fi)
 {
 	const struct hostdev *hd = cd->hd;
-	int i = res_index(cd, fi);
+	int i = res_index(fi);
 	const struct hostdev_res *r = &hd->res[i];
 	fi->st[0] = fi->st[1] = fi->st[2] = 0;
 	if (i == HOSTDEV_ROM) {
-		fi->st[3] = 0x7ff;
+		fi->st[3] = ~PCI_ROM_ADDRESS_MASK;
 		if (!r->size)
 			return 0;
 		uint32_t hw, en;
@@ -142,16 +131,17 @@ static int bar_init(struct cfg_dev *cd, struct cfg_fi *fi)
 		return 0;
 	}
 	if (r->flags & HOSTDEV_RES_IO) {
-		fi->st[3] = 0x3;
+		fi->st[3] = (uint32_t)~PCI_BASE_ADDRESS_IO_MASK;
 		if (r->size) {
-			fi->st[0] = (uint32_t)r->start | 0x1u;
-			fi->st[1] = (uint32_t)(-r->size) | 0x1u;
+			fi->st[0] = (uint32_t)r->start | PCI_BASE_ADDRESS_SPACE_IO;
+			fi->st[1] = (uint32_t)(-r->size) | PCI_BASE_ADDRESS_SPACE_IO;
 		}
 		return 0;
 	}
-	fi->st[3] = 0xf;
+	fi->st[3] = (uint32_t)~PCI_BASE_ADDRESS_MEM_MASK;
 	if (r->size) {
-		uint32_t low = ((r->flags & HOSTDEV_RES_MEM64) ? 0x4u : 0) | ((r->flags & HOSTDEV_RES_PREFETCH) ? 0x8u : 0);
+		uint32_t low = ((r->flags & HOSTDEV_RES_MEM64) ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+			       ((r->flags & HOSTDEV_RES_PREFETCH) ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
 		fi->st[0] = (uint32_t)r->start | low;
 		fi->st[1] = (uint32_t)(-r->size) | low;
 	}
@@ -213,69 +203,69 @@ static int cap_ptr_read(struct cfg_dev *cd, struct cfg_fi *fi, uint32_t *val)
 #define RO(o, s, n) { .name = n, .offset = o, .size = s, .ro = 0xffffffffu >> (32 - 8 * (s)) }
 #define PERM(o, s, n) { .name = n, .offset = o, .size = s, .flags = CFG_F_PERMISSIVE }
 #define STATUS(o, n, r, rsv) \
-	{ .name = n, .offset = o, .size = 2, .flags = CFG_F_PERMISSIVE, .ro = (r), .rw1c = 0xf900, .rsvd = (rsv) }
-#define BAR(o, n) \
-	{ .name = n, .offset = o, .size = 4, .flags = CFG_F_NOHW, .emu = 0xffffffffu, \
+	{ .name = n, .offset = o, .size = 2, .flags = CFG_F_PERMISSIVE, .ro = (r), .rw1c = PCI_STATUS_RW1C_MASK, .rsvd = (rsv) }
+#define BAR(o, n, res) \
+	{ .name = n, .offset = o, .size = 4, .flags = CFG_F_NOHW, .emu = 0xffffffffu, .arg = &bar_res[res], \
 	  .init = bar_init, .read = bar_read, .write = bar_write, .reset = bar_reset, .restore = bar_restore }
 
 #define HEADER_COMMON \
-	{ .name = "vendor", .offset = 0x00, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = vendor_read }, \
-	{ .name = "device", .offset = 0x02, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = device_read }, \
-	{ .name = "command", .offset = 0x04, .size = 2, .emu = 0xffff & ~CMD_GUEST, \
+	{ .name = "vendor", .offset = PCI_VENDOR_ID, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = vendor_read }, \
+	{ .name = "device", .offset = PCI_DEVICE_ID, .size = 2, .flags = CFG_F_NOHW, .emu = 0xffff, .read = device_read }, \
+	{ .name = "command", .offset = PCI_COMMAND, .size = 2, .emu = 0xffff & ~PCI_COMMAND_GUEST, \
 	  .init = command_init, .read = command_read, .write = command_write, .reset = command_reset }, \
-	STATUS(0x06, "status", 0x06b8, 0x0047), \
-	PERM(0x08, 4, "revision+class"), \
-	{ .name = "cache line size", .offset = 0x0c, .size = 1 }, \
-	RO(0x0d, 1, "latency timer"), \
-	PERM(0x0e, 1, "header type"), \
-	{ .name = "bist", .offset = 0x0f, .size = 1, .trig = BIST_START, .write = bist_write }, \
-	BAR(0x10, "bar0"), \
-	BAR(0x14, "bar1"), \
-	{ .name = "capabilities pointer", .offset = 0x34, .size = 1, .flags = CFG_F_CAP_PTR, .ro = 0xff, \
+	STATUS(PCI_STATUS, "status", PCI_STATUS_RO_MASK, PCI_STATUS_RSVDZ_MASK), \
+	PERM(PCI_CLASS_REVISION, 4, "revision+class"), \
+	{ .name = "cache line size", .offset = PCI_CACHE_LINE_SIZE, .size = 1 }, \
+	RO(PCI_LATENCY_TIMER, 1, "latency timer"), \
+	PERM(PCI_HEADER_TYPE, 1, "header type"), \
+	{ .name = "bist", .offset = PCI_BIST, .size = 1, .trig = PCI_BIST_START, .write = bist_write }, \
+	BAR(PCI_BASE_ADDRESS_0, "bar0", 0), \
+	BAR(PCI_BASE_ADDRESS_1, "bar1", 1), \
+	{ .name = "capabilities pointer", .offset = PCI_CAPABILITY_LIST, .size = 1, .flags = CFG_F_CAP_PTR, .ro = 0xff, \
 	  .read = cap_ptr_read }, \
 	PERM(0x35, 1, "reserved 0x35"), \
 	PERM(0x36, 2, "reserved 0x36"), \
-	{ .name = "interrupt line", .offset = 0x3c, .size = 1, .flags = CFG_F_NOHW, .emu = 0xff, .read = irq_line_read }, \
-	RO(0x3d, 1, "interrupt pin")
+	{ .name = "interrupt line", .offset = PCI_INTERRUPT_LINE, .size = 1, .flags = CFG_F_NOHW, .emu = 0xff, .read = irq_line_read }, \
+	RO(PCI_INTERRUPT_PIN, 1, "interrupt pin")
 
 static const struct cfg_field header0_fields[] = {
 	HEADER_COMMON,
-	BAR(0x18, "bar2"),
-	BAR(0x1c, "bar3"),
-	BAR(0x20, "bar4"),
-	BAR(0x24, "bar5"),
-	PERM(0x28, 4, "cardbus cis"),
-	PERM(0x2c, 4, "subsystem"),
-	BAR(0x30, "rom"),
+	BAR(PCI_BASE_ADDRESS_2, "bar2", 2),
+	BAR(PCI_BASE_ADDRESS_3, "bar3", 3),
+	BAR(PCI_BASE_ADDRESS_4, "bar4", 4),
+	BAR(PCI_BASE_ADDRESS_5, "bar5", 5),
+	PERM(PCI_CARDBUS_CIS, 4, "cardbus cis"),
+	PERM(PCI_SUBSYSTEM_VENDOR_ID, 4, "subsystem"),
+	BAR(PCI_ROM_ADDRESS, "rom", HOSTDEV_ROM),
 	PERM(0x38, 4, "reserved 0x38"),
-	PERM(0x3e, 1, "min gnt"),
-	PERM(0x3f, 1, "max lat"),
+	PERM(PCI_MIN_GNT, 1, "min gnt"),
+	PERM(PCI_MAX_LAT, 1, "max lat"),
 };
 
 static const struct cfg_field header1_fields[] = {
 	HEADER_COMMON,
-	PERM(0x18, 1, "primary bus"),
-	PERM(0x19, 1, "secondary bus"),
-	PERM(0x1a, 1, "subordinate bus"),
-	PERM(0x1b, 1, "secondary latency"),
-	PERM(0x1c, 1, "io base"),
-	PERM(0x1d, 1, "io limit"),
-	STATUS(0x1e, "secondary status", 0x06a0, 0x005f),
-	PERM(0x20, 2, "memory base"),
-	PERM(0x22, 2, "memory limit"),
-	PERM(0x24, 2, "prefetchable base"),
-	PERM(0x26, 2, "prefetchable limit"),
-	PERM(0x28, 4, "prefetchable base upper"),
-	PERM(0x2c, 4, "prefetchable limit upper"),
-	PERM(0x30, 2, "io base upper"),
-	PERM(0x32, 2, "io limit upper"),
-	BAR(0x38, "rom"),
-	PERM(0x3e, 2, "bridge control"),
+	PERM(PCI_PRIMARY_BUS, 1, "primary bus"),
+	PERM(PCI_SECONDARY_BUS, 1, "secondary bus"),
+	PERM(PCI_SUBORDINATE_BUS, 1, "subordinate bus"),
+	PERM(PCI_SEC_LATENCY_TIMER, 1, "secondary latency"),
+	PERM(PCI_IO_BASE, 1, "io base"),
+	PERM(PCI_IO_LIMIT, 1, "io limit"),
+	STATUS(PCI_SEC_STATUS, "secondary status", PCI_SEC_STATUS_RO_MASK, PCI_SEC_STATUS_RSVDZ_MASK),
+	PERM(PCI_MEMORY_BASE, 2, "memory base"),
+	PERM(PCI_MEMORY_LIMIT, 2, "memory limit"),
+	PERM(PCI_PREF_MEMORY_BASE, 2, "prefetchable base"),
+	PERM(PCI_PREF_MEMORY_LIMIT, 2, "prefetchable limit"),
+	PERM(PCI_PREF_BASE_UPPER32, 4, "prefetchable base upper"),
+	PERM(PCI_PREF_LIMIT_UPPER32, 4, "prefetchable limit upper"),
+	PERM(PCI_IO_BASE_UPPER16, 2, "io base upper"),
+	PERM(PCI_IO_LIMIT_UPPER16, 2, "io limit upper"),
+	BAR(PCI_ROM_ADDRESS1, "rom", HOSTDEV_ROM),
+	PERM(PCI_BRIDGE_CONTROL, 2, "bridge control"),
 };
 
 const struct cfg_table cfg_header0_table = {
-	"type 0 header", header0_fields, sizeof(header0_fields) / sizeof(header0_fields[0]), 0x40
+	"type 0 header", header0_fields, sizeof(header0_fields) / sizeof(header0_fields[0]), PCI_STD_HEADER_SIZEOF
 };
 const struct cfg_table cfg_header1_table = {
-	"type 1 header", header1_fields, sizeof(header1_fields) / sizeof(header1_fields[0]), 0x40
+	"type 1 header", header1_fields, sizeof(header1_fields) / sizeof(header1_fields[0]), PCI_STD_HEADER_SIZEOF
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The config-space engine: builds a device's field instances from the const
- * tables (cfg_header.c, cfg_caps.c), splits every guest access per field, and
- * applies each field's masks and hooks.  Semantics are Linux xen-pciback's
+ * tables (cfg_header.c, cfg_caps.c; the capability chains are walked in
+ * cfg_chain.c, quirks added in cfg_quirk.c), splits every guest access per
+ * field, and applies each field's masks and hooks.  Semantics are Linux xen-pciback's
  * (research notes §4); doc/config-space.md is the user-facing description.
  *
  * Deliberate deviations from the kernel, all on the safe side:
@@ -44,17 +45,14 @@
  */
 #include "cfgspace.h"
 
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfg_field.h"
+#include "proto/pci_regs.h"
 #include "proto/pciif.h"
-
-#define CAP_LIST_BIT 0x10u
-#define CAP_PTR 0x34u
 
 /* ---- hardware access ---- */
 
@@ -155,15 +153,28 @@ static int check_table(const struct cfg_table *t, char *err, size_t errlen)
 
 int cfg_check_tables(char *err, size_t errlen)
 {
-	for (size_t i = 0; i < cfg_all_tables_count; i++)
-		if (check_table(cfg_all_tables[i], err, errlen))
+	const struct cfg_table *const fixed[] = { &cfg_header0_table, &cfg_header1_table, cfg_cap_header_table(),
+						  &cfg_ext_cap_table };
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (check_table(fixed[i], err, errlen))
 			return -1;
+	for (size_t c = 0; c < cfg_caps_count; c++) {
+		const struct cfg_cap *cap = &cfg_caps[c];
+		if (!cap->nlayouts || cfg_cap_find(cap->id) != cap) {
+			snprintf(err, errlen, "capability 0x%02x: %s", cap->id,
+				 cap->nlayouts ? "listed twice" : "no layout");
+			return -1;
+		}
+		for (size_t l = 0; l < cap->nlayouts; l++)
+			if (check_table(cap->layouts[l], err, errlen))
+				return -1;
+	}
 	return 0;
 }
 
 /* ---- building a device ---- */
 
-static bool range_free(const struct cfg_dev *cd, unsigned off, unsigned size)
+bool cfg_range_free(const struct cfg_dev *cd, unsigned off, unsigned size)
 {
 	for (unsigned i = 0; i < size; i++)
 		if (cd->map[off + i])
@@ -171,7 +182,7 @@ static bool range_free(const struct cfg_dev *cd, unsigned off, unsigned size)
 	return true;
 }
 
-static struct cfg_fi *add_fi(struct cfg_dev *cd, const struct cfg_field *f, unsigned off, unsigned size)
+struct cfg_fi *cfg_add_fi(struct cfg_dev *cd, const struct cfg_field *f, unsigned off, unsigned size)
 {
 	if (cd->nfi >= CFG_MAX_FIELDS)
 		return NULL;
@@ -186,114 +197,21 @@ static struct cfg_fi *add_fi(struct cfg_dev *cd, const struct cfg_field *f, unsi
 }
 
 /* Adds every field of t at base, or none: false if any would overlap or not fit. */
-static bool add_table(struct cfg_dev *cd, const struct cfg_table *t, unsigned base)
+bool cfg_add_table(struct cfg_dev *cd, const struct cfg_table *t, unsigned base)
 {
 	if (base + t->min_len > cd->hd->cfg_size || cd->nfi + t->count > CFG_MAX_FIELDS)
 		return false;
 	for (size_t i = 0; i < t->count; i++)
-		if (!range_free(cd, base + t->fields[i].offset, t->fields[i].size))
+		if (!cfg_range_free(cd, base + t->fields[i].offset, t->fields[i].size))
 			return false;
 	for (size_t i = 0; i < t->count; i++)
-		add_fi(cd, &t->fields[i], base + t->fields[i].offset, t->fields[i].size);
+		cfg_add_fi(cd, &t->fields[i], base + t->fields[i].offset, t->fields[i].size);
 	return true;
 }
 
-static struct cfg_fi *fi_at(struct cfg_dev *cd, unsigned off)
+struct cfg_fi *cfg_fi_at(struct cfg_dev *cd, unsigned off)
 {
 	return cd->map[off] ? &cd->fi[cd->map[off] - 1] : NULL;
-}
-
-static void chain_cut(struct cfg_dev *cd, struct cfg_fi *link, const char *chain, unsigned bad, const char *why)
-{
-	char a[PB_BDF_STRLEN];
-	if (link)
-		link->st[0] = 1;
-	pb_warn("%s (%s): %s capability chain cut at 0x%x (%s); the guest sees the chain end there",
-		pb_bdf_format(&cd->hd->addr, a), cd->hd->source, chain, bad, why);
-}
-
-static void build_caps(struct cfg_dev *cd)
-{
-	uint32_t status, ptr, hdr;
-	bool seen[256] = { false };
-	if (cfg_hw_read(cd, 0x06, 2, &status) || !(status & CAP_LIST_BIT) || cfg_hw_read(cd, CAP_PTR, 1, &ptr))
-		return;
-	struct cfg_fi *link = fi_at(cd, CAP_PTR);
-	unsigned pos = ptr & 0xfc;
-	while (pos) {
-		const char *why = NULL;
-		const struct cfg_table *t = NULL;
-		if (pos < 0x40)
-			why = "points into the header";
-		else if (seen[pos])
-			why = "loops";
-		else if (cfg_hw_read(cd, pos, 4, &hdr))
-			why = "unreadable";
-		else
-			t = cfg_cap_table(hdr & 0xff, (uint16_t)(hdr >> 16));
-		if (t && (pos + t->min_len > 0x100 || !add_table(cd, t, pos))) {
-			/*
-			 * Its registers don't fit (past the end, or into the next
-			 * capability): describe only its header, so the chain stays
-			 * whole and the body stays read-only.
-			 */
-			char a[PB_BDF_STRLEN];
-			pb_warn("%s (%s): capability 0x%02x at 0x%x does not fit its %s layout; only its header is "
-				"described", pb_bdf_format(&cd->hd->addr, a), cd->hd->source, hdr & 0xff, pos, t->name);
-			t = cfg_cap_header_table();
-			if (!add_table(cd, t, pos))
-				why = "overlaps another structure";
-		}
-		if (why) {
-			cd->chain_cut = true;
-			chain_cut(cd, link, "standard", pos, why);
-			return;
-		}
-		seen[pos] = true;
-		/* the first of each kind is the one the kernel (pci_find_capability) uses */
-		unsigned *where = (hdr & 0xff) == 0x01 ? &cd->pm_pos : (hdr & 0xff) == 0x05 ? &cd->msi_pos
-				  : (hdr & 0xff) == 0x11 ? &cd->msix_pos : NULL;
-		if (where && !*where)
-			*where = pos;
-		link = fi_at(cd, pos);
-		pos = (hdr >> 8) & 0xfc;
-	}
-}
-
-static void build_ext_caps(struct cfg_dev *cd)
-{
-	uint32_t hdr;
-	bool seen[1024] = { false };
-	unsigned pos = 0x100;
-	struct cfg_fi *link = NULL;
-	if (cd->hd->cfg_size <= 0x100)
-		return;
-	while (pos) {
-		const char *why = NULL;
-		if (pos < 0x100)
-			why = "points into the standard space";
-		else if (pos + 4 > cd->hd->cfg_size)
-			why = "runs past the end of config space";
-		else if (seen[pos / 4])
-			why = "loops";
-		else if (cfg_hw_read(cd, pos, 4, &hdr))
-			why = "unreadable";
-		if (!why && (hdr == 0 || hdr == 0xffffffffu)) {
-			if (!link) /* no extended capabilities at all */
-				return;
-			why = "points to an empty header";
-		}
-		if (!why && !add_table(cd, &cfg_ext_cap_table, pos))
-			why = "overlaps another structure";
-		if (why) {
-			cd->ext_chain_cut = true;
-			chain_cut(cd, link, "extended", pos, why);
-			return;
-		}
-		seen[pos / 4] = true;
-		link = fi_at(cd, pos);
-		pos = (hdr >> 20) & 0xffc;
-	}
 }
 
 static int init_fields(struct cfg_dev *cd, size_t from, char *err, size_t errlen)
@@ -325,7 +243,7 @@ struct cfg_dev *cfg_dev_new(struct hostdev *hd, const struct cfg_options *opts, 
 		snprintf(err, errlen, "%s: unsupported header type %u", hd->source, hd->header_type);
 		return NULL;
 	}
-	if (hd->cfg_size < 0x100 || hd->cfg_size > 4096) {
+	if (hd->cfg_size < PCI_CFG_SPACE_SIZE || hd->cfg_size > PCI_CFG_SPACE_EXP_SIZE) {
 		snprintf(err, errlen, "%s: config space of %u bytes", hd->source, hd->cfg_size);
 		return NULL;
 	}
@@ -343,13 +261,13 @@ struct cfg_dev *cfg_dev_new(struct hostdev *hd, const struct cfg_options *opts, 
 		cd->opts = *opts;
 	cd->seize_opts = cd->opts;
 	cd->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
-	if (!add_table(cd, hdr_table, 0)) {
+	if (!cfg_add_table(cd, hdr_table, 0)) {
 		snprintf(err, errlen, "%s: header fields do not fit", hd->source);
 		cfg_dev_free(cd);
 		return NULL;
 	}
-	build_caps(cd);
-	build_ext_caps(cd);
+	cfg_build_caps(cd);
+	cfg_build_ext_caps(cd);
 	cd->nbase = cd->nfi;
 	if (init_fields(cd, 0, err, errlen)) {
 		cfg_dev_free(cd);
@@ -416,7 +334,7 @@ int cfg_read(struct cfg_dev *cd, long off, long size, uint32_t *val)
 		return PCIIF_ERR_INVALID_OFFSET;
 	unsigned o = (unsigned)off, n = (unsigned)size;
 	for (unsigned i = 0; i < n;) {
-		struct cfg_fi *fi = fi_at(cd, o + i);
+		struct cfg_fi *fi = cfg_fi_at(cd, o + i);
 		uint32_t fv;
 		int rc;
 		if (!fi || (!fi->f->read && fi->off >= o && fi->off + fi->size <= o + n)) {
@@ -470,7 +388,7 @@ int cfg_write(struct cfg_dev *cd, long off, long size, uint32_t val)
 		return PCIIF_ERR_INVALID_OFFSET;
 	unsigned o = (unsigned)off, n = (unsigned)size;
 	for (unsigned i = 0; i < n;) {
-		struct cfg_fi *fi = fi_at(cd, o + i);
+		struct cfg_fi *fi = cfg_fi_at(cd, o + i);
 		int rc;
 		if (!fi) {
 			unsigned j = i + 1;
@@ -510,7 +428,7 @@ int cfg_write(struct cfg_dev *cd, long off, long size, uint32_t val)
 	return 0;
 }
 
-/* ---- release, options, quirks ---- */
+/* ---- release, options ---- */
 
 void cfg_dev_release(struct cfg_dev *cd)
 {
@@ -534,53 +452,3 @@ void cfg_set_options(struct cfg_dev *cd, const struct cfg_options *opts) { cd->o
 const struct cfg_options *cfg_get_options(const struct cfg_dev *cd) { return &cd->opts; }
 void cfg_set_permissive(struct cfg_dev *cd, bool on) { cd->opts.permissive = on; }
 void cfg_set_allow_interrupt_control(struct cfg_dev *cd, bool on) { cd->opts.allow_interrupt_control = on; }
-bool cfg_chain_was_cut(const struct cfg_dev *cd) { return cd->chain_cut || cd->ext_chain_cut; }
-size_t cfg_quirk_count(const struct cfg_dev *cd) { return cd->nfi - cd->nbase; }
-
-int cfg_add_quirk(struct cfg_dev *cd, unsigned reg, unsigned size, uint32_t mask, char *err, size_t errlen)
-{
-	if (size != 1 && size != 2 && size != 4) {
-		snprintf(err, errlen, "quirk size %u is not 1, 2 or 4", size);
-		return -EINVAL;
-	}
-	if (reg % size || reg + size > cd->hd->cfg_size) {
-		snprintf(err, errlen, "quirk register 0x%x (size %u) is misaligned or outside the %u-byte config space",
-			 reg, size, cd->hd->cfg_size);
-		return -EINVAL;
-	}
-	if (mask & ~cfg_size_mask(size)) {
-		snprintf(err, errlen, "quirk mask 0x%x is wider than %u byte(s)", mask, size);
-		return -EINVAL;
-	}
-	for (size_t i = cd->nbase; i < cd->nfi; i++) {
-		const struct cfg_fi *q = &cd->fi[i];
-		if (q->off == reg && q->size == size && q->mask == mask)
-			return 0; /* the same quirk again */
-	}
-	if (!range_free(cd, reg, size)) {
-		const struct cfg_fi *fi = fi_at(cd, reg);
-		for (unsigned i = 0; !fi && i < size; i++)
-			fi = fi_at(cd, reg + i);
-		snprintf(err, errlen, "quirk at 0x%x overlaps the %s register at 0x%x", reg, fi ? fi->f->name : "?",
-			 fi ? fi->off : 0);
-		return -EEXIST;
-	}
-	struct cfg_fi *fi = add_fi(cd, &cfg_quirk_field, reg, size);
-	if (!fi) {
-		snprintf(err, errlen, "too many config fields");
-		return -ENOSPC;
-	}
-	fi->mask = mask;
-	return 0;
-}
-
-int cfg_apply_quirk(struct cfg_dev *cd, const struct cfg_quirk *q, char *err, size_t errlen)
-{
-	if (!pb_bdf_equal(&q->addr, &cd->hd->addr)) {
-		char a[PB_BDF_STRLEN], b[PB_BDF_STRLEN];
-		snprintf(err, errlen, "quirk for %s does not match device %s", pb_bdf_format(&q->addr, a),
-			 pb_bdf_format(&cd->hd->addr, b));
-		return -ENODEV;
-	}
-	return cfg_add_quirk(cd, q->reg, q->size, q->mask, err, errlen);
-}

@@ -71,7 +71,8 @@ void cfg_set_allow_interrupt_control(struct cfg_dev *cd, bool on);
 
 /*
  * Checks every const field table: sizes 1/2/4, aligned offsets, no overlaps,
- * masks inside the register and disjoint, hooks where masks need them.
+ * masks inside the register and disjoint, hooks where masks need them; and
+ * every capability row: at least one layout, its ID listed once.
  * Returns 0, or -1 with a one-line message.  cfg_dev_new refuses to build a
  * device when this fails.
  */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "proto/pci_regs.h"
 
 void pool_init(struct pb_pool *p, enum topo_mode mode)
 {
@@ -197,7 +198,7 @@ static int release_finish(struct pb_pool_dev *pd)
 	if (!rc) {
 		int q = hostdev_quiesce(hd);
 		uint32_t cmd;
-		if (q != -EROFS && (hostdev_read(hd, 0x04, 2, &cmd) || (cmd & 0x0004))) {
+		if (q != -EROFS && (hostdev_read(hd, PCI_COMMAND, 2, &cmd) || (cmd & PCI_COMMAND_MASTER))) {
 			rc = -EIO;
 			snprintf(why, sizeof(pd->release_why), "bus mastering still on after reset");
 		}

@@ -9,6 +9,7 @@
 #include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "core/transport.h"
+#include "proto/pci_regs.h"
 #include "proto/xenbus_state.h"
 #include "transport/local/local_msg.h"
 
@@ -149,7 +150,7 @@ static void print_hw_enable(FILE *out, struct hostdev *hd, const char *name, uin
 	uint32_t ctl;
 	if (!cap)
 		fprintf(out, " hw_%s=absent", name);
-	else if (hostdev_read(hd, cap + 2, 2, &ctl))
+	else if (hostdev_read(hd, cap + PCI_MSI_FLAGS, 2, &ctl))
 		fprintf(out, " hw_%s=unreadable", name);
 	else
 		fprintf(out, " hw_%s=%s", name, ctl & bit ? "on" : "off");
@@ -172,8 +173,8 @@ static int cmd_irq(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 			fprintf(out, "%s%" PRIu32, i ? "," : "", s->msix_pirqs[i]);
 		if (!s->nmsix)
 			fputc('-', out);
-		print_hw_enable(out, d->host, "msi", 0x05, 0x0001);
-		print_hw_enable(out, d->host, "msix", 0x11, 0x8000);
+		print_hw_enable(out, d->host, "msi", PCI_CAP_ID_MSI, PCI_MSI_FLAGS_ENABLE);
+		print_hw_enable(out, d->host, "msix", PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS_ENABLE);
 		fprintf(out, " intx=%u\n", d->host->irq);
 	}
 	if (ctx->sim_irq)
@@ -192,9 +193,9 @@ static const struct {
 	int channel;
 	uint32_t ue_status;
 } aer_channels[] = {
-	{ "normal", PCIIF_AER_IO_NORMAL, 1u << 14 },        /* Completion Timeout (non-fatal) */
-	{ "frozen", PCIIF_AER_IO_FROZEN, 1u << 18 },        /* Malformed TLP (fatal) */
-	{ "failure", PCIIF_AER_IO_PERM_FAILURE, 1u << 4 },  /* Data Link Protocol Error (fatal) */
+	{ "normal", PCIIF_AER_IO_NORMAL, PCI_ERR_UNC_COMP_TIME },    /* non-fatal */
+	{ "frozen", PCIIF_AER_IO_FROZEN, PCI_ERR_UNC_MALF_TLP },     /* fatal */
+	{ "failure", PCIIF_AER_IO_PERM_FAILURE, PCI_ERR_UNC_DLP },   /* fatal */
 };
 
 static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)

@@ -23,20 +23,23 @@
 #include <inttypes.h>
 #include <string.h>
 
-#define CAP_MSI 0x05
-#define CAP_MSIX 0x11
-#define MSIX_CTL_MASKALL 0x4000u
-#define PCI_COMMAND_MEMORY 0x2
+#include "proto/pci_regs.h"
 
 static bool hw_enabled(struct hostdev *hd, uint8_t cap_id, uint32_t bit)
 {
 	unsigned cap = hostdev_find_cap(hd, cap_id);
 	uint32_t ctl;
-	return cap && hostdev_read(hd, cap + 2, 2, &ctl) == 0 && (ctl & bit);
+	return cap && hostdev_read(hd, cap + PCI_MSI_FLAGS, 2, &ctl) == 0 && (ctl & bit);
 }
 
-static bool msi_on(struct pb_dev *d) { return d->irq.msi_on || hw_enabled(d->host, CAP_MSI, 0x0001); }
-static bool msix_on(struct pb_dev *d) { return d->irq.msix_on || hw_enabled(d->host, CAP_MSIX, 0x8000); }
+static bool msi_on(struct pb_dev *d)
+{
+	return d->irq.msi_on || hw_enabled(d->host, PCI_CAP_ID_MSI, PCI_MSI_FLAGS_ENABLE);
+}
+static bool msix_on(struct pb_dev *d)
+{
+	return d->irq.msix_on || hw_enabled(d->host, PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS_ENABLE);
+}
 
 /* The INTx interrupt a disable returns. */
 static uint32_t intx_pirq(const struct pb_dev *d) { return d->host->irq; }
@@ -50,7 +53,7 @@ static int enable_msi(struct dispatch_guest *g, struct pb_dev *d, uint32_t *pirq
 		return -EALREADY;
 	if (msix_on(d) || !in_d0(d))
 		return -ENXIO;
-	if (!hostdev_find_cap(d->host, CAP_MSI))
+	if (!hostdev_find_cap(d->host, PCI_CAP_ID_MSI))
 		return -EINVAL;
 	int rc = g->irqp->ops->map_msi(g->irqp, d->host, g->domid, pirq);
 	if (rc)
@@ -93,16 +96,16 @@ static void unmap_msix(struct dispatch_guest *g, struct pb_dev *d, unsigned n, c
 static int mask_unmapped_msix(struct pb_dev *d, const uint16_t *entries, unsigned n)
 {
 	struct hostdev *hd = d->host;
-	unsigned cap = hostdev_find_cap(hd, CAP_MSIX);
+	unsigned cap = hostdev_find_cap(hd, PCI_CAP_ID_MSIX);
 	uint32_t ctl;
 	if (!hd->ops->msix_mask_entry || !cap)
 		return 0;
-	if (hostdev_read(hd, cap + 2, 2, &ctl))
+	if (hostdev_read(hd, cap + PCI_MSIX_FLAGS, 2, &ctl))
 		return -EIO;
 	uint8_t is_mapped[2048 / 8] = { 0 };
 	for (unsigned i = 0; i < n; i++)
 		is_mapped[entries[i] / 8] |= (uint8_t)(1u << (entries[i] % 8));
-	for (unsigned e = 0; e < (ctl & 0x7ffu) + 1; e++) {
+	for (unsigned e = 0; e < (ctl & PCI_MSIX_FLAGS_QSIZE) + 1; e++) {
 		if (is_mapped[e / 8] & (1u << (e % 8)))
 			continue;
 		int rc = hd->ops->msix_mask_entry(hd, e);
@@ -116,11 +119,11 @@ static int mask_unmapped_msix(struct pb_dev *d, const uint16_t *entries, unsigne
 static int enable_msix_exact(struct dispatch_guest *g, struct pb_dev *d, const struct pciif_op *op, uint32_t nvec,
 			     uint32_t *pirqs)
 {
-	unsigned cap = hostdev_find_cap(d->host, CAP_MSIX);
+	unsigned cap = hostdev_find_cap(d->host, PCI_CAP_ID_MSIX);
 	uint32_t ctl;
-	if (nvec < 1 || !cap || hostdev_read(d->host, cap + 2, 2, &ctl))
+	if (nvec < 1 || !cap || hostdev_read(d->host, cap + PCI_MSIX_FLAGS, 2, &ctl))
 		return -EINVAL;
-	uint32_t hwsize = (ctl & 0x7ff) + 1;
+	uint32_t hwsize = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1;
 	for (uint32_t i = 0; i < nvec; i++) {
 		if (op->msix_entries[i].entry >= hwsize)
 			return -EINVAL;
@@ -188,7 +191,7 @@ void msi_op(struct dispatch_guest *g, struct pb_dev *d, const struct pciif_op *o
 			res->err = -EINVAL;
 		else if (msix_on(d))
 			res->err = -EALREADY;
-		else if (hostdev_read(pf, 0x04, 2, &cmd) || msi_on(d) || !(cmd & PCI_COMMAND_MEMORY) || !in_d0(d))
+		else if (hostdev_read(pf, PCI_COMMAND, 2, &cmd) || msi_on(d) || !(cmd & PCI_COMMAND_MEMORY) || !in_d0(d))
 			res->err = -ENXIO;
 		if (res->err) {
 			pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: enable_msix on %s refused: %d", g->name,
@@ -243,10 +246,10 @@ void dispatch_irq_restore(struct dispatch_guest *g, struct pb_dev *d, const stru
 	if (msi)
 		g->irqp->ops->set_enable(g->irqp, hd, IRQ_KIND_MSI, true);
 	/* Mask-All as it was (set_enable leaves it clear). */
-	unsigned cap = was && was->msix_maskall ? hostdev_find_cap(hd, CAP_MSIX) : 0;
+	unsigned cap = was && was->msix_maskall ? hostdev_find_cap(hd, PCI_CAP_ID_MSIX) : 0;
 	uint32_t ctl;
-	if (cap && !hostdev_read(hd, cap + 2, 2, &ctl) && !(ctl & MSIX_CTL_MASKALL) &&
-	    hostdev_write(hd, cap + 2, 2, ctl | MSIX_CTL_MASKALL))
+	if (cap && !hostdev_read(hd, cap + PCI_MSIX_FLAGS, 2, &ctl) && !(ctl & PCI_MSIX_FLAGS_MASKALL) &&
+	    hostdev_write(hd, cap + PCI_MSIX_FLAGS, 2, ctl | PCI_MSIX_FLAGS_MASKALL))
 		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: %s: cannot set MSI-X Mask-All again after the reset", g->name,
 			  hd->source);
 }

@@ -7,22 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCI_STATUS 0x06
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAP_PTR 0x34
-#define PCI_CAP_ID_EXP 0x10
-#define PCI_EXT_START 0x100
+#include "proto/pci_regs.h"
 
 /* True if the standard capability list (cycle-safe walk) holds a PCI Express capability. */
 static int has_pcie_cap(const uint8_t *cfg)
 {
 	if (!((cfg[PCI_STATUS] | cfg[PCI_STATUS + 1] << 8) & PCI_STATUS_CAP_LIST))
 		return 0;
-	unsigned pos = cfg[PCI_CAP_PTR] & ~3u;
-	for (int ttl = 48; ttl > 0 && pos >= 0x40 && pos < 0x100; ttl--) {
-		if (cfg[pos] == PCI_CAP_ID_EXP)
+	unsigned pos = cfg[PCI_CAPABILITY_LIST] & ~3u;
+	for (int ttl = 48; ttl > 0 && pos >= PCI_STD_HEADER_SIZEOF && pos < PCI_CFG_SPACE_SIZE; ttl--) {
+		if (cfg[pos + PCI_CAP_LIST_ID] == PCI_CAP_ID_EXP)
 			return 1;
-		pos = cfg[pos + 1] & ~3u;
+		pos = cfg[pos + PCI_CAP_LIST_NEXT] & ~3u;
 	}
 	return 0;
 }
@@ -46,20 +42,20 @@ static int read_range(struct pf_conn *c, struct pf_device *d, unsigned from, uns
 static int read_device(struct pf_conn *c, struct pf_device *d)
 {
 	memset(d->cfg, 0xff, sizeof(d->cfg));
-	int r = read_range(c, d, 0, 0x100);
+	int r = read_range(c, d, 0, PCI_CFG_SPACE_SIZE);
 	if (r)
 		return r;
-	d->cfg_size = 0x100;
+	d->cfg_size = PCI_CFG_SPACE_SIZE;
 	if (!has_pcie_cap(d->cfg))
 		return 0;
 	uint32_t v;
-	r = pf_read(c, &d->addr, PCI_EXT_START, 4, &v);
+	r = pf_read(c, &d->addr, PCI_CFG_SPACE_SIZE, 4, &v);
 	if (r > 0)
 		return r;
 	if (r < 0)
 		return 0;
-	d->cfg_size = 4096;
-	return read_range(c, d, PCI_EXT_START, 4096);
+	d->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
+	return read_range(c, d, PCI_CFG_SPACE_SIZE, PCI_CFG_SPACE_EXP_SIZE);
 }
 
 int pf_enumerate(struct pf_conn *c, struct pf_device **devs, size_t *count, char *err, size_t errlen)

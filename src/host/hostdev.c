@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "proto/pci_regs.h"
+
 void hostdev_destroy(struct hostdev *hd)
 {
 	if (hd && hd->ops->destroy)
@@ -21,14 +23,14 @@ bool hostdev_access_ok(const struct hostdev *hd, long off, long size)
 unsigned hostdev_find_cap(struct hostdev *hd, uint8_t cap_id)
 {
 	uint32_t status, v;
-	if (hostdev_read(hd, 0x06, 2, &status) || !(status & 0x10))
+	if (hostdev_read(hd, PCI_STATUS, 2, &status) || !(status & PCI_STATUS_CAP_LIST))
 		return 0;
-	unsigned ptr_reg = (hd->header_type == 2) ? 0x14 : 0x34;
+	unsigned ptr_reg = (hd->header_type == PCI_HEADER_TYPE_CARDBUS) ? PCI_CB_CAPABILITY_LIST : PCI_CAPABILITY_LIST;
 	if (hostdev_read(hd, ptr_reg, 1, &v))
 		return 0;
 	unsigned pos = v & 0xfc;
-	for (int ttl = 48; ttl-- && pos >= 0x40;) {
-		if (hostdev_read(hd, pos, 2, &v))
+	for (int ttl = 48; ttl-- && pos >= PCI_STD_HEADER_SIZEOF;) {
+		if (hostdev_read(hd, pos + PCI_CAP_LIST_ID, 2, &v))
 			return 0;
 		if ((v & 0xff) == cap_id)
 			return pos;
@@ -39,17 +41,17 @@ unsigned hostdev_find_cap(struct hostdev *hd, uint8_t cap_id)
 
 unsigned hostdev_find_ext_cap(struct hostdev *hd, uint16_t cap_id)
 {
-	if (hd->cfg_size <= 0x100)
+	if (hd->cfg_size <= PCI_CFG_SPACE_SIZE)
 		return 0;
-	unsigned pos = 0x100;
-	for (int ttl = (4096 - 256) / 8; ttl--;) {
+	unsigned pos = PCI_CFG_SPACE_SIZE;
+	for (int ttl = (PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8; ttl--;) {
 		uint32_t h;
 		if (hostdev_read(hd, pos, 4, &h) || h == 0 || h == 0xffffffff)
 			return 0;
-		if ((h & 0xffff) == cap_id)
+		if (PCI_EXT_CAP_ID(h) == cap_id)
 			return pos;
-		pos = (h >> 20) & 0xffc;
-		if (pos < 0x100)
+		pos = PCI_EXT_CAP_NEXT(h);
+		if (pos < PCI_CFG_SPACE_SIZE)
 			return 0;
 	}
 	return 0;
@@ -75,29 +77,29 @@ int hostdev_quiesce(struct hostdev *hd)
 		uint8_t cap;
 		uint32_t bits;
 	} enables[] = {
-		{ 0x11, 0x8000 }, /* MSI-X enable */
-		{ 0x05, 0x0001 }, /* MSI enable */
+		{ PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS_ENABLE },
+		{ PCI_CAP_ID_MSI, PCI_MSI_FLAGS_ENABLE },
 	};
 	int first = 0;
 	for (size_t i = 0; i < sizeof(enables) / sizeof(enables[0]); i++) {
 		unsigned cap = hostdev_find_cap(hd, enables[i].cap);
 		if (cap) {
-			int rc = clear_bits16(hd, cap + 2, enables[i].bits);
+			int rc = clear_bits16(hd, cap + PCI_MSI_FLAGS, enables[i].bits);
 			first = first ? first : rc;
 		}
 	}
-	int rc = clear_bits16(hd, 0x04, 0x0004); /* bus master */
+	int rc = clear_bits16(hd, PCI_COMMAND, PCI_COMMAND_MASTER);
 	return first ? first : rc;
 }
 
 int hostdev_power_state(struct hostdev *hd)
 {
-	unsigned pm = hostdev_find_cap(hd, 0x01);
+	unsigned pm = hostdev_find_cap(hd, PCI_CAP_ID_PM);
 	uint32_t pmcsr;
 	if (!pm)
 		return 0;
-	int rc = hostdev_read(hd, pm + 4, 2, &pmcsr);
-	return rc ? rc : (int)(pmcsr & 3u);
+	int rc = hostdev_read(hd, pm + PCI_PM_CTRL, 2, &pmcsr);
+	return rc ? rc : (int)(pmcsr & PCI_PM_CTRL_STATE_MASK);
 }
 
 unsigned hostdev_pm_delay_us(int from, int to)
@@ -115,25 +117,25 @@ int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on)
 	if (!cap)
 		return -ENODEV;
 	uint32_t ctl;
-	int rc = hostdev_read(hd, cap + 2, 2, &ctl);
+	int rc = hostdev_read(hd, cap + PCI_MSI_FLAGS, 2, &ctl);
 	if (rc)
 		return rc;
-	uint32_t bit = cap_id == 0x05 ? 0x0001 : 0x8000;
+	uint32_t bit = cap_id == PCI_CAP_ID_MSI ? PCI_MSI_FLAGS_ENABLE : PCI_MSIX_FLAGS_ENABLE;
 	ctl = on ? (ctl | bit) : (ctl & ~bit);
-	if (cap_id == 0x11)
-		ctl &= ~0x4000u; /* function mask off once set up */
-	return hostdev_write(hd, cap + 2, 2, ctl);
+	if (cap_id == PCI_CAP_ID_MSIX)
+		ctl &= ~(uint32_t)PCI_MSIX_FLAGS_MASKALL; /* function mask off once set up */
+	return hostdev_write(hd, cap + PCI_MSI_FLAGS, 2, ctl);
 }
 
 int hostdev_msix_table_base(struct hostdev *hd, uint64_t *base)
 {
-	unsigned cap = hostdev_find_cap(hd, 0x11);
+	unsigned cap = hostdev_find_cap(hd, PCI_CAP_ID_MSIX);
 	uint32_t tbl;
-	if (!cap || hostdev_read(hd, cap + 4, 4, &tbl))
+	if (!cap || hostdev_read(hd, cap + PCI_MSIX_TABLE, 4, &tbl))
 		return -EINVAL;
-	unsigned bir = tbl & 7;
+	unsigned bir = tbl & PCI_MSIX_TABLE_BIR;
 	if (bir >= HOSTDEV_NUM_BARS || hd->res[bir].size == 0 || (hd->res[bir].flags & HOSTDEV_RES_IO))
 		return -EINVAL;
-	*base = hd->res[bir].start + (tbl & ~7u);
+	*base = hd->res[bir].start + (tbl & PCI_MSIX_TABLE_OFFSET);
 	return 0;
 }

@@ -127,7 +127,7 @@ int hostdev_power_state(struct hostdev *hd);
  */
 unsigned hostdev_pm_delay_us(int from, int to);
 
-/* Sets or clears the MSI (cap 0x05) or MSI-X (cap 0x11) enable bit; -ENODEV without the capability. */
+/* Sets or clears the MSI (PCI_CAP_ID_MSI) or MSI-X (PCI_CAP_ID_MSIX) enable bit; -ENODEV without the capability. */
 int hostdev_set_msi_enable(struct hostdev *hd, uint8_t cap_id, bool on);
 
 /* Host address of the MSI-X table (BAR of the table BIR + offset); -EINVAL when absent or bad. */

@@ -13,15 +13,8 @@
 
 #include "common/log.h"
 #include "host/sysfs_attr.h"
+#include "proto/pci_regs.h"
 
-#define CMD_IO 0x0001u
-#define CMD_MEM 0x0002u
-#define CMD_MASTER 0x0004u
-#define PM_CAP_ID 0x01
-#define PMCSR_STATE 0x0003u
-#define PMCSR_PME_STATUS 0x8000u
-#define PMC_D1 0x0200u
-#define PMC_D2 0x0400u
 /* Linux resource flags the kernel sets on BARs it could not place. */
 #define LINUX_RES_DISABLED 0x10000000u
 #define LINUX_RES_UNSET 0x20000000u
@@ -171,11 +164,11 @@ static int lp_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t va
 static int command_update(struct hostdev *hd, uint32_t set, uint32_t clear)
 {
 	uint32_t cmd;
-	int rc = lp_read(hd, 0x04, 2, &cmd);
+	int rc = lp_read(hd, PCI_COMMAND, 2, &cmd);
 	if (rc)
 		return rc;
 	uint32_t nv = (cmd | set) & ~clear;
-	return nv == cmd ? 0 : lp_write(hd, 0x04, 2, nv);
+	return nv == cmd ? 0 : lp_write(hd, PCI_COMMAND, 2, nv);
 }
 
 /* The decoding the device's resources need. */
@@ -185,7 +178,7 @@ static uint32_t decode_bits(const struct hostdev *hd)
 	for (unsigned i = 0; i < HOSTDEV_NUM_RES; i++) {
 		if (!hd->res[i].size || i == HOSTDEV_ROM)
 			continue;
-		bits |= (hd->res[i].flags & HOSTDEV_RES_IO) ? CMD_IO : CMD_MEM;
+		bits |= (hd->res[i].flags & HOSTDEV_RES_IO) ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
 	}
 	return bits;
 }
@@ -233,7 +226,7 @@ static int lp_disable(struct hostdev *hd)
 	}
 	d->sysfs_enabled = false;
 	hd->enabled = false;
-	return command_update(hd, 0, CMD_MASTER);
+	return command_update(hd, 0, PCI_COMMAND_MASTER);
 }
 
 /*
@@ -249,21 +242,22 @@ static int lp_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us)
 		return -EROFS;
 	if (dstate < 0 || dstate > 3)
 		return -EINVAL;
-	unsigned pm = hostdev_find_cap(hd, PM_CAP_ID);
+	unsigned pm = hostdev_find_cap(hd, PCI_CAP_ID_PM);
 	if (!pm)
 		return -EOPNOTSUPP;
 	uint32_t pmc, pmcsr;
-	int rc = lp_read(hd, pm + 2, 2, &pmc);
+	int rc = lp_read(hd, pm + PCI_PM_PMC, 2, &pmc);
 	if (!rc)
-		rc = lp_read(hd, pm + 4, 2, &pmcsr);
+		rc = lp_read(hd, pm + PCI_PM_CTRL, 2, &pmcsr);
 	if (rc)
 		return rc;
-	if ((dstate == 1 && !(pmc & PMC_D1)) || (dstate == 2 && !(pmc & PMC_D2)))
+	if ((dstate == 1 && !(pmc & PCI_PM_CAP_D1)) || (dstate == 2 && !(pmc & PCI_PM_CAP_D2)))
 		return -EINVAL;
-	unsigned cur = pmcsr & PMCSR_STATE;
+	unsigned cur = pmcsr & PCI_PM_CTRL_STATE_MASK;
 	if (cur == (unsigned)dstate)
 		return 0;
-	rc = lp_write(hd, pm + 4, 2, (pmcsr & ~(PMCSR_STATE | PMCSR_PME_STATUS)) | (unsigned)dstate);
+	rc = lp_write(hd, pm + PCI_PM_CTRL, 2,
+		      (pmcsr & ~(uint32_t)(PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_STATUS)) | (unsigned)dstate);
 	if (rc)
 		return rc;
 	*wait_us = hostdev_pm_delay_us((int)cur, dstate);
@@ -347,7 +341,7 @@ static void fill_resources(struct libpci_dev *d)
 	uint64_t rf = have_flags ? (uint64_t)p->rom_flags : 0;
 	if (nbars && p->rom_size && !(rf & (LINUX_RES_DISABLED | LINUX_RES_UNSET)))
 		hd->res[HOSTDEV_ROM] = (struct hostdev_res){
-			.start = p->rom_base_addr & ~(pciaddr_t)0x7ff,
+			.start = p->rom_base_addr & (pciaddr_t)PCI_ROM_ADDRESS_MASK,
 			.size = p->rom_size,
 			.flags = HOSTDEV_RES_MEM | HOSTDEV_RES_ROM,
 		};
@@ -445,31 +439,34 @@ struct hostdev *libpci_dev_open(const struct pb_bdf *addr, const struct host_opt
 
 	struct hostdev *hd = &d->hd;
 	struct pci_dev *p = d->pdev;
-	uint8_t hdr[64];
+	uint8_t hdr[PCI_STD_HEADER_SIZEOF];
 	if (lp_read_block(d, 0, hdr, sizeof(hdr))) {
 		snprintf(err, errlen, "%s: config space not readable", hd->source);
 		goto fail;
 	}
 	uint8_t probe[4];
-	if (lp_read_block(d, 0x100, probe, 4) == 0)
-		hd->cfg_size = 4096;
-	else if (lp_read_block(d, 0xfc, probe, 4) == 0)
-		hd->cfg_size = 256;
+	if (lp_read_block(d, PCI_CFG_SPACE_SIZE, probe, 4) == 0)
+		hd->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
+	else if (lp_read_block(d, PCI_CFG_SPACE_SIZE - 4, probe, 4) == 0)
+		hd->cfg_size = PCI_CFG_SPACE_SIZE;
 	else {
 		snprintf(err, errlen, "%s: only the first 64 bytes of config space are readable (not root?)",
 			 hd->source);
 		goto fail;
 	}
-	hd->vendor_id = (p->known_fields & PCI_FILL_IDENT) ? p->vendor_id : (uint16_t)(hdr[0] | hdr[1] << 8);
-	hd->device_id = (p->known_fields & PCI_FILL_IDENT) ? p->device_id : (uint16_t)(hdr[2] | hdr[3] << 8);
+	hd->vendor_id = (p->known_fields & PCI_FILL_IDENT) ? p->vendor_id
+							   : (uint16_t)(hdr[PCI_VENDOR_ID] | hdr[PCI_VENDOR_ID + 1] << 8);
+	hd->device_id = (p->known_fields & PCI_FILL_IDENT) ? p->device_id
+							   : (uint16_t)(hdr[PCI_DEVICE_ID] | hdr[PCI_DEVICE_ID + 1] << 8);
 	if (hd->vendor_id == 0xffff) {
 		snprintf(err, errlen, "%s: device does not respond (vendor ID ffff)", hd->source);
 		goto fail;
 	}
-	hd->header_type = hdr[0x0e] & 0x7f;
-	hd->multifunction = (hdr[0x0e] & 0x80) != 0;
-	uint32_t base_sub = (p->known_fields & PCI_FILL_CLASS) ? p->device_class : (uint32_t)(hdr[0x0b] << 8 | hdr[0x0a]);
-	hd->class_code = base_sub << 8 | hdr[0x09];
+	hd->header_type = hdr[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
+	hd->multifunction = (hdr[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MFD) != 0;
+	uint32_t base_sub = (p->known_fields & PCI_FILL_CLASS) ? p->device_class
+							  : (uint32_t)(hdr[PCI_CLASS_DEVICE + 1] << 8 | hdr[PCI_CLASS_DEVICE]);
+	hd->class_code = base_sub << 8 | hdr[PCI_CLASS_PROG];
 	hd->irq = p->irq > 0 ? (unsigned)p->irq : 0;
 	fill_resources(d);
 

@@ -17,6 +17,8 @@
 
 #include <pci/pci.h>
 
+#include "proto/pci_regs.h"
+
 /* ---- the decoded text ---- */
 
 /* "[size=128K]" -> bytes; 0 when absent or unparsable. */
@@ -209,20 +211,20 @@ static uint32_t cfg32(const struct lspci_dump_dev *d, unsigned off)
 /* Completes what the text left out, from the config bytes. */
 static void finish_device(struct lspci_dump_dev *d)
 {
-	uint8_t ht = d->cfg[0x0e] & 0x7f;
-	unsigned nbars = ht == 0 ? 6 : ht == 1 ? 2 : 0;
+	uint8_t ht = d->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
+	unsigned nbars = ht == PCI_HEADER_TYPE_NORMAL ? 6 : ht == PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
 	for (unsigned i = 0; i < nbars; i++) {
 		struct hostdev_res *r = &d->res[i];
 		if (!r->flags)
 			continue;
-		uint32_t v = cfg32(d, 0x10 + 4 * i);
+		uint32_t v = cfg32(d, PCI_BASE_ADDRESS_0 + 4 * i);
 		if (!r->start) {
 			if (r->flags & HOSTDEV_RES_IO)
-				r->start = v & ~3u;
+				r->start = v & (uint32_t)PCI_BASE_ADDRESS_IO_MASK;
 			else {
-				r->start = v & ~0xfu;
+				r->start = v & (uint32_t)PCI_BASE_ADDRESS_MEM_MASK;
 				if ((r->flags & HOSTDEV_RES_MEM64) && i + 1 < nbars)
-					r->start |= (uint64_t)cfg32(d, 0x14 + 4 * i) << 32;
+					r->start |= (uint64_t)cfg32(d, PCI_BASE_ADDRESS_1 + 4 * i) << 32;
 			}
 		}
 		if ((r->flags & HOSTDEV_RES_MEM64) && i + 1 < nbars) {
@@ -232,8 +234,8 @@ static void finish_device(struct lspci_dump_dev *d)
 	}
 	if (nbars == 0)
 		memset(d->res, 0, sizeof(d->res));
-	if (d->irq == 0 && d->cfg[0x3d] != 0)
-		d->irq = d->cfg[0x3c];
+	if (d->irq == 0 && d->cfg[PCI_INTERRUPT_PIN] != 0)
+		d->irq = d->cfg[PCI_INTERRUPT_LINE];
 }
 
 int lspci_dump_load(const char *path, struct lspci_dump *out, char *err, size_t errlen)

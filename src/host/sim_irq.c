@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "host/simdev.h"
+#include "proto/pci_regs.h"
 
 static int take(struct sim_irq *s, uint32_t *pirq)
 {
@@ -59,7 +60,7 @@ static int sim_restore(struct irq_provider *p, struct hostdev *hd)
 static int sim_set_enable(struct irq_provider *p, struct hostdev *hd, enum irq_kind kind, bool on)
 {
 	(void)p;
-	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11, on);
+	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? PCI_CAP_ID_MSI : PCI_CAP_ID_MSIX, on);
 }
 
 static const struct irq_provider_ops sim_irq_ops = {

@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "host/lspci_dump.h"
+#include "proto/pci_regs.h"
 
 #define SIM_MAX_WRITES 65536
-#define MSIX_CTRL_MASKBIT 0x1u
 
 struct simdev {
 	struct hostdev hd;              /* first: struct hostdev * <-> struct simdev * */
@@ -48,8 +48,8 @@ int simdev_is_sim(const struct hostdev *hd) { return hd && hd->ops == &sim_ops; 
 
 /* ---- mask tables ---- */
 
-/* A register rule: bits a write sets/clears (rw) and bits a written 1 clears (w1c). */
-struct reg_rule {
+/* How one simulated register takes a write: bits a write sets/clears (rw) and bits a written 1 clears (w1c). */
+struct sim_reg_bits {
 	uint16_t off;
 	uint8_t size;
 	uint32_t rw;
@@ -57,114 +57,120 @@ struct reg_rule {
 };
 
 /* Type 0 header, besides the BARs and ROM. */
-static const struct reg_rule hdr0_rules[] = {
-	{ 0x04, 2, 0x07ff, 0 },       /* command */
-	{ 0x06, 2, 0, 0xf900 },       /* status: error bits are RW1C */
-	{ 0x0c, 1, 0xff, 0 },         /* cache line size */
-	{ 0x0d, 1, 0xff, 0 },         /* latency timer */
-	{ 0x3c, 1, 0xff, 0 },         /* interrupt line */
+static const struct sim_reg_bits hdr0_rules[] = {
+	{ PCI_COMMAND, 2, PCI_COMMAND_DEFINED_MASK, 0 },
+	{ PCI_STATUS, 2, 0, PCI_STATUS_RW1C_MASK },
+	{ PCI_CACHE_LINE_SIZE, 1, 0xff, 0 },
+	{ PCI_LATENCY_TIMER, 1, 0xff, 0 },
+	{ PCI_INTERRUPT_LINE, 1, 0xff, 0 },
 };
 
 /* Type 1 header (bridge), besides BAR0/1 and the ROM at 0x38. */
-static const struct reg_rule hdr1_rules[] = {
-	{ 0x04, 2, 0x07ff, 0 },
-	{ 0x06, 2, 0, 0xf900 },
-	{ 0x0c, 1, 0xff, 0 },
-	{ 0x0d, 1, 0xff, 0 },
-	{ 0x18, 4, 0xffffffff, 0 },   /* bus numbers, secondary latency */
-	{ 0x1c, 2, 0xf0f0, 0 },       /* I/O base/limit */
-	{ 0x1e, 2, 0, 0xf900 },       /* secondary status */
-	{ 0x20, 4, 0xfff0fff0, 0 },   /* memory base/limit */
-	{ 0x24, 4, 0xfff0fff0, 0 },   /* prefetchable base/limit */
-	{ 0x28, 4, 0xffffffff, 0 },   /* prefetchable upper base */
-	{ 0x2c, 4, 0xffffffff, 0 },   /* prefetchable upper limit */
-	{ 0x30, 4, 0xffffffff, 0 },   /* I/O upper */
-	{ 0x3c, 1, 0xff, 0 },
-	{ 0x3e, 2, 0x0fff, 0 },       /* bridge control */
+static const struct sim_reg_bits hdr1_rules[] = {
+	{ PCI_COMMAND, 2, PCI_COMMAND_DEFINED_MASK, 0 },
+	{ PCI_STATUS, 2, 0, PCI_STATUS_RW1C_MASK },
+	{ PCI_CACHE_LINE_SIZE, 1, 0xff, 0 },
+	{ PCI_LATENCY_TIMER, 1, 0xff, 0 },
+	{ PCI_PRIMARY_BUS, 4, 0xffffffff, 0 },        /* bus numbers, secondary latency */
+	{ PCI_IO_BASE, 2, 0xf0f0, 0 },                /* I/O base/limit */
+	{ PCI_SEC_STATUS, 2, 0, PCI_SEC_STATUS_RW1C_MASK },
+	{ PCI_MEMORY_BASE, 4, 0xfff0fff0, 0 },        /* memory base/limit */
+	{ PCI_PREF_MEMORY_BASE, 4, 0xfff0fff0, 0 },   /* prefetchable base/limit */
+	{ PCI_PREF_BASE_UPPER32, 4, 0xffffffff, 0 },
+	{ PCI_PREF_LIMIT_UPPER32, 4, 0xffffffff, 0 },
+	{ PCI_IO_BASE_UPPER16, 4, 0xffffffff, 0 },    /* I/O upper base/limit */
+	{ PCI_INTERRUPT_LINE, 1, 0xff, 0 },
+	{ PCI_BRIDGE_CONTROL, 2, 0x0fff, 0 },
 };
 
 /* Standard capabilities: offsets relative to the capability. */
-static const struct reg_rule cap_pm_rules[] = {
-	{ 0x04, 2, 0x1f03, 0x8000 },  /* PMCSR: state, PME_EN, data select; PME status RW1C */
+static const struct sim_reg_bits cap_pm_rules[] = {
+	{ PCI_PM_CTRL, 2, PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_DATA_SEL_MASK,
+	  PCI_PM_CTRL_RW1C_MASK },
 };
-static const struct reg_rule cap_vpd_rules[] = {
-	{ 0x02, 2, 0xffff, 0 },
-	{ 0x04, 4, 0xffffffff, 0 },
+static const struct sim_reg_bits cap_vpd_rules[] = {
+	{ PCI_VPD_ADDR, 2, 0xffff, 0 },
+	{ PCI_VPD_DATA, 4, 0xffffffff, 0 },
 };
 /* MSI: two layouts, chosen by the 64-bit flag; the mask register only with per-vector masking. */
-static const struct reg_rule cap_msi32_rules[] = {
-	{ 0x02, 2, 0x0071, 0 },       /* enable, multiple message enable */
-	{ 0x04, 4, 0xfffffffc, 0 },   /* address */
-	{ 0x08, 2, 0xffff, 0 },       /* data */
-	{ 0x0c, 4, 0xffffffff, 0 },   /* mask bits */
+static const struct sim_reg_bits cap_msi32_rules[] = {
+	{ PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 0 },
+	{ PCI_MSI_ADDRESS_LO, 4, 0xfffffffc, 0 },
+	{ PCI_MSI_DATA_32, 2, 0xffff, 0 },
+	{ PCI_MSI_MASK_32, 4, 0xffffffff, 0 },
 };
-static const struct reg_rule cap_msi64_rules[] = {
-	{ 0x02, 2, 0x0071, 0 },
-	{ 0x04, 4, 0xfffffffc, 0 },
-	{ 0x08, 4, 0xffffffff, 0 },   /* upper address */
-	{ 0x0c, 2, 0xffff, 0 },
-	{ 0x10, 4, 0xffffffff, 0 },
+static const struct sim_reg_bits cap_msi64_rules[] = {
+	{ PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 0 },
+	{ PCI_MSI_ADDRESS_LO, 4, 0xfffffffc, 0 },
+	{ PCI_MSI_ADDRESS_HI, 4, 0xffffffff, 0 },
+	{ PCI_MSI_DATA_64, 2, 0xffff, 0 },
+	{ PCI_MSI_MASK_64, 4, 0xffffffff, 0 },
 };
-static const struct reg_rule cap_msix_rules[] = {
-	{ 0x02, 2, 0xc000, 0 },       /* enable, function mask */
+static const struct sim_reg_bits cap_msix_rules[] = {
+	{ PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 0 },
 };
-static const struct reg_rule cap_exp_rules[] = {
-	{ 0x08, 2, 0xffff, 0 },       /* device control */
-	{ 0x0a, 2, 0, 0x000f },       /* device status */
-	{ 0x10, 2, 0x0fff, 0 },       /* link control */
-	{ 0x12, 2, 0, 0xc000 },       /* link status */
-	{ 0x18, 2, 0x1fff, 0 },       /* slot control */
-	{ 0x1a, 2, 0, 0x011f },       /* slot status */
-	{ 0x1c, 2, 0x001f, 0 },       /* root control */
-	{ 0x20, 4, 0, 0x00010000 },   /* root status */
-	{ 0x28, 2, 0xffff, 0 },       /* device control 2 */
-	{ 0x30, 2, 0xffff, 0 },       /* link control 2 */
+static const struct sim_reg_bits cap_exp_rules[] = {
+	{ PCI_EXP_DEVCTL, 2, 0xffff, 0 },
+	{ PCI_EXP_DEVSTA, 2, 0, PCI_EXP_DEVSTA_RW1C_MASK },
+	{ PCI_EXP_LNKCTL, 2, 0x0fff, 0 },
+	{ PCI_EXP_LNKSTA, 2, 0, PCI_EXP_LNKSTA_RW1C_MASK },
+	{ PCI_EXP_SLTCTL, 2, 0x1fff, 0 },
+	{ PCI_EXP_SLTSTA, 2, 0, PCI_EXP_SLTSTA_RW1C_MASK },
+	{ PCI_EXP_RTCTL, 2, 0x001f, 0 },
+	{ PCI_EXP_RTSTA, 4, 0, PCI_EXP_RTSTA_RW1C_MASK },
+	{ PCI_EXP_DEVCTL2, 2, 0xffff, 0 },
+	{ PCI_EXP_LNKCTL2, 2, 0xffff, 0 },
 };
 
 /* Extended capabilities. */
-static const struct reg_rule ecap_aer_rules[] = {
-	{ 0x04, 4, 0, 0xffffffff },   /* uncorrectable status */
-	{ 0x08, 4, 0xffffffff, 0 },   /* uncorrectable mask */
-	{ 0x0c, 4, 0xffffffff, 0 },   /* uncorrectable severity */
-	{ 0x10, 4, 0, 0xffffffff },   /* correctable status */
-	{ 0x14, 4, 0xffffffff, 0 },   /* correctable mask */
-	{ 0x18, 4, 0x00000140, 0 },   /* ECRC enables */
+static const struct sim_reg_bits ecap_aer_rules[] = {
+	{ PCI_ERR_UNCOR_STATUS, 4, 0, 0xffffffff },
+	{ PCI_ERR_UNCOR_MASK, 4, 0xffffffff, 0 },
+	{ PCI_ERR_UNCOR_SEVER, 4, 0xffffffff, 0 },
+	{ PCI_ERR_COR_STATUS, 4, 0, 0xffffffff },
+	{ PCI_ERR_COR_MASK, 4, 0xffffffff, 0 },
+	{ PCI_ERR_CAP, 4, PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE, 0 },
 };
 
 struct cap_rules {
 	uint16_t id;
-	const struct reg_rule *rules;
+	const struct sim_reg_bits *rules;
 	size_t n;
 	/* Optional: the capability's length in bytes (rules beyond it do not apply). */
 	unsigned (*length)(const uint8_t *cfg, unsigned pos);
 	/* Optional: a second table for a second layout, chosen by `length`'s caller. */
-	const struct reg_rule *alt_rules;
+	const struct sim_reg_bits *alt_rules;
 	size_t alt_n;
 	bool (*use_alt)(const uint8_t *cfg, unsigned pos);
 };
 
 static unsigned msi_length(const uint8_t *cfg, unsigned pos)
 {
-	uint8_t flags = cfg[pos + 2];
-	return 0x0a + ((flags & 0x80) ? 4 : 0) + ((cfg[pos + 3] & 0x01) ? 10 : 0);
+	unsigned flags = cfg[pos + PCI_MSI_FLAGS] | cfg[pos + PCI_MSI_FLAGS + 1] << 8;
+	if (flags & PCI_MSI_FLAGS_64BIT)
+		return (flags & PCI_MSI_FLAGS_MASKBIT) ? PCI_MSI_PENDING_64 + 4 : PCI_MSI_DATA_64 + 2;
+	return (flags & PCI_MSI_FLAGS_MASKBIT) ? PCI_MSI_PENDING_32 + 4 : PCI_MSI_DATA_32 + 2;
 }
-static bool msi_is64(const uint8_t *cfg, unsigned pos) { return (cfg[pos + 2] & 0x80) != 0; }
+static bool msi_is64(const uint8_t *cfg, unsigned pos) { return (cfg[pos + PCI_MSI_FLAGS] & PCI_MSI_FLAGS_64BIT) != 0; }
 
 /* PCI Express capability: version 1 ends after root status, version 2 at 0x3c. */
-static unsigned exp_length(const uint8_t *cfg, unsigned pos) { return (cfg[pos + 2] & 0x0f) >= 2 ? 0x3c : 0x24; }
+static unsigned exp_length(const uint8_t *cfg, unsigned pos)
+{
+	return (cfg[pos + PCI_EXP_FLAGS] & PCI_EXP_FLAGS_VERS) >= 2 ? PCI_EXP_SLTSTA2 + 2 : PCI_EXP_RTSTA + 4;
+}
 #define RULES(x) x, sizeof(x) / sizeof(x[0])
 static const struct cap_rules std_caps[] = {
-	{ 0x01, RULES(cap_pm_rules), NULL, NULL, 0, NULL },
-	{ 0x03, RULES(cap_vpd_rules), NULL, NULL, 0, NULL },
-	{ 0x05, RULES(cap_msi32_rules), msi_length, RULES(cap_msi64_rules), msi_is64 },
-	{ 0x10, RULES(cap_exp_rules), exp_length, NULL, 0, NULL },
-	{ 0x11, RULES(cap_msix_rules), NULL, NULL, 0, NULL },
+	{ PCI_CAP_ID_PM, RULES(cap_pm_rules), NULL, NULL, 0, NULL },
+	{ PCI_CAP_ID_VPD, RULES(cap_vpd_rules), NULL, NULL, 0, NULL },
+	{ PCI_CAP_ID_MSI, RULES(cap_msi32_rules), msi_length, RULES(cap_msi64_rules), msi_is64 },
+	{ PCI_CAP_ID_EXP, RULES(cap_exp_rules), exp_length, NULL, 0, NULL },
+	{ PCI_CAP_ID_MSIX, RULES(cap_msix_rules), NULL, NULL, 0, NULL },
 };
 static const struct cap_rules ext_caps[] = {
-	{ 0x0001, RULES(ecap_aer_rules), NULL, NULL, 0, NULL },
+	{ PCI_EXT_CAP_ID_ERR, RULES(ecap_aer_rules), NULL, NULL, 0, NULL },
 };
 
-static void apply_rules(struct simdev *s, unsigned base, const struct reg_rule *r, size_t n, unsigned limit)
+static void apply_rules(struct simdev *s, unsigned base, const struct sim_reg_bits *r, size_t n, unsigned limit)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned off = base + r[i].off;
@@ -194,7 +200,7 @@ static void bar_masks(struct simdev *s, unsigned nbars, unsigned rom_off)
 {
 	for (unsigned i = 0; i < nbars; i++) {
 		const struct hostdev_res *r = &s->hd.res[i];
-		unsigned off = 0x10 + 4 * i;
+		unsigned off = PCI_BASE_ADDRESS_0 + 4 * i;
 		uint32_t m = 0;
 		if (r->flags & HOSTDEV_RES_UPPER) {
 			uint64_t sz = s->hd.res[i - 1].size;
@@ -207,44 +213,46 @@ static void bar_masks(struct simdev *s, unsigned nbars, unsigned rom_off)
 		set_dword_mask(s, off, m);
 	}
 	const struct hostdev_res *rom = &s->hd.res[HOSTDEV_ROM];
-	set_dword_mask(s, rom_off, rom->size ? (((uint32_t)~(rom->size - 1)) & 0xfffff800u) | 1u : 0);
+	set_dword_mask(s, rom_off,
+		       rom->size ? (((uint32_t)~(rom->size - 1)) & PCI_ROM_ADDRESS_MASK) | PCI_ROM_ADDRESS_ENABLE : 0);
 }
 
 static void build_masks(struct simdev *s)
 {
 	uint8_t ht = s->hd.header_type;
-	if (ht == 0) {
-		apply_rules(s, 0, RULES(hdr0_rules), 64);
-		bar_masks(s, 6, 0x30);
-	} else if (ht == 1) {
-		apply_rules(s, 0, RULES(hdr1_rules), 64);
-		bar_masks(s, 2, 0x38);
+	if (ht == PCI_HEADER_TYPE_NORMAL) {
+		apply_rules(s, 0, RULES(hdr0_rules), PCI_STD_HEADER_SIZEOF);
+		bar_masks(s, 6, PCI_ROM_ADDRESS);
+	} else if (ht == PCI_HEADER_TYPE_BRIDGE) {
+		apply_rules(s, 0, RULES(hdr1_rules), PCI_STD_HEADER_SIZEOF);
+		bar_masks(s, 2, PCI_ROM_ADDRESS1);
 	}
 	/* Standard capabilities (cycle-safe). */
-	unsigned pos = (s->cfg[0x06] & 0x10) ? s->cfg[0x34] & 0xfc : 0;
-	for (int ttl = 48; ttl-- && pos >= 0x40 && pos < 0x100;) {
-		const struct cap_rules *cr = find_rules(std_caps, sizeof(std_caps) / sizeof(std_caps[0]), s->cfg[pos]);
+	unsigned pos = (s->cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST) ? s->cfg[PCI_CAPABILITY_LIST] & 0xfc : 0;
+	for (int ttl = 48; ttl-- && pos >= PCI_STD_HEADER_SIZEOF && pos < PCI_CFG_SPACE_SIZE;) {
+		const struct cap_rules *cr =
+			find_rules(std_caps, sizeof(std_caps) / sizeof(std_caps[0]), s->cfg[pos + PCI_CAP_LIST_ID]);
 		if (cr) {
-			unsigned limit = cr->length ? pos + cr->length(s->cfg, pos) : 0x100;
+			unsigned limit = cr->length ? pos + cr->length(s->cfg, pos) : PCI_CFG_SPACE_SIZE;
 			bool alt = cr->use_alt && cr->use_alt(s->cfg, pos);
 			apply_rules(s, pos, alt ? cr->alt_rules : cr->rules, alt ? cr->alt_n : cr->n,
-				    limit < 0x100 ? limit : 0x100);
+				    limit < PCI_CFG_SPACE_SIZE ? limit : PCI_CFG_SPACE_SIZE);
 		}
-		pos = s->cfg[pos + 1] & 0xfc;
+		pos = s->cfg[pos + PCI_CAP_LIST_NEXT] & 0xfc;
 	}
-	if (s->hd.cfg_size <= 0x100)
+	if (s->hd.cfg_size <= PCI_CFG_SPACE_SIZE)
 		return;
-	pos = 0x100;
-	for (int ttl = 480; ttl-- && pos >= 0x100 && pos + 4 <= s->hd.cfg_size;) {
+	pos = PCI_CFG_SPACE_SIZE;
+	for (int ttl = 480; ttl-- && pos >= PCI_CFG_SPACE_SIZE && pos + 4 <= s->hd.cfg_size;) {
 		uint32_t h = (uint32_t)s->cfg[pos] | (uint32_t)s->cfg[pos + 1] << 8 | (uint32_t)s->cfg[pos + 2] << 16 |
 			     (uint32_t)s->cfg[pos + 3] << 24;
 		if (h == 0 || h == 0xffffffff)
 			break;
 		const struct cap_rules *cr =
-			find_rules(ext_caps, sizeof(ext_caps) / sizeof(ext_caps[0]), (uint16_t)(h & 0xffff));
+			find_rules(ext_caps, sizeof(ext_caps) / sizeof(ext_caps[0]), (uint16_t)PCI_EXT_CAP_ID(h));
 		if (cr)
 			apply_rules(s, pos, cr->rules, cr->n, s->hd.cfg_size);
-		pos = (h >> 20) & 0xffc;
+		pos = PCI_EXT_CAP_NEXT(h);
 	}
 }
 
@@ -270,13 +278,14 @@ struct hostdev *simdev_from_dump(const struct lspci_dump_dev *d, const char *sou
 	hd->ops = &sim_ops;
 	hd->addr = d->addr;
 	/* A dump of only 64 bytes is served as a 256-byte space (the rest reads 0). */
-	hd->cfg_size = d->cfg_size >= 4096 ? 4096 : 256;
+	hd->cfg_size = d->cfg_size >= PCI_CFG_SPACE_EXP_SIZE ? PCI_CFG_SPACE_EXP_SIZE : PCI_CFG_SPACE_SIZE;
 	memcpy(s->cfg, d->cfg, d->cfg_size);
-	hd->vendor_id = (uint16_t)(s->cfg[0] | s->cfg[1] << 8);
-	hd->device_id = (uint16_t)(s->cfg[2] | s->cfg[3] << 8);
-	hd->class_code = (uint32_t)s->cfg[0x09] | (uint32_t)s->cfg[0x0a] << 8 | (uint32_t)s->cfg[0x0b] << 16;
-	hd->header_type = s->cfg[0x0e] & 0x7f;
-	hd->multifunction = (s->cfg[0x0e] & 0x80) != 0;
+	hd->vendor_id = (uint16_t)(s->cfg[PCI_VENDOR_ID] | s->cfg[PCI_VENDOR_ID + 1] << 8);
+	hd->device_id = (uint16_t)(s->cfg[PCI_DEVICE_ID] | s->cfg[PCI_DEVICE_ID + 1] << 8);
+	hd->class_code = (uint32_t)s->cfg[PCI_CLASS_PROG] | (uint32_t)s->cfg[PCI_CLASS_DEVICE] << 8 |
+			 (uint32_t)s->cfg[PCI_CLASS_DEVICE + 1] << 16;
+	hd->header_type = s->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
+	hd->multifunction = (s->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MFD) != 0;
 	hd->irq = d->irq;
 	memcpy(hd->res, d->res, sizeof(hd->res));
 	for (unsigned i = 0; i < HOSTDEV_NUM_RES; i++) {
@@ -398,17 +407,17 @@ static int sim_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t v
 		nv &= (uint8_t)~(v & s->w1c[off + b]);
 		s->cfg[off + b] = nv;
 	}
-	unsigned vpd_f = s->vpd_completion + 3; /* the address register's byte with F */
+	unsigned vpd_f = s->vpd_completion + PCI_VPD_ADDR + 1; /* the address register's byte with F */
 	if (s->vpd_completion && off <= vpd_f && off + size > vpd_f)
-		s->cfg[vpd_f] ^= 0x80; /* the request (F as written) completes: F flips */
+		s->cfg[vpd_f] ^= PCI_VPD_ADDR_F >> 8; /* the request (F as written) completes: F flips */
 	return 0;
 }
 
-static uint16_t cmd_of(struct simdev *s) { return (uint16_t)(s->cfg[4] | s->cfg[5] << 8); }
+static uint16_t cmd_of(struct simdev *s) { return (uint16_t)(s->cfg[PCI_COMMAND] | s->cfg[PCI_COMMAND + 1] << 8); }
 static void set_cmd(struct simdev *s, uint16_t c)
 {
-	s->cfg[4] = (uint8_t)c;
-	s->cfg[5] = (uint8_t)(c >> 8);
+	s->cfg[PCI_COMMAND] = (uint8_t)c;
+	s->cfg[PCI_COMMAND + 1] = (uint8_t)(c >> 8);
 }
 
 static int sim_enable(struct hostdev *hd)
@@ -418,7 +427,9 @@ static int sim_enable(struct hostdev *hd)
 	for (unsigned i = 0; i < HOSTDEV_NUM_RES; i++) {
 		if (hd->res[i].size == 0 || i == HOSTDEV_ROM)
 			continue;
-		c |= (hd->res[i].flags & HOSTDEV_RES_IO) ? 0x1 : (hd->res[i].flags & HOSTDEV_RES_MEM) ? 0x2 : 0;
+		c |= (hd->res[i].flags & HOSTDEV_RES_IO)  ? PCI_COMMAND_IO
+		     : (hd->res[i].flags & HOSTDEV_RES_MEM) ? PCI_COMMAND_MEMORY
+							    : 0;
 	}
 	set_cmd(s, c);
 	hd->enabled = true;
@@ -429,27 +440,26 @@ static int sim_enable(struct hostdev *hd)
 static int sim_disable(struct hostdev *hd)
 {
 	struct simdev *s = to_sim(hd);
-	set_cmd(s, cmd_of(s) & (uint16_t)~0x4);
+	set_cmd(s, cmd_of(s) & (uint16_t)~PCI_COMMAND_MASTER);
 	hd->enabled = false;
 	s->counters.disables++;
 	return 0;
 }
-
-#define PMCSR_NO_SOFT_RESET 0x08u
 
 /* As a reset leaves the MSI-X table (PCI spec): every entry masked, nothing programmed. */
 static void msix_table_reset(struct simdev *s)
 {
 	memset(s->msix, 0, sizeof(s->msix));
 	for (unsigned i = 0; i < SIMDEV_MSIX_MAX; i++)
-		s->msix[i][3] = MSIX_CTRL_MASKBIT;
+		s->msix[i][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
 }
 
 /* Entries in the device's MSI-X table (0 without the capability). */
 static unsigned msix_entries(struct simdev *s)
 {
-	unsigned cap = hostdev_find_cap(&s->hd, 0x11);
-	return cap ? ((unsigned)(s->cfg[cap + 2] | s->cfg[cap + 3] << 8) & 0x7ffu) + 1 : 0;
+	unsigned cap = hostdev_find_cap(&s->hd, PCI_CAP_ID_MSIX);
+	return cap ? ((unsigned)(s->cfg[cap + PCI_MSIX_FLAGS] | s->cfg[cap + PCI_MSIX_FLAGS + 1] << 8) & PCI_MSIX_FLAGS_QSIZE) + 1
+		   : 0;
 }
 
 static int sim_msix_mask_entry(struct hostdev *hd, unsigned entry)
@@ -457,7 +467,7 @@ static int sim_msix_mask_entry(struct hostdev *hd, unsigned entry)
 	struct simdev *s = to_sim(hd);
 	if (entry >= msix_entries(s))
 		return -EINVAL;
-	s->msix[entry][3] |= MSIX_CTRL_MASKBIT;
+	s->msix[entry][3] |= PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	return 0;
 }
 
@@ -469,13 +479,15 @@ static void power_on_state(struct simdev *s)
 	set_cmd(s, 0);
 	static const struct {
 		uint8_t cap;
-		uint8_t byte; /* of the control word */
-		uint8_t bit;
-	} enables[] = { { 0x05, 0, 0x01 }, { 0x11, 1, 0x80 | 0x40 } };
+		uint16_t bits; /* of the control word */
+	} enables[] = { { PCI_CAP_ID_MSI, PCI_MSI_FLAGS_ENABLE },
+			{ PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL } };
 	for (size_t i = 0; i < sizeof(enables) / sizeof(enables[0]); i++) {
 		unsigned cap = hostdev_find_cap(hd, enables[i].cap);
-		if (cap)
-			s->cfg[cap + 2 + enables[i].byte] &= (uint8_t)~enables[i].bit;
+		if (cap) {
+			s->cfg[cap + PCI_MSI_FLAGS] &= (uint8_t)~enables[i].bits;
+			s->cfg[cap + PCI_MSI_FLAGS + 1] &= (uint8_t)~(enables[i].bits >> 8);
+		}
 	}
 	if (!s->reset_keeps_msix)
 		msix_table_reset(s);
@@ -484,11 +496,11 @@ static void power_on_state(struct simdev *s)
 /* A soft reset also loses the addresses software programmed: BARs and ROM read 0 in their writable bits. */
 static void clear_bars(struct simdev *s)
 {
-	unsigned nbars = s->hd.header_type == 0 ? 6 : s->hd.header_type == 1 ? 2 : 0;
-	unsigned rom = s->hd.header_type == 1 ? 0x38 : 0x30;
-	for (unsigned off = 0x10; off < 0x10 + 4 * nbars; off++)
+	unsigned nbars = s->hd.header_type == PCI_HEADER_TYPE_NORMAL ? 6 : s->hd.header_type == PCI_HEADER_TYPE_BRIDGE ? 2 : 0;
+	unsigned rom = s->hd.header_type == PCI_HEADER_TYPE_BRIDGE ? PCI_ROM_ADDRESS1 : PCI_ROM_ADDRESS;
+	for (unsigned off = PCI_BASE_ADDRESS_0; off < PCI_BASE_ADDRESS_0 + 4 * nbars; off++)
 		s->cfg[off] &= (uint8_t)~s->wmask[off];
-	if (s->hd.header_type <= 1)
+	if (s->hd.header_type <= PCI_HEADER_TYPE_BRIDGE)
 		for (unsigned off = rom; off < rom + 4; off++)
 			s->cfg[off] &= (uint8_t)~s->wmask[off];
 }
@@ -496,17 +508,19 @@ static void clear_bars(struct simdev *s)
 static int sim_set_power_state(struct hostdev *hd, int dstate, unsigned *wait_us)
 {
 	struct simdev *s = to_sim(hd);
-	unsigned pm = hostdev_find_cap(hd, 0x01);
+	unsigned pm = hostdev_find_cap(hd, PCI_CAP_ID_PM);
 	*wait_us = 0;
 	if (!pm || dstate < 0 || dstate > 3)
 		return -EINVAL;
-	unsigned cur = s->cfg[pm + 4] & 3u;
-	if (s->soft_reset && cur == 3 && dstate == 0 && !(s->cfg[pm + 4] & PMCSR_NO_SOFT_RESET)) {
+	unsigned cur = s->cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK;
+	if (s->soft_reset && cur == PCI_PM_CTRL_D3HOT && dstate == 0 &&
+	    !(s->cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_NO_SOFT_RESET)) {
 		power_on_state(s);
 		clear_bars(s);
 		s->counters.soft_resets++;
 	}
-	s->cfg[pm + 4] = (uint8_t)((s->cfg[pm + 4] & ~3u) | (unsigned)dstate);
+	uint8_t pmcsr = s->cfg[pm + PCI_PM_CTRL];
+	s->cfg[pm + PCI_PM_CTRL] = (uint8_t)((pmcsr & ~(unsigned)PCI_PM_CTRL_STATE_MASK) | (unsigned)dstate);
 	s->counters.power_changes++;
 	/* As hardware: it takes the specification's time, and is not ready before. */
 	*wait_us = hostdev_pm_delay_us((int)cur, dstate);
@@ -567,9 +581,6 @@ void simdev_poke(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 	for (unsigned b = 0; b < size; b++)
 		to_sim(hd)->cfg[off + b] = (uint8_t)(val >> (8 * b));
 }
-
-#define PCI_EXT_CAP_ID_ERR 0x0001
-#define PCI_ERR_UNCOR_STATUS 4
 
 void simdev_show_uncorrectable(struct hostdev *hd, uint32_t ue_bits)
 {
@@ -642,5 +653,5 @@ const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return
 
 void simdev_set_vpd_completion(struct hostdev *hd, bool on)
 {
-	to_sim(hd)->vpd_completion = on ? hostdev_find_cap(hd, 0x03) : 0;
+	to_sim(hd)->vpd_completion = on ? hostdev_find_cap(hd, PCI_CAP_ID_VPD) : 0;
 }

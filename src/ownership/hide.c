@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "host/sysfs_attr.h"
+#include "proto/pci_regs.h"
 
 /* One field of a group: its name, its limit, and whether '*' is allowed. */
 struct field_rule {
@@ -210,7 +211,7 @@ int hide_find_devices(const struct hide_list *l, const struct host_options *opt,
 		if (!hide_match_device(l, opt, &a))
 			continue;
 		int pn = snprintf(path, sizeof(path), "%s/%s/class", dir, e->d_name);
-		if (pn < 0 || (size_t)pn >= sizeof(path) || sysfs_attr_read(path, cls, sizeof(cls)) || (strtoul(cls, NULL, 0) >> 16) == 0x06)
+		if (pn < 0 || (size_t)pn >= sizeof(path) || sysfs_attr_read(path, cls, sizeof(cls)) || (strtoul(cls, NULL, 0) >> 16) == PCI_BASE_CLASS_BRIDGE)
 			continue;
 		if ((size_t)n < max)
 			out[n] = a;

@@ -10,6 +10,7 @@
 #include "host/libpci_dev.h"
 #include "ownership/restore.h"
 #include "ownership/seize.h"
+#include "proto/pci_regs.h"
 
 struct owned_dev {
 	struct hostdev hd;          /* what the pool sees; forwards to inner */
@@ -194,7 +195,7 @@ struct hostdev *host_source_open(const char *spec, const struct host_options *op
 	o->inner = libpci_dev_open(&addr, opt, err, errlen);
 	if (!o->inner)
 		goto fail;
-	if ((o->inner->class_code >> 16) == 0x06 || o->inner->header_type != 0) {
+	if ((o->inner->class_code >> 16) == PCI_BASE_CLASS_BRIDGE || o->inner->header_type != 0) {
 		snprintf(err, errlen, "host:%s is a bridge (class %06x, header type %u): bridges are never given to a guest",
 			 bdf, o->inner->class_code, o->inner->header_type);
 		goto fail;

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "host/sysfs_attr.h"
 #include "ownership/inuse.h"
+#include "proto/pci_regs.h"
 
 static void dev_path(const struct host_options *opt, const struct pb_bdf *a, const char *attr, char *buf, size_t len)
 {
@@ -43,19 +44,19 @@ int own_is_bridge(const struct host_options *opt, const struct pb_bdf *addr, uns
 	unsigned cls = (unsigned)strtoul(v, NULL, 0);
 	if (class_code)
 		*class_code = cls;
-	if ((cls >> 16) == 0x06)
+	if ((cls >> 16) == PCI_BASE_CLASS_BRIDGE)
 		return 1;
-	/* Header type from config byte 0x0e: only type 0 (an endpoint function) goes to guests. */
+	/* Header type from config byte PCI_HEADER_TYPE: only type 0 (an endpoint function) goes to guests. */
 	dev_path(opt, addr, "config", p, sizeof(p));
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	uint8_t ht = 0;
-	ssize_t n = pread(fd, &ht, 1, 0x0e);
+	ssize_t n = pread(fd, &ht, 1, PCI_HEADER_TYPE);
 	close(fd);
 	if (n != 1)
 		return -EIO;
-	return (ht & 0x7f) != 0;
+	return (ht & PCI_HEADER_TYPE_MASK) != PCI_HEADER_TYPE_NORMAL;
 }
 
 static int write_bdf(const struct host_options *opt, const char *path, const struct pb_bdf *a)

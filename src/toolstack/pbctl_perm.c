@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "proto/pci_regs.h"
 
 #define IORESOURCE_IO 0x100u
 #define PAGE_SHIFT 12
@@ -16,11 +17,11 @@
 /* Whether the type-0 header in cfg (len bytes) lists an MSI-X capability. */
 static bool has_msix(const uint8_t *cfg, size_t len)
 {
-	if (len < 0x40 || !(cfg[0x06] & 0x10))
+	if (len < PCI_STD_HEADER_SIZEOF || !(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))
 		return false;
-	unsigned pos = cfg[0x34] & 0xfc;
-	for (int ttl = 48; ttl-- && pos >= 0x40 && pos + 1 < len; pos = cfg[pos + 1] & 0xfc)
-		if (cfg[pos] == 0x11)
+	unsigned pos = cfg[PCI_CAPABILITY_LIST] & 0xfc;
+	for (int ttl = 48; ttl-- && pos >= PCI_STD_HEADER_SIZEOF && pos + 1 < len; pos = cfg[pos + PCI_CAP_LIST_NEXT] & 0xfc)
+		if (cfg[pos + PCI_CAP_LIST_ID] == PCI_CAP_ID_MSIX)
 			return true;
 	return false;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/pci_regs.h"
+
 void topo_init(struct topology *t, enum topo_mode mode)
 {
 	memset(t, 0, sizeof(*t));
@@ -66,7 +68,7 @@ int topo_add(struct topology *t, struct hostdev *hd, void *priv, struct pb_bdf *
 	}
 	struct pb_bdf v;
 	if (t->mode == TOPO_VPCI) {
-		if ((hd->class_code >> 16) == 0x06) {
+		if ((hd->class_code >> 16) == PCI_BASE_CLASS_BRIDGE) {
 			snprintf(err, errlen, "cannot export %s: bridges are not exported on the virtual PCI bus", a);
 			return -1;
 		}
@@ -133,7 +135,7 @@ static bool behind_exported_bridge(const struct topology *t, uint16_t domain, ui
 		uint32_t sec, sub;
 		if (b->header_type != 1 || b->addr.domain != domain)
 			continue;
-		if (hostdev_read(b, 0x19, 1, &sec) || hostdev_read(b, 0x1a, 1, &sub))
+		if (hostdev_read(b, PCI_SECONDARY_BUS, 1, &sec) || hostdev_read(b, PCI_SUBORDINATE_BUS, 1, &sub))
 			continue;
 		if (sec > b->addr.bus && bus >= sec && bus <= sub)
 			return true;

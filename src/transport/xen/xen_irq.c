@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "common/log.h"
+#include "proto/pci_regs.h"
 
 static struct xen_irq_hyp *hyp_of(struct irq_provider *p) { return ((struct xen_irq *)p->ctx)->hyp; }
 
@@ -59,7 +60,7 @@ static int x_map_msix(struct irq_provider *p, struct hostdev *hd, unsigned domid
 /* Only a real function with MSI-X has a table for Xen to protect (a simulated one's is in memory here). */
 static int x_prepare(struct irq_provider *p, struct hostdev *hd)
 {
-	return hd->real && hostdev_find_cap(hd, 0x11) ? prepare_once(p->ctx, &hd->addr) : 0;
+	return hd->real && hostdev_find_cap(hd, PCI_CAP_ID_MSIX) ? prepare_once(p->ctx, &hd->addr) : 0;
 }
 
 static int x_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, uint32_t pirq)
@@ -73,7 +74,7 @@ static int x_unmap(struct irq_provider *p, struct hostdev *hd, unsigned domid, u
 static int x_set_enable(struct irq_provider *p, struct hostdev *hd, enum irq_kind kind, bool on)
 {
 	(void)p;
-	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? 0x05 : 0x11, on);
+	return hostdev_set_msi_enable(hd, kind == IRQ_KIND_MSI ? PCI_CAP_ID_MSI : PCI_CAP_ID_MSIX, on);
 }
 
 static int x_restore(struct irq_provider *p, struct hostdev *hd)
