@@ -69,19 +69,53 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A config read of the victim's vendor ID, posted on its page as a guest does; returns op.err. */
+/* Posts a config read of d's vendor ID on sh, as a guest does. */
+static void post_read(struct pciif_sharedinfo *sh, struct pb_pool_dev *d)
+{
+	memset(&sh->op, 0, sizeof(sh->op));
+	sh->op.cmd = PCIIF_OP_CONF_READ;
+	sh->op.devfn = topo_find(&d->owner->topo, &d->dev)->vaddr.devfn;
+	sh->op.offset = 0;
+	sh->op.size = 2;
+	pciif_flags_set(sh, PCIIF_FLAG_F_ACTIVE);
+}
+
+/* A config read of the victim's vendor ID, posted on its page; returns op.err. */
 static int32_t victim_read(struct fix *f, uint32_t *val)
 {
-	struct pb_guest *g = f->victim->owner;
-	memset(&f->sh.op, 0, sizeof(f->sh.op));
-	f->sh.op.cmd = PCIIF_OP_CONF_READ;
-	f->sh.op.devfn = topo_find(&g->topo, &f->victim->dev)->vaddr.devfn;
-	f->sh.op.offset = 0;
-	f->sh.op.size = 2;
-	pciif_flags_set(&f->sh, PCIIF_FLAG_F_ACTIVE);
-	dispatch_pending(&g->dg, &f->sh);
+	post_read(&f->sh, f->victim);
+	dispatch_pending(&f->victim->owner->dg, &f->sh);
 	*val = f->sh.op.value;
 	return f->sh.op.err;
+}
+
+/* Runs the loop with cb(arg) called every millisecond (its timerfd in *tfd) until cb stops it. */
+static void run_ticks(struct fix *f, void (*cb)(struct ev_watch *, uint32_t, void *), void *arg, int *tfd,
+		      uint64_t *last_ns)
+{
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	assert_true(*tfd >= 0);
+	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
+	assert_int_equal(timerfd_settime(*tfd, 0, &its, NULL), 0);
+	struct ev_watch *w = evloop_add(f->loop, *tfd, EPOLLIN, cb, arg);
+	assert_non_null(w);
+	*last_ns = pb_now_ns();
+	assert_int_equal(evloop_run(f->loop), 0);
+	evloop_remove(f->loop, w);
+	close(*tfd);
+}
+
+/* On a tick of timerfd tfd: a victim read, checked; false when it was no tick. */
+static bool victim_tick(struct fix *f, int tfd, uint64_t *now)
+{
+	uint64_t n;
+	if (read(tfd, &n, sizeof(n)) != sizeof(n))
+		return false;
+	uint32_t v = 0;
+	assert_int_equal(victim_read(f, &v), 0);
+	assert_int_equal(v, f->victim->dev.host->vendor_id);
+	*now = pb_now_ns();
+	return true;
 }
 
 /* ---- the loop keeps serving during a release ---- */
@@ -112,13 +146,9 @@ static void on_tick(struct ev_watch *w, uint32_t events, void *arg)
 	(void)w, (void)events;
 	struct ticker *t = arg;
 	struct fix *f = t->f;
-	uint64_t n;
-	if (read(t->tfd, &n, sizeof(n)) != sizeof(n))
+	uint64_t now;
+	if (!victim_tick(f, t->tfd, &now))
 		return;
-	uint32_t v = 0;
-	assert_int_equal(victim_read(f, &v), 0);
-	assert_int_equal(v, f->victim->dev.host->vendor_id);
-	uint64_t now = pb_now_ns();
 	bool releasing = t->release_start_ns && !t->release_end_ns;
 	if (releasing) {
 		t->reads_during++;
@@ -151,16 +181,7 @@ static void loop_serves_others_while_releasing(void **state)
 	struct ticker t = { .f = f };
 	f->pool.on_released = on_released;
 	f->pool.on_released_arg = &t;
-	t.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	assert_true(t.tfd >= 0);
-	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
-	assert_int_equal(timerfd_settime(t.tfd, 0, &its, NULL), 0);
-	struct ev_watch *w = evloop_add(f->loop, t.tfd, EPOLLIN, on_tick, &t);
-	assert_non_null(w);
-	t.last_ns = pb_now_ns();
-	assert_int_equal(evloop_run(f->loop), 0);
-	evloop_remove(f->loop, w);
-	close(t.tfd);
+	run_ticks(f, on_tick, &t, &t.tfd, &t.last_ns);
 	f->pool.on_released = NULL;
 
 	/* The guest lost the device at once; the reset ran off the loop. */
