@@ -98,6 +98,7 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	g->dg.aer.timeout_ms = p->aer_timeout_ms;
 	g->dg.aer.policy = p->aer_policy;
 	g->dg.kicks.op_rate = p->op_rate;
+	g->dg.bgw = p->relw;
 	p->guests[p->nguests++] = g;
 	return g;
 }
@@ -111,6 +112,7 @@ void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 			p->guests[i] = p->guests[--p->nguests];
 			break;
 		}
+	dispatch_guest_fini(&g->dg);
 	free(g);
 }
 
@@ -240,7 +242,11 @@ int pool_start_release_worker(struct pb_pool *p, struct evloop *l, char *err, si
 	if (p->relw)
 		return 0;
 	p->relw = bgw_new(l, err, errlen);
-	return p->relw ? 0 : -1;
+	if (!p->relw)
+		return -1;
+	for (size_t i = 0; i < p->nguests; i++) /* their AER resets too */
+		p->guests[i]->dg.bgw = p->relw;
+	return 0;
 }
 
 void pool_wait_releases(struct pb_pool *p)

@@ -70,7 +70,8 @@ void pool_fini(struct pb_pool *p);
 /*
  * From now on, devices whose reset is slow (hostdev slow_reset: real
  * devices) are released off the event loop l: their host release (quiesce,
- * reset, restore) runs on one worker thread, the rest on l when it is over.
+ * reset, restore) runs on one worker thread, the rest on l when it is over;
+ * so does the reset an AER recovery asks for (dispatch.c).
  * 0, or -1 with a message.
  */
 int pool_start_release_worker(struct pb_pool *p, struct evloop *l, char *err, size_t errlen);

@@ -8,7 +8,7 @@
 #include "dispatch/dispatch.h"
 
 void aer_init(struct aer_state *a, const char *name, const struct topology *topo, struct pb_ratelimit *rl,
-	      void (*slot_reset)(struct aer_state *a, struct pb_dev *d))
+	      bool (*slot_reset)(struct aer_state *a, struct pb_dev *d))
 {
 	memset(a, 0, sizeof(*a));
 	a->name = name;
@@ -136,6 +136,7 @@ static void finish(struct aer_state *a, struct pciif_sharedinfo *sh, bool ok, ui
 		drop_queued(a, a->cur.dev); /* the device leaves the guest: its other errors go with it */
 	}
 	a->busy = false;
+	a->resetting = false;
 	a->cur.dev = NULL;
 	a->deadline_ms = 0;
 	start_next(a, sh, now_ms, act);
@@ -208,7 +209,7 @@ static uint32_t next_step(uint32_t step, int32_t result, bool *ok)
 void aer_poll(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)
 {
 	memset(act, 0, sizeof(*act));
-	if (!a->busy)
+	if (!a->busy || a->resetting) /* resetting: the guest's answer is taken, slot_reset comes next */
 		return;
 	if (!a->cur.dev) { /* the device under recovery left: the next one starts now */
 		a->busy = false;
@@ -230,21 +231,39 @@ void aer_poll(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms,
 	note(a, "%s%s:%d", a->last[0] ? " " : "", step_name(a->step), (int)result);
 	bool ok;
 	uint32_t next = next_step(a->step, result, &ok);
-	if (next == PCIIF_OP_AER_SLOTRESET && a->slot_reset)
-		a->slot_reset(a, a->cur.dev);
+	if (next == PCIIF_OP_AER_SLOTRESET && a->slot_reset && a->slot_reset(a, a->cur.dev)) {
+		a->resetting = true;
+		a->step = PCIIF_OP_AER_SLOTRESET;
+		a->deadline_ms = 0;
+		return;
+	}
 	if (next)
 		post(a, sh, next, now_ms, act);
 	else
 		finish(a, sh, ok, now_ms, act);
 }
 
-uint64_t aer_deadline(const struct aer_state *a) { return a->busy ? a->deadline_ms : 0; }
+void aer_reset_done(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act)
+{
+	memset(act, 0, sizeof(*act));
+	if (!a->resetting)
+		return; /* the recovery ended meanwhile (disconnected) */
+	a->resetting = false;
+	if (sh) /* connected (a disconnect ends the recovery, and aer_forget the device's, resetting or not) */
+		post(a, sh, PCIIF_OP_AER_SLOTRESET, now_ms, act);
+}
+
+uint64_t aer_deadline(const struct aer_state *a)
+{
+	return a->busy && !a->resetting ? a->deadline_ms : 0;
+}
 
 void aer_forget(struct aer_state *a, struct pciif_sharedinfo *sh, const struct pb_dev *d)
 {
 	drop_queued(a, d);
 	if (a->busy && a->cur.dev == d) {
 		a->cur.dev = NULL;
+		a->resetting = false; /* its reset's end finds nothing to post */
 		if (sh)
 			pciif_flags_clear(sh, PCIIF_FLAG_B_ACTIVE);
 	}
@@ -370,6 +389,8 @@ void aer_link_up(struct aer_links *p, struct aer_link *l, struct pciif_sharedinf
 		p->up = l;
 	}
 	l->sh = sh;
+	l->a->links = p;
+	l->a->link = l;
 	aer_links_arm(p);
 }
 
@@ -392,6 +413,8 @@ void aer_link_down(struct aer_links *p, struct aer_link *l)
 		}
 	l->sh = NULL;
 	l->next = NULL;
+	a->links = NULL;
+	a->link = NULL;
 	aer_links_arm(p);
 }
 
@@ -399,6 +422,17 @@ bool aer_link_poll(struct aer_link *l, uint64_t now_ms, struct aer_actions *act)
 {
 	aer_poll(l->a, l->sh, now_ms, act);
 	return act->notify || act->outcome != AER_OUT_NONE;
+}
+
+struct pciif_sharedinfo *aer_page(const struct aer_state *a) { return a->link ? a->link->sh : NULL; }
+
+void aer_links_reset_done(struct aer_state *a, uint64_t now_ms, bool answered)
+{
+	struct aer_actions act;
+	aer_reset_done(a, aer_page(a), now_ms, &act);
+	act.notify |= answered;
+	if (a->links)
+		aer_links_apply(a->links, a->link, &act);
 }
 
 int aer_links_inject(struct aer_links *p, struct aer_link *l, struct aer_state *a, struct pb_dev *d, int channel,

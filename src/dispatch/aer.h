@@ -53,11 +53,21 @@ struct aer_state {
 	const char *name;             /* the guest's, for log lines */
 	const struct topology *topo;  /* its devices' guest addresses, named in each step */
 	struct pb_ratelimit *rl;      /* its limit for log lines */
-	/* Resets d before slot_reset is posted, and restores what the guest enabled (NULL: nothing). */
-	void (*slot_reset)(struct aer_state *a, struct pb_dev *d);
+	/*
+	 * Resets d before slot_reset is posted, and restores what the guest
+	 * enabled (NULL: nothing).  True when the reset goes on off the loop:
+	 * slot_reset is then posted by aer_links_reset_done once it is over.
+	 */
+	bool (*slot_reset)(struct aer_state *a, struct pb_dev *d);
 	uint32_t timeout_ms;
 	enum aer_policy policy;
 	bool busy;
+	/*
+	 * The device reset the guest asked for runs off the loop: slot_reset is
+	 * not posted yet, and no deadline runs (the reset's time is not the
+	 * guest's: slot_reset gets its whole timeout once posted).
+	 */
+	bool resetting;
 	struct aer_event cur;
 	uint32_t step;                /* PCIIF_OP_AER_* being waited for (or to be posted next) */
 	uint64_t deadline_ms;         /* saturates at UINT64_MAX */
@@ -66,6 +76,9 @@ struct aer_state {
 	/* What happened, for operators and tests. */
 	uint64_t recovered, failed, timeouts, dropped;
 	char last[160];               /* "detected:3 slot_reset:5 resume:1 -> recovered" */
+	/* The connection the plumbing knows the guest by (NULL: not connected). */
+	struct aer_links *links;
+	struct aer_link *link;
 };
 
 /* One call ends at most the recovery in progress and every queued one. */
@@ -81,7 +94,7 @@ struct aer_actions {
 };
 
 void aer_init(struct aer_state *a, const char *name, const struct topology *topo, struct pb_ratelimit *rl,
-	      void (*slot_reset)(struct aer_state *a, struct pb_dev *d));
+	      bool (*slot_reset)(struct aer_state *a, struct pb_dev *d));
 
 /* Reports an error on d (assigned to a's guest); starts recovery or queues it. */
 void aer_inject(struct aer_state *a, struct pciif_sharedinfo *sh, struct pb_dev *d, int channel,
@@ -96,6 +109,12 @@ int aer_inject_report(struct aer_state *a, struct pciif_sharedinfo *sh, struct p
 		      uint64_t now_ms, struct aer_actions *act, char *out, size_t outlen);
 /* Advances on a guest answer or a timeout; cheap when idle. */
 void aer_poll(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
+/*
+ * The reset slot_reset started off the loop is over: posts slot_reset (when
+ * the recovery still waits for it; a device that left meanwhile lets the next
+ * queued event start).
+ */
+void aer_reset_done(struct aer_state *a, struct pciif_sharedinfo *sh, uint64_t now_ms, struct aer_actions *act);
 /* When aer_poll must be called at the latest (0: no deadline). */
 uint64_t aer_deadline(const struct aer_state *a);
 /*
@@ -193,6 +212,14 @@ void aer_links_apply(struct aer_links *p, struct aer_link *l, const struct aer_a
  * The operator reports an error on d of a's guest, whose link is l (NULL:
  * none): aer_inject_report with l's page, then aer_links_apply.
  */
+/*
+ * The reset a's slot_reset hook started off the loop is over: aer_reset_done
+ * with the guest's page when it is connected, then applies (notifying the
+ * guest also when answered, an op of its that was answered meanwhile).
+ */
+void aer_links_reset_done(struct aer_state *a, uint64_t now_ms, bool answered);
+/* a's guest's page (NULL: not connected). */
+struct pciif_sharedinfo *aer_page(const struct aer_state *a);
 int aer_links_inject(struct aer_links *p, struct aer_link *l, struct aer_state *a, struct pb_dev *d, int channel,
 		     char *out, size_t outlen);
 

@@ -3,8 +3,10 @@
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/bg_worker.h"
 #include "dispatch/msi_ops.h"
 #include "dispatch/trace.h"
 
@@ -14,14 +16,67 @@
  * switched back on: their vectors stay mapped, the provider writes them into
  * the device again (on Xen the reset erased what Xen had programmed), so
  * hardware and bookkeeping agree again.
+ *
+ * A slow_reset device (the kernel's reset, hundreds of milliseconds) is reset
+ * on the worker while the loop serves everyone else; the guest's own ops wait
+ * until it is over (it is recovering that device: as the kernel blocks config
+ * accesses during a reset), then the restore runs on the loop, the waiting op
+ * is answered and slot_reset posted.
  */
-static void aer_slot_reset(struct aer_state *a, struct pb_dev *d)
+struct aer_reset_job {
+	struct bgw_job job;
+	struct dispatch_guest *g;     /* NULL once the guest is gone */
+	struct pb_dev *d;
+	int rc;                       /* the reset's */
+};
+
+static struct dispatch_guest *guest_of(struct aer_state *a)
 {
-	struct dispatch_guest *g = (struct dispatch_guest *)((char *)a - offsetof(struct dispatch_guest, aer));
+	return (struct dispatch_guest *)((char *)a - offsetof(struct dispatch_guest, aer));
+}
+
+static void aer_reset_work(struct bgw_job *j)
+{
+	struct aer_reset_job *r = (struct aer_reset_job *)j;
+	r->rc = r->d->host->ops->reset(r->d->host);
+}
+
+static void aer_reset_finished(struct bgw_job *j)
+{
+	struct aer_reset_job *r = (struct aer_reset_job *)j;
+	struct dispatch_guest *g = r->g;
+	if (g) {
+		g->aer_reset = NULL;
+		/* Restored only if the device is still the one the guest is recovering. */
+		if (!r->rc && g->aer.resetting && g->aer.cur.dev == r->d)
+			dispatch_irq_restore(g, r->d, NULL);
+		struct pciif_sharedinfo *sh = aer_page(&g->aer);
+		bool answered = sh && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE) && dispatch_pending(g, sh);
+		aer_links_reset_done(&g->aer, pb_now_ms(), answered);
+	}
+	free(r);
+}
+
+static bool aer_slot_reset(struct aer_state *a, struct pb_dev *d)
+{
+	struct dispatch_guest *g = guest_of(a);
 	struct hostdev *hd = d->host;
-	if (!hd->ops->reset || hd->ops->reset(hd))
-		return;
+	if (!hd->ops->reset)
+		return false;
+	if (g->bgw && hd->slow_reset && !g->aer_reset) {
+		struct aer_reset_job *r = calloc(1, sizeof(*r));
+		if (r) {
+			*r = (struct aer_reset_job){ .job = { .work = aer_reset_work, .done = aer_reset_finished },
+						     .g = g, .d = d };
+			g->aer_reset = r;
+			bgw_submit(g->bgw, &r->job);
+			return true;
+		}
+	}
+	if (hd->ops->reset(hd))
+		return false;
 	dispatch_irq_restore(g, d, NULL);
+	return false;
 }
 
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo)
@@ -32,6 +87,13 @@ void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topo
 	g->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	aer_init(&g->aer, name, topo, &g->rl, aer_slot_reset);
 	kick_throttle_init(&g->kicks);
+}
+
+void dispatch_guest_fini(struct dispatch_guest *g)
+{
+	if (g->aer_reset)
+		g->aer_reset->g = NULL;
+	g->aer_reset = NULL;
 }
 
 static struct pb_dev *lookup(struct dispatch_guest *g, const struct pciif_op *op)
@@ -132,7 +194,7 @@ static void answer(struct dispatch_guest *g, struct pciif_sharedinfo *sh, const 
 
 bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh)
 {
-	if (g->inflight.busy || !(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE)) {
+	if (g->inflight.busy || g->aer_reset || !(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE)) {
 		g->stats.spurious++;
 		return false;
 	}

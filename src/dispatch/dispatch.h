@@ -21,6 +21,9 @@
 #include "proto/pciif.h"
 #include "topology/topology.h"
 
+struct bg_worker;
+struct aer_reset_job;
+
 /* Interrupts a guest enabled through the MSI ops. */
 struct pb_irq_state {
 	bool msi_on;
@@ -81,12 +84,16 @@ struct dispatch_guest {
 	struct aer_state aer;                /* error recovery in progress with this guest */
 	struct dispatch_inflight inflight;   /* the op waiting for its device, if any */
 	struct kick_throttle kicks;          /* its spurious-kick budget (both transports) */
+	struct bg_worker *bgw;               /* runs a slow_reset device's AER reset (NULL: in place) */
+	struct aer_reset_job *aer_reset;     /* that reset while it runs: the guest's ops wait for it */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;
 };
 
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo);
+/* g goes away: an AER reset still running for it completes without it. */
+void dispatch_guest_fini(struct dispatch_guest *g);
 
 /*
  * If the guest has posted an op (_XEN_PCIF_active), handles it, clears the
