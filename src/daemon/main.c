@@ -10,6 +10,8 @@
 
 #include "common/evloop.h"
 #include "common/log.h"
+#include "common/svc_notify.h"
+#include "config.h"
 #include "core/pool.h"
 #include "daemon/control.h"
 #include "daemon/devices.h"
@@ -28,6 +30,7 @@ static void on_signal(struct ev_watch *w, uint32_t events, void *arg)
 	struct signalfd_siginfo si;
 	if (read(evloop_watch_fd(w), &si, sizeof(si)) == (ssize_t)sizeof(si))
 		pb_info("%s: shutting down", strsignal((int)si.ssi_signo));
+	svc_notify_stopping();
 	evloop_stop(arg);
 }
 
@@ -42,7 +45,15 @@ int main(int argc, char **argv)
 		fputs(daemon_usage, stdout);
 		return 0;
 	}
+	if (opts.version) {
+		puts("pcibackd " PCIBACKD_VERSION);
+		return 0;
+	}
 	pb_log_set_level(opts.log_level);
+	if (opts.syslog)
+		pb_log_to_syslog();
+	else
+		pb_log_detect_journal();
 	signal(SIGPIPE, SIG_IGN);
 	if (opts.transport == DAEMON_TRANSPORT_XEN && !xen_transport_built()) {
 		/* Before any device is touched: nothing is seized for a transport that cannot serve. */
@@ -70,6 +81,7 @@ int main(int argc, char **argv)
 	struct xen_transport *xen = NULL;
 	struct ctl_server *ctl = NULL;
 	struct ctl_ctx ctx = { .pool = &pool, .sim_irq = &sim_irq, .host = &opts.host };
+	char status[400];
 	int sfd = -1;
 	if (daemon_add_devices(&pool, &opts, err, sizeof(err))) {
 		pb_err("%s", err);
@@ -102,7 +114,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		ctx.xen = xen;
-		pb_info("serving %zu devices to Xen guests (%s)", pool.ndevs, topo_mode_name(opts.mode));
+		snprintf(status, sizeof(status), "serving %zu devices to Xen guests (%s)", pool.ndevs,
+			 topo_mode_name(opts.mode));
 	} else {
 		local = lt_backend_new(loop, &pool, opts.socket_path, err, sizeof(err));
 		if (!local) {
@@ -117,9 +130,10 @@ int main(int argc, char **argv)
 				pb_err("%s", err);
 				goto out;
 			}
-		pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
-		topo_mode_name(opts.mode));
+		snprintf(status, sizeof(status), "serving %zu devices to %zu guests on %.300s (%s)", pool.ndevs,
+			 pool.nguests, opts.socket_path, topo_mode_name(opts.mode));
 	}
+	svc_notify_ready(status);
 	int r = evloop_run(loop);
 	if (r) {
 		pb_err("event loop failed: %s", strerror(-r));
