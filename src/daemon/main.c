@@ -16,6 +16,7 @@
 #include "daemon/control.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "host/kernel_pciback.h"
 #include "host/sim_irq.h"
 #include "transport/local/local_backend.h"
 #include "transport/xen/xen_transport.h"
@@ -58,6 +59,11 @@ int main(int argc, char **argv)
 	if (opts.transport == DAEMON_TRANSPORT_XEN && !xen_transport_built()) {
 		/* Before any device is touched: nothing is seized for a transport that cannot serve. */
 		pb_err("the Xen transport is not built into this pcibackd (rebuild with libxen-dev installed)");
+		return 1;
+	}
+	if (opts.transport == DAEMON_TRANSPORT_XEN && kernel_pciback_present(&opts.host, err, sizeof(err))) {
+		pb_err("the kernel's xen-pciback backend is active (%s): unload it (modprobe -r xen-pciback) "
+		       "and keep it from loading (pcibackd's modprobe.d file) before serving Xen guests", err);
 		return 1;
 	}
 
