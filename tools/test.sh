@@ -2,12 +2,13 @@
 # Runs every test of pcibackd: installs what it needs (Debian 12 packages),
 # builds with -Werror under ASan+UBSan, and runs every Meson test suite.
 #   tools/test.sh                 all suites
-#   SUITES="unit" tools/test.sh   only some
+#   SUITES="unit" tools/test.sh   only some (unit integration fuzz e2e deb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(meson ninja-build gcc clang pkg-config libpci-dev pciutils pci.ids libxen-dev libcmocka-dev
-      libclang-rt-14-dev valgrind python3)
+      libclang-rt-14-dev valgrind python3 man-db groff-base systemd
+      debhelper dpkg-dev fakeroot lintian)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -17,7 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 BUILD=${BUILD:-build-test}
-SUITES=${SUITES:-"unit integration fuzz e2e"}
+SUITES=${SUITES:-"unit integration fuzz e2e deb"}
 
 # The main test build: warnings are errors, sanitizers on.
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -50,7 +51,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 args=()
-for s in $SUITES; do [ "$s" = fuzz ] || [ "$s" = e2e ] || args+=(--suite "$s"); done
+for s in $SUITES; do [ "$s" = fuzz ] || [ "$s" = e2e ] || [ "$s" = deb ] || args+=(--suite "$s"); done
 rc=0
 if [ ${#args[@]} -gt 0 ]; then
 	meson test -C "$BUILD" --print-errorlogs "${args[@]}" || rc=$?
@@ -60,6 +61,10 @@ if [[ " $SUITES " == *" fuzz "* ]]; then
 	# FUZZ_SECONDS per target (30 in CI; tools/fuzz.sh runs them longer).
 	meson test -C build-fuzz --print-errorlogs --suite fuzz || rc=$?
 	logs+=("build-fuzz/meson-logs/testlog.json")
+fi
+if [[ " $SUITES " == *" deb "* ]]; then
+	# The Debian package from a fresh copy of the tree: its file list, conffiles, lintian.
+	tools/check_deb.sh || { echo "test.sh: the Debian package check failed"; rc=1; }
 fi
 if [[ " $SUITES " == *" e2e "* ]]; then
 	# Xen + dom0 + PV guests under QEMU (tests/e2e): an optimized build without sanitizers,

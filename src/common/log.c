@@ -4,14 +4,40 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum pb_log_level cur_level = PB_LOG_INFO;
 static uint64_t lines_emitted;
 /* Lines may come from the release worker too: the counters and every rate limiter's state are kept under this lock. */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const int level_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+static enum { SINK_STDERR, SINK_JOURNAL, SINK_SYSLOG } sink = SINK_STDERR;
+
+void pb_log_detect_journal(void)
+{
+	/* systemd sets "DEV:INODE" of the stream it connected; a stderr redirected since is not the journal. */
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+	if (sink == SINK_SYSLOG || !js || sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2 ||
+	    fstat(STDERR_FILENO, &st))
+		return;
+	if ((unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino)
+		sink = SINK_JOURNAL;
+}
+
+void pb_log_to_syslog(void)
+{
+	openlog("pcibackd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	sink = SINK_SYSLOG;
+}
 
 void pb_log_set_level(enum pb_log_level level) { cur_level = level; }
 enum pb_log_level pb_log_get_level(void) { return cur_level; }
@@ -38,7 +64,12 @@ static void vlog(enum pb_log_level level, const char *suffix, const char *fmt, v
 {
 	char buf[1024];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "pcibackd: %s: %s%s\n", level_names[level], buf, suffix);
+	if (sink == SINK_SYSLOG)
+		syslog(level_prio[level], "%s: %s%s", level_names[level], buf, suffix);
+	else if (sink == SINK_JOURNAL)
+		fprintf(stderr, "<%d>%s: %s%s\n", level_prio[level], level_names[level], buf, suffix);
+	else
+		fprintf(stderr, "pcibackd: %s: %s%s\n", level_names[level], buf, suffix);
 	lines_emitted++;
 }
 

@@ -13,6 +13,14 @@ enum pb_log_level pb_log_get_level(void);
 /* Parses "err", "warn", "info" or "debug"; -1 when unknown. */
 int pb_log_parse_level(const char *s);
 
+/*
+ * Where lines go: stderr ("pcibackd: LEVEL: ..."); stderr with a "<N>" priority
+ * prefix for journald when $JOURNAL_STREAM names our stderr (pb_log_detect_journal);
+ * or syslog (facility daemon) when asked (pb_log_to_syslog).
+ */
+void pb_log_detect_journal(void);
+void pb_log_to_syslog(void);
+
 void pb_log(enum pb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pb_err(...) pb_log(PB_LOG_ERR, __VA_ARGS__)

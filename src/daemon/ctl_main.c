@@ -13,8 +13,25 @@
 #include "toolstack/pbctl_cli.h"
 #endif
 
+static const char ctl_usage[] = "usage: pcibackctl --control PATH COMMAND [ARGS...]   (COMMAND help lists them)\n";
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		puts("pcibackctl " PCIBACKD_VERSION);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(ctl_usage, stdout);
+		fputs("       pcibackctl --help | --version\n", stdout);
+#if HAVE_XEN
+		fflush(stdout);
+		return pbctl_xen_main(argc, argv); /* attach / detach and their options */
+#else
+		puts("(attach and detach, the Xen toolstack's part, are not built: rebuild with libxen-dev)");
+		return 0;
+#endif
+	}
 #if HAVE_XEN
 	/* attach / detach (and their options): the Xen toolstack's part. */
 	if (argc >= 2 && strcmp(argv[1], "--control"))
@@ -27,7 +44,7 @@ int main(int argc, char **argv)
 	}
 #endif
 	if (argc < 4 || strcmp(argv[1], "--control")) {
-		fprintf(stderr, "usage: pcibackctl --control PATH COMMAND [ARGS...]   (COMMAND help lists them)\n");
+		fputs(ctl_usage, stderr);
 		return 2;
 	}
 	char line[4096];

@@ -10,11 +10,14 @@
 
 #include "common/evloop.h"
 #include "common/log.h"
+#include "common/svc_notify.h"
+#include "config.h"
 #include "core/pool.h"
 #include "core/transport.h"
 #include "daemon/control.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "host/kernel_pciback.h"
 #include "host/sim_irq.h"
 #include "transport/local/local_backend.h"
 #include "transport/xen/xen_transport.h"
@@ -24,15 +27,18 @@ static struct pb_pool pool;
 /* Every device source is simulated so far: the simulated provider maps their interrupts. */
 static struct sim_irq sim_irq;
 
-static struct pb_transport *start_xen(struct evloop *loop, char *err, size_t errlen)
+static struct pb_transport *start_xen(struct evloop *loop, char *status, size_t statuslen, char *err,
+				      size_t errlen)
 {
 	struct pb_transport *t = xen_transport_start(&pool, loop, opts.xen_domid, err, errlen);
 	if (t)
-		pb_info("serving %zu devices to Xen guests (%s)", pool.ndevs, topo_mode_name(opts.mode));
+		snprintf(status, statuslen, "serving %zu devices to Xen guests (%s)", pool.ndevs,
+			 topo_mode_name(opts.mode));
 	return t;
 }
 
-static struct pb_transport *start_local(struct evloop *loop, char *err, size_t errlen)
+static struct pb_transport *start_local(struct evloop *loop, char *status, size_t statuslen, char *err,
+					size_t errlen)
 {
 	struct lt_backend *local = lt_backend_new(loop, &pool, opts.socket_path, err, errlen);
 	if (!local)
@@ -43,8 +49,8 @@ static struct pb_transport *start_local(struct evloop *loop, char *err, size_t e
 			lt_backend_free(local);
 			return NULL;
 		}
-	pb_info("serving %zu devices to %zu guests on %s (%s)", pool.ndevs, pool.nguests, opts.socket_path,
-		topo_mode_name(opts.mode));
+	snprintf(status, statuslen, "serving %zu devices to %zu guests on %.300s (%s)", pool.ndevs, pool.nguests,
+		 opts.socket_path, topo_mode_name(opts.mode));
 	return lt_backend_transport(local);
 }
 
@@ -52,7 +58,8 @@ static struct pb_transport *start_local(struct evloop *loop, char *err, size_t e
 static const struct {
 	enum daemon_transport kind;
 	bool (*built)(void);
-	struct pb_transport *(*start)(struct evloop *loop, char *err, size_t errlen);
+	/* Starts it; status: the one-line summary readiness reports. */
+	struct pb_transport *(*start)(struct evloop *loop, char *status, size_t statuslen, char *err, size_t errlen);
 } transports[] = {
 	{ DAEMON_TRANSPORT_LOCAL, NULL, start_local },
 	{ DAEMON_TRANSPORT_XEN, xen_transport_built, start_xen },
@@ -63,6 +70,7 @@ static void on_signal(struct ev_watch *w, uint32_t events, void *arg)
 	struct signalfd_siginfo si;
 	if (read(evloop_watch_fd(w), &si, sizeof(si)) == (ssize_t)sizeof(si))
 		pb_info("%s: shutting down", strsignal((int)si.ssi_signo));
+	svc_notify_stopping();
 	evloop_stop(arg);
 }
 
@@ -77,7 +85,15 @@ int main(int argc, char **argv)
 		fputs(daemon_usage, stdout);
 		return 0;
 	}
+	if (opts.version) {
+		puts("pcibackd " PCIBACKD_VERSION);
+		return 0;
+	}
 	pb_log_set_level(opts.log_level);
+	if (opts.syslog)
+		pb_log_to_syslog();
+	else
+		pb_log_detect_journal();
 	signal(SIGPIPE, SIG_IGN);
 	size_t ti = 0;
 	while (transports[ti].kind != opts.transport)
@@ -85,6 +101,11 @@ int main(int argc, char **argv)
 	if (transports[ti].built && !transports[ti].built()) {
 		/* Before any device is touched: nothing is seized for a transport that cannot serve. */
 		pb_err("the Xen transport is not built into this pcibackd (rebuild with libxen-dev installed)");
+		return 1;
+	}
+	if (opts.transport == DAEMON_TRANSPORT_XEN && kernel_pciback_present(&opts.host, err, sizeof(err))) {
+		pb_err("the kernel's xen-pciback backend is active (%s): unload it (modprobe -r xen-pciback) "
+		       "and keep it from loading (pcibackd's modprobe.d file) before serving Xen guests", err);
 		return 1;
 	}
 
@@ -107,6 +128,7 @@ int main(int argc, char **argv)
 	struct pb_transport *transport = NULL;
 	struct ctl_server *ctl = NULL;
 	struct ctl_ctx ctx = { .pool = &pool, .sim_irq = &sim_irq, .host = &opts.host };
+	char status[400];
 	int sfd = -1;
 	if (daemon_add_devices(&pool, &opts, err, sizeof(err))) {
 		pb_err("%s", err);
@@ -132,12 +154,13 @@ int main(int argc, char **argv)
 		pb_err("%s", err);
 		goto out;
 	}
-	transport = transports[ti].start(loop, err, sizeof(err));
+	transport = transports[ti].start(loop, status, sizeof(status), err, sizeof(err));
 	if (!transport) {
 		pb_err("%s", err);
 		goto out;
 	}
 	ctx.transport = transport;
+	svc_notify_ready(status);
 	int r = evloop_run(loop);
 	if (r) {
 		pb_err("event loop failed: %s", strerror(-r));

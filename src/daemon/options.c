@@ -19,6 +19,8 @@ const char daemon_usage[] =
 	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
 	"                [--read-only] [--force-seize] [--strict-reset] [--sysfs DIR] [--stub DRIVER]\n"
 	"                [--guest-uid GUEST=UID|USER ...] [--handshake-timeout MS] [--op-rate OPS_PER_S]\n"
+	"                [--syslog]\n"
+	"       pcibackd --help | --version\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
 	"          host:DDDD:BB:DD.F (a real device of this host: seized from its driver, pci-stub bound)\n"
@@ -44,7 +46,10 @@ const char daemon_usage[] =
 	"  --op-rate OPS_PER_S: each guest's op budget: beyond a burst of 8192 ops and this many a second\n"
 	"          (default 20000; 0: unlimited) its event channel is held 128 ms, its ops answered after.\n"
 	"  --aer-policy: when a recovery fails (no guest handler, timeout, answer none or disconnect),\n"
-	"          detach (default) takes the device from the guest and quarantines it; keep only logs.\n";
+	"          detach (default) takes the device from the guest and quarantines it; keep only logs.\n"
+	"  --syslog: log to syslog (facility daemon) instead of stderr.  Under systemd, lines on stderr\n"
+	"          carry their priority to the journal.  Readiness: READY=1 to $NOTIFY_SOCKET, or else\n"
+	"          one line \"pcibackd: ready: ...\" on stderr once every device and transport serves.\n";
 
 #define AER_TIMEOUT_MAX_MS 86400000ul
 #define HANDSHAKE_TIMEOUT_MAX_MS 600000ul
@@ -194,6 +199,8 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "guest-uid", required_argument, NULL, 'G' },
 		{ "handshake-timeout", required_argument, NULL, 'W' },
 		{ "op-rate", required_argument, NULL, 'O' },
+		{ "syslog", no_argument, NULL, 'L' },
+		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -213,6 +220,8 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		case 'c': o->control_path = optarg; break;
 		case 't': o->trace_path = optarg; break;
 		case 'h': o->help = true; return 0;
+		case 'v': o->version = true; return 0;
+		case 'L': o->syslog = true; break;
 		case 'R': o->host.read_only = true; break;
 		case 'F': o->host.force = true; break;
 		case 'Z': o->host.strict_reset = true; break;

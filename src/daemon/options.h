@@ -52,7 +52,9 @@ struct daemon_opts {
 	size_t nguest_uids;
 	struct daemon_guest_uid guest_uids[DAEMON_MAX_GUEST_UIDS];
 	uint32_t handshake_timeout_ms; /* --handshake-timeout: local clients' time to connect */
+	bool syslog;               /* --syslog: log lines to syslog, not stderr */
 	bool help;
+	bool version;
 };
 
 extern const char daemon_usage[];

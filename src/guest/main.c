@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "guest/pcifront.h"
 
 static const char usage[] =
 	"usage: pcifront --socket PATH --guest NAME [--aer ANSWER] [--no-aer-handler] COMMAND\n"
+	"       pcifront --help | --version\n"
 	"commands:\n"
 	"  lspci                          every device, in `lspci -xxxx` form (decode with lspci -F FILE -vvv)\n"
 	"  read  [DDDD:]BB:DD.F OFF SIZE  one config read (hex)\n"
@@ -355,6 +357,7 @@ int main(int argc, char **argv)
 		{ "aer", required_argument, NULL, 'a' },
 		{ "no-aer-handler", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *guest = NULL;
@@ -376,6 +379,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'h': fputs(usage, stdout); return 0;
+		case 'V': puts("pcifront " PCIBACKD_VERSION); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
