@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(meson ninja-build gcc clang pkg-config libpci-dev pciutils pci.ids libxen-dev libcmocka-dev
-      libclang-rt-14-dev valgrind python3 man-db groff-base systemd
+      libclang-rt-14-dev valgrind python3 strace man-db groff-base systemd
       debhelper dpkg-dev fakeroot lintian)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -126,8 +126,9 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 				  usock_accept_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "%s path %s is too long (at most %zu bytes)", what, path, sizeof(sa.sun_path) - 1);
+	if (strlen(path) + strlen(".new") >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s path %s is too long (at most %zu bytes)", what, path,
+			 sizeof(sa.sun_path) - 1 - strlen(".new"));
 		return NULL;
 	}
 	/* Held from before the stale check to the end: no other server can remove or replace ours meanwhile. */
@@ -159,24 +160,51 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 		free(s);
 		return NULL;
 	}
+	/*
+	 * Bound under PATH.new and linked to PATH only once it listens, so that a
+	 * client that sees PATH can connect (no ECONNREFUSED between bind and
+	 * listen).  PATH.new is ours while we hold the lock: one left by a server
+	 * that died is removed if it is a socket, refused otherwise.
+	 */
+	char tmp[sizeof(sa.sun_path)];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	struct stat st;
+	if (lstat(tmp, &st) == 0 && (!S_ISSOCK(st.st_mode) || unlink(tmp) < 0)) {
+		snprintf(err, errlen, "cannot listen on %s %s: %s exists and %s", what, path, tmp,
+			 S_ISSOCK(st.st_mode) ? "cannot be removed" : "is not a socket");
+		close(s->fd);
+		close(lock_fd);
+		free(s);
+		return NULL;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tmp);
 	/* Owner-only from the start: no window in which another user could connect. */
 	mode_t old = umask(0177);
 	int r = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa));
 	int e = errno;
 	umask(old);
+	if (r == 0 && listen(s->fd, 64) < 0) {
+		r = -1;
+		e = errno;
+	}
+	if (r == 0 && link(tmp, path) < 0) {
+		r = -1;
+		e = errno;
+	}
+	if (r == 0 || e != EADDRINUSE)
+		unlink(tmp);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", what, path,
-			 e == EADDRINUSE ? "another server created it meanwhile" : strerror(e));
+			 e == EEXIST ? "another server created it meanwhile" : strerror(e));
 		close(s->fd);
 		close(lock_fd);
 		free(s);
 		return NULL;
 	}
 	/* What closing removes.  Unknown, the socket would never be removed: refuse now (it is ours: locked). */
-	struct stat st;
 	if (lstat(s->path, &st) < 0) {
 		e = errno;
-		snprintf(err, errlen, "cannot listen on %s %s: cannot examine the socket just bound: %s", s->what,
+		snprintf(err, errlen, "cannot listen on %s %s: cannot examine the socket just made: %s", s->what,
 			 s->path, strerror(e));
 		unlink(s->path);
 		close(s->fd);
@@ -186,7 +214,7 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 	}
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
-	if (listen(s->fd, 64) < 0 || !(s->w = evloop_add(loop, s->fd, EPOLLIN, on_accept, s))) {
+	if (!(s->w = evloop_add(loop, s->fd, EPOLLIN, on_accept, s))) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", what, path, strerror(errno));
 		usock_close(s);
 		return NULL;
