@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The local transport's backend: listening socket, connections and their handshake, what is published
+ * to each guest, AER injection.
+ */
 #include "local_backend.h"
 
 #include <errno.h>
