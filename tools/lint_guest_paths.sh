@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails (exit 1, listing file:line) if assert(, abort( or exit( appears in src/ outside a
-# program's entry point: a guest must never be able to stop the daemon (research notes,
-# property 5).  Entry points are the files that define main() and are named for it:
+# program's entry point: a guest must never be able to stop the daemon
+# (no assert/abort/exit on a path a guest can reach).  Entry points are the files that define main() and are named for it:
 # src/*/main.c, src/*/*_main.c, src/toolstack/*main*.c.  Comment lines are skipped.
 #   tools/lint_guest_paths.sh [SRC_DIR]
 set -euo pipefail

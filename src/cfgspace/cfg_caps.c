@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Field tables and hooks of the capabilities (research notes §4.3): power
+ * Field tables and hooks of the capabilities: power
  * management, VPD, MSI and MSI-X flags, the PCI Express status registers, a
  * read-only header for every other capability, the extended capability
  * header, and the run-time quirk field.  Capability bodies not described here

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Field tables and hooks of the type 0 (endpoint) and type 1 (bridge)
- * headers, following Linux xen-pciback's conf_space_header.c (research notes
- * §4.2).  Registers the kernel leaves without a field (status, class, bridge
+ * headers, following Linux xen-pciback's conf_space_header.c.
+ * Registers the kernel leaves without a field (status, class, bridge
  * windows and bus numbers, ...) are described here as read-only unless the
  * device is permissive (CFG_F_PERMISSIVE), which is the kernel's behaviour.
  */

@@ -3,45 +3,10 @@
  * The config-space engine: builds a device's field instances from the const
  * tables (cfg_header.c, cfg_caps.c; the capability chains are walked in
  * cfg_chain.c, quirks added in cfg_quirk.c), splits every guest access per
- * field, and applies each field's masks and hooks.  Semantics are Linux xen-pciback's
- * (research notes §4); doc/config-space.md is the user-facing description.
- *
- * Deliberate deviations from the kernel, all on the safe side:
- *  1. An access must lie inside the device's config space (offset + size <=
- *     cfg_size), besides being 1/2/4 bytes and aligned; otherwise
- *     PCIIF_ERR_INVALID_OFFSET and no device access at all.  The kernel only
- *     checks size and alignment.
- *  2. RW1C bits (status, secondary status, PMCSR PME status, PCIe status
- *     registers) are written as 1 only where the guest wrote 1 into a field
- *     whose bits it may write; a read-modify-write never clears them by
- *     accident.  In permissive mode only the RW1C bits of the status registers
- *     reach the device (the kernel writes the raw value).
- *  3. Quirk fields apply their mask: only masked bits reach hardware (the
- *     kernel stores the mask and ignores it).  A quirk must be aligned to its
- *     size and may not overlap a described register (-EEXIST; the kernel
- *     ignores a duplicate silently).
- *  4. Capability headers (ID and next) and the capabilities pointer are
- *     read-only even in permissive mode.
- *  5. A capability chain that loops, points into the header or outside config
- *     space, or whose registers would overlap another structure, is cut at
- *     the bad link when the device is built (logged once): the guest reads
- *     next = 0 there.  The kernel passes the chain through as is.
- *  6. PMCSR: writing 1 to PME status clears it (the kernel skips the write
- *     when the merged value equals the hardware value, so PME status stays
- *     set).  BIST: only the START bit ever reaches the device.
- *  7. VPD address: the F flag counts only if the guest wrote the high byte,
- *     and is never written to the device, not even as the device reads it (a
- *     trigger bit: its 1 after a completed read would start a VPD write).
- *  8. MSI/MSI-X flags: one interrupt type at a time holds in permissive mode
- *     too (the kernel writes any value when permissive).
- *  9. Permissive mode: bytes outside every field are written even when the
- *     same access also touches a field (the kernel drops them then).
- * 10. BAR restore rule: only for a BAR with a host resource.  The kernel also
- *     "restores" 0 into a BAR without one when the guest writes 0.
- * 11. Release returns the command register's guest view to its seize-time
- *     value (the kernel keeps it from one guest to the next), as well as the
- *     BAR sizing latches; quirk fields are dropped and allow-interrupt-control
- *     is cleared as in the kernel; permissive stays set, as in the kernel.
+ * field, and applies each field's masks and hooks.  Semantics are Linux
+ * xen-pciback's, hardened where the kernel is unsafe: doc/config-space.md
+ * describes every register and lists every deliberate deviation from the
+ * kernel.
  */
 #include "cfgspace.h"
 

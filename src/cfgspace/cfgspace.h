@@ -2,7 +2,7 @@
 /*
  * The config-space engine: what a guest sees of a device's config space and
  * what of its writes reaches the device.  The semantics are those of Linux
- * xen-pciback (research notes §4), hardened where the kernel is unsafe.
+ * xen-pciback, hardened where the kernel is unsafe (doc/config-space.md).
  *
  * cfg_read/cfg_write return a PCIIF_ERR_* code (0 on success), or a raw
  * negative errno where the kernel passes one to the guest.
@@ -61,7 +61,7 @@ void cfg_dev_release(struct cfg_dev *cd);
 void cfg_set_options(struct cfg_dev *cd, const struct cfg_options *opts);
 const struct cfg_options *cfg_get_options(const struct cfg_dev *cd);
 
-/* ---- Additions for the table-driven engine (issue 3) ---- */
+/* ---- Per-device switches, the tables' self-check, quirks, cut chains ---- */
 
 #include "common/bdf.h"
 

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The release worker thread: a job queue, the thread that runs each job's work, and the eventfd that
+ * hands finished jobs back to the event loop (see bg_worker.h).
+ */
 #include "bg_worker.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A timerfd armed to an absolute pb_now_ms() deadline, re-armed only when the deadline changes (see
+ * deadline_timer.h).
+ */
 #include "common/deadline_timer.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The epoll event loop: watches, their callbacks, and removal that is safe from inside any callback
+ * (see evloop.h).
+ */
 #include "evloop.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Logging: levels, stderr (with the journal's priorities when stderr is the journal) or syslog, and
+ * the rate limiter for guest-caused lines.
+ */
 #include "log.h"
 
 #include <pthread.h>

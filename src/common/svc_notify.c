@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * systemd's notify protocol spoken directly (READY=1, STATUS=...), or one readiness line on stderr
+ * without $NOTIFY_SOCKET (see svc_notify.h).
+ */
 #include "svc_notify.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Unix-socket server shared by the control socket and the local transport: PATH.lock, an owner-
+ * only socket, accept in the event loop (see usock.h).
+ */
 #include "common/usock.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The device pool and its guests: adding devices, assigning them to guests, and the one release path
+ * (pool_release) with quarantine.
+ */
 #include "pool.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Building the daemon's device pool from --device, --hide and GUEST=SOURCE arguments: sim: and host:
+ * sources.
+ */
 #include "devices.h"
 
 #include <stdio.h>

@@ -24,7 +24,7 @@
 
 static struct daemon_opts opts;
 static struct pb_pool pool;
-/* Every device source is simulated so far: the simulated provider maps their interrupts. */
+/* The local transport's interrupt provider, for every device source; the Xen transport installs its own. */
 static struct sim_irq sim_irq;
 
 static struct pb_transport *start_xen(struct evloop *loop, char *status, size_t statuslen, char *err,

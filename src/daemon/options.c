@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcibackd's command line: the usage text, and parsing every option into struct daemon_opts. */
 #include "options.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * PCIe error recovery with the guest's driver: the per-guest AER step engine, and aer_links, the
+ * earliest-deadline timer and drain both transports use.
+ */
 #include "aer.h"
 
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * PCIe error recovery with the guest's driver (research notes §2.3): the
+ * PCIe error recovery with the guest's driver: the
  * backend posts aer_op steps (error_detected, mmio_enabled, slot_reset,
  * resume) on the shared page with _XEN_PCIB_active, and the guest answers by
  * clearing the bit.  The engine never waits: transports call aer_poll() on

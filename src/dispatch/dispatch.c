@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The op dispatcher: copy the op from the shared page once, validate the copy, execute it on the
+ * guest's device, write back only the result.
+ */
 #include "dispatch.h"
 
 #include <inttypes.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What one event on a guest's channel means: answer or hold the op, charge the kick throttle, tell the
+ * transport whether to notify and how long to mask.
+ */
 #include "dispatch/dispatch_event.h"
 
 #include <inttypes.h>

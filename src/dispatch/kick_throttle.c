@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A guest's two token buckets (spurious kicks, ops) and the hold that masks its channel when one is
+ * empty (see kick_throttle.h).
+ */
 #include "dispatch/kick_throttle.h"
 
 void kick_throttle_init(struct kick_throttle *t)

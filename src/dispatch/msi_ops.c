@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * MSI and MSI-X ops (research notes §7; XSA-157).  What the guest gets back
+ * MSI and MSI-X ops (XSA-157).  What the guest gets back
  * mirrors Linux xen-pciback exactly, raw errnos included:
  *   enable_msi    already on: fail; MSI-X on: fail; any failure -> err
  *                 op_failed, value 0; success -> value = pirq.

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --trace: one key=value line per op (guest, op, address, offset, size, values, error, time spent).
+ */
 #include "trace.h"
 
 #include <inttypes.h>

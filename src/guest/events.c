@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pcifront: what the backend starts.  AER steps (research notes §2.3: read
+ * pcifront: what the backend starts.  AER steps (read
  * aer_op, ask the driver, write the answer into aer_op.err, clear
- * _XEN_PCIB_active, notify) and hot-plug (§3.3: on Reconfiguring detach the
+ * _XEN_PCIB_active, notify) and hot-plug (on Reconfiguring detach the
  * devices whose state-N is 5 and say Reconfiguring; on Reconfigured re-read
  * the roots and devices, say Connected and rescan).
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pcifront: the MSI and MSI-X ops, as Linux's frontend posts and checks them (research notes §7). */
+/* pcifront: the MSI and MSI-X ops, as Linux's frontend posts and checks them. */
 #include <errno.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pcifront: the guest side of the local transport, as a library.  It does
- * what Linux's xen-pcifront does (research notes §2.1, §3.2, §8): names
+ * what Linux's xen-pcifront does: names
  * itself, reads the published roots, hands over its shared page and event
  * channels, posts one op at a time with a 2 s deadline, and enumerates every
  * published root by probing each devfn 0..255.
@@ -76,7 +76,7 @@ int pf_enumerate(struct pf_conn *c, struct pf_device **devs, size_t *count, char
 /* Prints d in `lspci -xxxx` form (header line, 16 bytes a line), as `lspci -F` reads it. */
 void pf_print_lspci(FILE *f, const struct pf_device *d);
 
-/* ---- MSI and MSI-X (research notes §7, the frontend's side) ---- */
+/* ---- MSI and MSI-X (the frontend's side) ---- */
 
 /* Results as for config accesses: 0, the backend's err (negative), or a positive transport errno. */
 int pf_enable_msi(struct pf_conn *c, const struct pb_bdf *a, uint32_t *pirq);

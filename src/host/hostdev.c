@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helpers over any hostdev: bounds checks, capability lookup, quiesce, power state and its delays, MSI
+ * enable, the MSI-X table address.
+ */
 #include "hostdev.h"
 
 #include <errno.h>

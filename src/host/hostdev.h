@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The host device layer: one physical PCI function as the backend sees it.
- * Implementations: simulated devices from lspci dumps (simdev.c) and, later,
- * the host's real devices through libpci.  The config-space engine and the
- * dispatcher only ever use this interface.
+ * Implementations: simulated devices from lspci dumps (simdev.c), the host's
+ * real devices through libpci (libpci_dev.c), and seized host devices that
+ * wrap a libpci one (ownership/host_source.c).  The config-space engine and
+ * the dispatcher only ever use this interface.
  *
  * Every operation returns 0 or a negative errno, and on failure leaves the
  * device unchanged.

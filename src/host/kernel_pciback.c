@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Detecting Linux's xen-pciback (its backend driver or its module) in sysfs, so the Xen transport can
+ * refuse to start beside it.
+ */
 #include "kernel_pciback.h"
 
 #include <stdio.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The hostdev implementation for the host's real PCI functions, through libpci, with sysfs enable and
+ * reset where available.
+ */
 #include "libpci_dev.h"
 
 #include <errno.h>

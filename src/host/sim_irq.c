@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The simulated interrupt provider for the local transport and tests: hands out PIRQ numbers, counts
+ * maps and unmaps, fails on demand.
+ */
 #include "sim_irq.h"
 
 #include <errno.h>

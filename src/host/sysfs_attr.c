@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading and writing single sysfs attribute files and link targets, with every successful write
+ * reported to the observer.
+ */
 #include "sysfs_attr.h"
 
 #include <errno.h>

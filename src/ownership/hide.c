@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The xen-pciback hide= grammar: parsing it, and matching a device (or a bridge above it) against its
+ * groups.
+ */
 #include "hide.h"
 
 #include <ctype.h>

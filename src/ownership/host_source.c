@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * host: device sources: owned_dev wraps a libpci_dev with seize, the saved pristine state and the
+ * release operation (see host_source.h).
+ */
 #include "host_source.h"
 
 #include <errno.h>

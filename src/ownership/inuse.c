@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Whether a host driver's device is in use: mounted or swapped-on disks, disks held by other block
+ * devices, network links that are up.
+ */
 #include "inuse.h"
 
 #include <dirent.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Saving a seized device's pristine config state, restoring it after quiesce and reset, and checking
+ * the restore.
+ */
 #include "restore.h"
 
 #include <errno.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Taking a device from its host driver through driver_override and pci-stub, and giving it back to the
+ * original driver.
+ */
 #include "seize.h"
 
 #include <errno.h>

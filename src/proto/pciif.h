@@ -2,7 +2,7 @@
 /*
  * The Xen PV PCI protocol ABI (Xen public io/pciif.h), written out under our
  * own names so that it can be compiled beside Xen's header and compared with
- * it (tests/unit/test_abi.c).  Layout: every field is a naturally aligned 2-
+ * it (tests/abi/test_abi.c).  Layout: every field is a naturally aligned 2-
  * or 4-byte value, so the structs have no padding on any Xen architecture.
  */
 #ifndef PCIBACKD_PROTO_PCIIF_H

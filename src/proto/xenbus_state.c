@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* XenbusState names for log lines. */
 #include "xenbus_state.h"
 
 static const char *const names[] = {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * pcibackctl's hypervisor part, as libxl does it for a PV guest (inventory
- * §9): have Xen take the device's MSI-X table first (as pciback does when
+ * pcibackctl's hypervisor part, as libxl does it for a PV guest:
+ * have Xen take the device's MSI-X table first (as pciback does when
  * it takes a device), then from /sys/bus/pci/devices/BDF/resource and irq,
  * grant the guest the device's I/O ports and memory pages, map its legacy
  * IRQ as a PIRQ of the guest and permit it, and assign the device (MSI

@@ -2,7 +2,7 @@
 /*
  * pcibackctl's xenstore part: the frontend and backend nodes of a PV guest's
  * PCI device, laid out and permissioned as libxl does for the kernel's
- * pciback (inventory §3.1, §3.3, §9), so the real pcifront and pcibackd's
+ * pciback, so the real pcifront and pcibackd's
  * xenbus backend meet exactly what they would meet under xl.
  *
  * Backend  /local/domain/<be>/backend/pci/<domid>/0  owned by <be>, read by <domid>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest topologies: placing devices on virtual (vpci) or real (passthrough) addresses, lookup by guest
+ * address, and the published roots.
+ */
 #include "topology.h"
 
 #include <stdio.h>

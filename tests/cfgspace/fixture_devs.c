@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Test helpers: iterate over every device of every lspci fixture, and print a guest's view as lspci
+ * -xxxx text.
+ */
 #include "fixture_devs.h"
 
 #include <dirent.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The guest's view of fixture devices (issue 3 acceptance):
+ * The guest's view of fixture devices:
  *  - golden files: after an enumeration-like read of every dword, the view of
  *    at least ten devices equals tests/cfgspace/golden/<fixture>-<n>.lspci
  *    byte for byte (PB_REGEN_GOLDEN=1 rewrites them; review them by eye);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The table-driven sweep (issue 3 acceptance): on every device of every
+ * The table-driven sweep: on every device of every
  * bundled fixture, every offset 0..4095, every size 1/2/4 at every alignment,
  * and the values 0x00, 0xFF, 0x5A, 0x5A5A5A5A and all ones, with the default
  * options, with allow-interrupt-control, and in permissive mode.  It asserts:

@@ -11,7 +11,7 @@
 
 /*
  * Ops back to back, at one instant (a guest that sets _XEN_PCIF_active before
- * each kick without waiting, review item 1): the one that empties the op
+ * each kick without waiting): the one that empties the op
  * budget holds the channel; they never spend the spurious-kick budget.
  */
 static void test_ops_held_beyond_budget(void **state)

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A fake sysfs and procfs tree built from the fixture dumps, with a fake kernel that acts on every
+ * sysfs write (see fake_sysfs.h).
+ */
 #include "fake_sysfs.h"
 
 #include <dirent.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Starting and stopping the built pcibackd for the tests/hostile integration tests, in a fresh
+ * directory (see daemon_run.h).
+ */
 #include "daemon_run.h"
 
 #include <fcntl.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Hostile-guest test environment: simulated devices behind a dispatcher with a shared page to post ops
+ * on (see hostile_env.h).
+ */
 #include "hostile_env.h"
 
 #include <setjmp.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * One test per advisory or advisory class of this field (research notes,
- * security-and-peers.md Part A), each asserting the defended behaviour
+ * One test per advisory or advisory class of this field (Xen
+ * security advisories on PCI passthrough), each asserting the defended behaviour
  * through the public APIs: the config-space engine behind the dispatcher,
  * the MSI ops, and the pool's release path.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A guest trying to keep a device whose error recovery failed (issue 15,
- * item 4).  The devices sit in a pool, assigned to one guest, and the
+ * A guest trying to keep a device whose error recovery failed.
+ * The devices sit in a pool, assigned to one guest, and the
  * engine's actions are applied the way the local transport applies them:
  * every device named as failed leaves the guest quarantined.  The guest
  * clears its handler bit behind a failing recovery, the backend's clock is

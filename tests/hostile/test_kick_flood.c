@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A spurious-kick flood against the built daemon (issue #15 item 8): guest
+ * A spurious-kick flood against the built daemon: guest
  * "flood" writes its kick eventfd as fast as it can without posting an op,
  * while guest "victim" measures its conf_read round trips.
  *   test_kick_flood PCIBACKD FIXTURES_DIR
@@ -242,7 +242,7 @@ static void test_cpu_bounded(void **state)
 }
 
 /*
- * An op flood (review item 1): a guest that rewrites `op` and sets
+ * An op flood: a guest that rewrites `op` and sets
  * _XEN_PCIF_active before each kick, never waiting for an answer, so that
  * every event carries an op.  Against a daemon of its own started with
  * --op-rate OPFLOOD_RATE (the victim's daemon keeps the default), over 3 s

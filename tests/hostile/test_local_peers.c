@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Who may connect over the local transport (issue #15 item 7, review item 2),
+ * Who may connect over the local transport,
  * against the built daemon:
  *  - a guest belongs to the uid --guest-uid names, or else to the daemon's own
  *    uid (the operator); a client of another uid (SO_PEERCRED) cannot take its

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI-X table entries the guest was not given stay masked whenever pcibackd
- * itself turns MSI-X on (issue 15, item 5): at the guest's enable_msix, and
+ * itself turns MSI-X on: at the guest's enable_msix, and
  * when it switches MSI-X back on after a reset (the D3hot -> D0 soft reset,
  * the AER slot reset).  An unmapped entry left unmasked in the table (by a
  * previous driver, by whoever wrote the BAR, by a device whose reset keeps

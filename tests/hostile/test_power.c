@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Power-state changes a guest asks for through PMCSR (issue 15, item 2):
+ * Power-state changes a guest asks for through PMCSR:
  * they must not defeat the command-register and MSI/MSI-X protections.  A
  * device in D3hot decodes nothing whatever COMMAND says, so MSI and MSI-X
  * enables are refused outside D0; a device that soft-resets on D3hot -> D0
  * (the simulated device's soft-reset option, No_Soft_Reset clear) gets back
  * what the guest and the backend believe: BARs, decoding and bus mastering,
  * MSI/MSI-X as enabled through the ops (or left disabled).
- * And (item 3) the transition's time is waited for without blocking: the
+ * And the transition's time is waited for without blocking: the
  * guest's op stays in flight until then, on the private copy only, and a
  * device or page that goes away meanwhile is never touched afterwards.
  */
@@ -168,7 +168,7 @@ static struct henv *nvme_permissive_msix(void)
 }
 
 /*
- * Review L3: a permissive guest that switched MSI-X off through config space
+ * A permissive guest that switched MSI-X off through config space
  * (the backend's bookkeeping still says on) keeps it off across D3hot -> D0
  * on a soft-resetting device: the restore follows the hardware as it was.
  */
@@ -188,7 +188,7 @@ static void soft_reset_restore_follows_hardware_enable(void **state)
 	henv_free(e);
 }
 
-/* Review L3: MSI-X's Mask-All, set by the guest, is set again after the soft reset, MSI-X on. */
+/* MSI-X's Mask-All, set by the guest, is set again after the soft reset, MSI-X on. */
 static void soft_reset_restores_msix_maskall(void **state)
 {
 	(void)state;
@@ -204,7 +204,7 @@ static void soft_reset_restores_msix_maskall(void **state)
 }
 
 /*
- * Review L4: a PMCSR write while a D-state change is still pending (a caller
+ * A PMCSR write while a D-state change is still pending (a caller
  * of the engine that did not finish it) is refused and changes nothing; it
  * used to finish the pending D3hot -> D0 itself and drop its "restore the
  * interrupts" result, leaving MSI-X off after the soft reset.

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A device's release runs its slow reset off the event loop (issue 15,
- * round two): a device whose reset takes long (the simulated device's reset
+ * A device's release runs its slow reset off the event loop:
+ * a device whose reset takes long (the simulated device's reset
  * delay, as the kernel's FLR or bus reset) leaves its guest at once, is
  * `releasing` while the release worker resets it, and only then is free
  * again (or quarantined).  Meanwhile the loop goes on serving another
  * guest's config reads, assigning the device is refused, and a control
  * `detach` answers only when the release is over, without blocking anyone.
  *
- * The same for the reset an AER recovery asks for (issue 15 item 3): a
+ * The same for the reset an AER recovery asks for: a
  * guest's driver answering "need reset" to error_detected on that device
  * must not stall every other guest.  slot_reset is posted once the reset is
  * over, with its whole timeout (the reset's time is not the guest's); the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Two pcibackd started at once on the same paths (review item 3): exactly one
+# Two pcibackd started at once on the same paths: exactly one
 # serves, the other refuses saying the path is in use, and the winner answers.
 # Each round after the first races over the stale sockets the previous winner
 # left (killed with SIGKILL): the case where a daemon removing a "stale" socket

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The daemon's Unix sockets (issue 15, item 10): a second pcibackd on the same
+# The daemon's Unix sockets: a second pcibackd on the same
 # --socket/--control paths refuses to start and leaves the running one alone;
 # a stale socket file (no listener) is replaced; sockets are owner-only (0600).
 . "$(dirname "$0")/lib.sh"

@@ -10,7 +10,7 @@ start_daemon --permissive "g1=sim:$FIX/cap-pcie-2.lspci" --device "g1=sim:$FIX/m
 # g1: 00:00.0 = cap-pcie-2 (permissive), 00:01.0 = virtio block (default)
 # ro: the registers read-only for this device.  Vendor and device ID are
 # read-only always; class and interrupt pin only without permissive mode
-# (Linux writes unhandled registers in permissive mode, research §4.2).
+# (Linux writes unhandled registers in permissive mode: doc/config-space.md).
 check_ro() { # vaddr offsets-regex
 	v=$1
 	vendor=$(front g1 read $v 0 2) || fail "read vendor of $v"

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Test support: load a fixture device, and one vpci guest holding it with its dispatcher and shared
+ * page.
+ */
 #include "one_guest.h"
 
 #include <setjmp.h>

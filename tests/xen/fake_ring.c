@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A fake xen_ring for the Xen transport tests: grants are pages the test owns, ports are numbers,
+ * every call is logged.
+ */
 #include "fake_ring.h"
 
 #include <errno.h>

@@ -769,7 +769,7 @@ static void test_root_list_full(void **state)
 	assert_non_null(strstr(rd(e, "/local/domain/0/error/backend/pci/5/0", "error"), "root_num is already 256"));
 }
 
-/* ---- error recovery (inventory §2.3) ---- */
+/* ---- error recovery (dispatch/aer.h) ---- */
 
 static struct pciif_sharedinfo *shared(struct env *e) { return (struct pciif_sharedinfo *)e->page; }
 
@@ -1081,7 +1081,7 @@ static void test_spurious_events_held(void **state)
 	assert_int_equal(v, 0x1af4);
 }
 
-/* A guest's answers to AER steps are not spurious events: they spend nothing of its budget (review L1). */
+/* A guest's answers to AER steps are not spurious events: they spend nothing of its budget. */
 static void test_aer_answers_not_spurious(void **state)
 {
 	struct env *e = *state;
@@ -1099,7 +1099,7 @@ static void test_aer_answers_not_spurious(void **state)
 	assert_int_equal(g->dg.kicks.tokens, KICK_BURST);
 }
 
-/* Ops beyond the op budget (review item 1): the one that empties it is answered, then the port stays masked. */
+/* Ops beyond the op budget: the one that empties it is answered, then the port stays masked. */
 static void test_op_flood_held(void **state)
 {
 	struct env *e = *state;
@@ -1125,7 +1125,7 @@ static void test_op_flood_held(void **state)
 	assert_int_equal(v, 0x1af4);
 }
 
-/* ---- ops that wait for their device (issue 15, item 3): a PMCSR D-state change ---- */
+/* ---- ops that wait for their device: a PMCSR D-state change ---- */
 
 #define PMCSR 0x44 /* cap-dev3 01:00.0: power management at 0x40 */
 

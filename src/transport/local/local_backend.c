@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The local transport's backend: listening socket, connections and their handshake, what is published
+ * to each guest, AER injection.
+ */
 #include "local_backend.h"
 
 #include <errno.h>
@@ -118,7 +122,7 @@ struct lt_conn *lt_conn_of(struct pb_guest *g)
 	return c && c->page ? c : NULL;
 }
 
-/* What the backend publishes for a guest (xenstore keys of §3.1). */
+/* What the backend publishes for a guest: the keys xen-pciback writes in its xenstore directory. */
 int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m)
 {
 	char a[PB_BDF_STRLEN];

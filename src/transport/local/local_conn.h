@@ -2,8 +2,9 @@
 /*
  * The local transport's backend internals, shared by its files:
  * local_backend.c (connections, the handshake and the AER hooks),
- * local_reconf.c (hot-plug rounds, research notes §3.3) and local_inflight.c
- * (ops that wait for their device).
+ * local_peer.c (who may connect), local_kick.c (the kick throttle),
+ * local_reconf.c (hot-plug rounds) and local_inflight.c (ops that wait for
+ * their device).
  */
 #ifndef PCIBACKD_TRANSPORT_LOCAL_CONN_H
 #define PCIBACKD_TRANSPORT_LOCAL_CONN_H
@@ -95,7 +96,7 @@ void lt_conn_timer_arm(struct lt_backend *b);
 int lt_conn_notify(struct lt_conn *c);
 /* The connection serving g with a mapped page, or NULL. */
 struct lt_conn *lt_conn_of(struct pb_guest *g);
-/* The publication of g's devices (the xenstore keys of §3.1) with backend state `state`. */
+/* The publication of g's devices (xen-pciback's xenstore keys) with backend state `state`. */
 int lt_publish(const struct pb_guest *g, int state, struct lt_msg *m);
 
 /* local_peer.c */

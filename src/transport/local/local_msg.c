@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The local transport's key=value messages: building, sending with file descriptors, receiving and
+ * parsing (see local_msg.h).
+ */
 #include "local_msg.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  *
  * A Unix SOCK_SEQPACKET connection carries small text messages, each a set
  * of "key=value\n" lines: the local analogue of the xenstore directories a
- * Xen frontend and backend write for each other (research notes §3).
+ * Xen frontend and backend write for each other.
  *
  *   guest -> backend   name=<guest> state=1            (Initialising: who am I)
  *   backend -> guest   state=3 num_devs=N vdev-I=dddd:bb:dd.ff root_num=R root-I=dddd:bb
@@ -19,13 +19,13 @@
  * an op by setting _XEN_PCIF_active and writing 1 to the kick eventfd; the
  * backend clears the bit and writes the notify eventfd.
  *
- * Hot-plug (local_reconf.c, §3.3), at any time while connected:
+ * Hot-plug (local_reconf.c), at any time while connected:
  *   backend -> guest   state=7 num_devs=N vdev-I=... state-I=3|5   (5: that device was taken away)
  *   guest -> backend   state=7                         (it detached those)
  *   backend -> guest   state=8 + the publication as at state=3 (Reconfigured)
  *   guest -> backend   state=4                         (it rescanned its roots)
  *
- * AER (§2.3): the backend fills aer_op, sets _XEN_PCIB_active and writes the
+ * AER (dispatch/aer.h): the backend fills aer_op, sets _XEN_PCIB_active and writes the
  * notify eventfd; the guest writes its answer to aer_op.err, clears the bit
  * and writes the kick eventfd.  _XEN_PCIB_AERHANDLER is the guest's to set.
  */

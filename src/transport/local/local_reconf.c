@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Hot-plug on the local transport, as Xen's reconfigure handshake (research
- * notes §3.3) with one difference: the backend never waits for the guest to
+ * Hot-plug on the local transport, as Xen's reconfigure handshake
+ * with one difference: the backend never waits for the guest to
  * let go of a device.  The device leaves the guest first (pool_release: its
  * ops answer dev_not_found from then on), then the guest hears of it:
  *

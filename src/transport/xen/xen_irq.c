@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Xen interrupt provider: MSI/MSI-X vectors mapped into the owner guest's PIRQ space, and at exit,
+ * devices the pool did not quarantine taken out of Xen's quarantine.
+ */
 #include "transport/xen/xen_irq.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
 /*
  * The Xen interrupt provider: a guest's MSI / MSI-X vectors mapped into the
  * guest's own PIRQ space (what dom0 Linux does for pciback through
- * PHYSDEVOP_map_pirq with the owner domain, inventory §7).  It implements the
+ * PHYSDEVOP_map_pirq with the owner domain).  It implements the
  * common struct irq_provider (src/host/irq_provider.h): the op dispatcher
  * maps one vector at a time and unwinds on failure, so every provider shares
  * that logic.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The backend side of the xenbus protocol for device type "pci", as the
- * Linux kernel's xen-pciback does it (inventory §3): one backend device per
+ * Linux kernel's xen-pciback does it: one backend device per
  * /local/domain/<self>/backend/pci/<fe-domid>/<devid>, probed when its state
  * is Initialising, then InitWait -> export -> Initialised -> (frontend
  * Initialised) map + bind -> Connected, hot-plug through Reconfiguring /
