@@ -13,7 +13,7 @@
 
 #include "common/bdf.h"
 #include "host/lspci_dump.h"
-#include "../support/raw_cap.h"
+#include "raw_cap.h"
 
 static int put_file(const char *path, const void *data, size_t len)
 {
