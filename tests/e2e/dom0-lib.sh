@@ -31,6 +31,7 @@ wait_until() {
 console_log() { echo "/var/log/xen/console/guest-$1.log"; }
 
 # guest_create NAME FRONT [CFG-LINE...]: creates the paused PV guest, prints its domid.
+# Guests run on physical CPU 1; dom0 has CPU 0 to itself (run.sh).
 # GUEST_EXTRA: more words for the guest kernel's command line.
 guest_create() {
 	local name=$1 front=$2 cfg=/tmp/$1.cfg l
@@ -43,6 +44,7 @@ ramdisk = "/guest/guest.cpio.gz"
 extra = "console=hvc0 loglevel=1 e2e_front=$front${GUEST_EXTRA:+ $GUEST_EXTRA}"
 memory = 192
 vcpus = 1
+cpus = "1"
 e820_host = 1
 passthrough = "enabled"
 on_poweroff = "destroy"
