@@ -319,7 +319,7 @@ sc_release() {
 	pb_need || return 77
 	[ "$S1_OK" = 1 ] || { WHY="boot-attach did not pass"; return 1; }
 	# 1. guest shutdown
-	gcmd g1 "$(sc 5)" 'poweroff -f' > /dev/null
+	gcmd g1 1 'poweroff -f' > /dev/null # it never answers: guest_gone waits
 	guest_gone g1 60 || { WHY="g1 did not shut down"; return 1; }
 	wait_until "$(sc 20)" sh -c "! xenstore-read /local/domain/0/backend/pci/*/0/state"
 	# pcibackd releases the devices after the backend is gone: wait for it, not a fixed time.
