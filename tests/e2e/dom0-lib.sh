@@ -18,13 +18,14 @@ SCALE=$((5 * SLOW))
 # made in this boot (7-hostile, bench) are not scaled again.
 sc() { echo $(( $1 * SCALE )); }
 
-# wait_until SECONDS COMMAND...: polls every 0.2 s; 0 when COMMAND succeeded.
+# wait_until SECONDS COMMAND...: polls every 0.5 s (each poll costs dom0, and so pcibackd, a
+# fork under TCG); 0 when COMMAND succeeded.
 wait_until() {
 	local end=$(( $(cut -d. -f1 /proc/uptime) + $1 ))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ] && return 1
-		sleep 0.2
+		sleep 0.5
 	done
 	return 0
 }

@@ -22,7 +22,8 @@ guest_layout() {
 
 # guest_xxxx NAME FILE: lspci -xxxx of every guest device into FILE.
 guest_xxxx() {
-	gcmd "$1" "$(sc 120)" 'for d in /sys/bus/pci/devices/*; do echo "== ${d##*/}"; lspci -xxxx -s ${d##*/}; done' || return 1
+	# pcifront answers 0xff.. for an op its backend did not answer within 2 s; it says so in dmesg.
+	gcmd "$1" "$(sc 120)" 'for d in /sys/bus/pci/devices/*; do echo "== ${d##*/}"; lspci -xxxx -s ${d##*/}; done; echo "PCIFRONT-GAVE-UP $(dmesg | grep -c "pciback not responding")"' || return 1
 	cp /tmp/gout "$2"
 }
 
@@ -264,7 +265,7 @@ sc_differential() {
 	cat /tmp/diff.all | head -50
 	# The guest's command-register traffic under pcibackd, to explain a difference there.
 	[ -z "$unexpected" ] || grep 'off=0x004' /tmp/pcibackd-trace-vpci.log | head -30
-	[ -z "$unexpected" ] || { WHY="$(echo "$unexpected" | wc -l) bytes differ from the kernel backend, first: $(echo "$unexpected" | head -4 | tr '\n' ';')"; return 1; }
+	[ -z "$unexpected" ] || { WHY="$(echo "$unexpected" | wc -l) bytes differ from the kernel backend, first: $(echo "$unexpected" | head -4 | tr '\n' ';') (ops pcifront gave up on, kernel / pcibackd: $(sed -n 's/^PCIFRONT-GAVE-UP //p' /tmp/ref.xxxx) / $(sed -n 's/^PCIFRONT-GAVE-UP //p' /tmp/pb.xxxx))"; return 1; }
 }
 
 sc_real_io() {
