@@ -383,8 +383,8 @@ sc_hostile() {
 	hd=$(guest_create g5 0) || { WHY="xl create g5 failed"; return 1; }
 	$ATTACH attach "$hd" "$TESTDEV" > /tmp/attach.log 2>&1 || { WHY="attach to g5: $(tail -1 /tmp/attach.log)"; return 1; }
 	guest_start g5 || { WHY="g5's command loop did not start"; return 1; }
-	# The hostile guest connects its own frontend and attacks for 20 s...
-	xenstore-write "/local/domain/$hd/data/e2e/cmd-0" "e2e-hostile 20"
+	# The hostile guest connects its own frontend and attacks for 10 s...
+	xenstore-write "/local/domain/$hd/data/e2e/cmd-0" "e2e-hostile 10"
 	echo 1 > /tmp/g5.ncmd
 	wait_until "$(sc 60)" grep -q '^HOSTILE: connected' "$(console_log g5)" ||
 		{ WHY="the hostile guest did not connect: $(tr -d '\r' < "$(console_log g5)" | grep '^HOSTILE' | tail -1)"; return 1; }
