@@ -78,7 +78,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 #include "fuzz_check.h"
-#include "../tests/support/raw_cap.h"
+#include "raw_cap.h"
 
 /* Checks what one cfg_write changed in the device. */
 static void check_write(struct cfg_dev *cd, const uint8_t *before, const uint8_t *after, unsigned cfg_size, long off,

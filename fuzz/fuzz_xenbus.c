@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tests/xen/fake_ring.h"
+#include "fake_ring.h"
 #include "common/log.h"
 #include "core/pool.h"
 #include "host/lspci_dump.h"

@@ -26,7 +26,7 @@
 #include "fixture_devs.h"
 #include "host/simdev.h"
 #include "proto/pciif.h"
-#include "../support/raw_cap.h"
+#include "raw_cap.h"
 
 static const char *g_dir;
 

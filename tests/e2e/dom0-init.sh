@@ -15,7 +15,7 @@ mkdir -p /run/xen /run/xenstored /var/log/xen/console
 rm -rf /var/run
 ln -s /run /var/run
 . /e2e/dom0-lib.sh
-mark "dom0 init started"
+mark "dom0 init started; time limits x$SCALE"
 
 E2E_ONLY=
 for w in $(cat /proc/cmdline); do
@@ -28,7 +28,7 @@ for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc pci-stub; do
 done
 mount -t xenfs xenfs /proc/xen || boot_ok=0
 xenstored --pid-file /run/xen/xenstored.pid
-wait_until 30 xenstore-read / || boot_ok=0
+wait_until "$(sc 30)" xenstore-read / || boot_ok=0
 xen-init-dom0 >/dev/null || boot_ok=0
 xenconsoled --pid-file=/run/xen/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console --timestamp=none
 # 06.0 and 07.0 are hidden from dom0's drivers from boot, as pci-stub.ids or
@@ -42,6 +42,9 @@ modprobe e1000e
 mark "toolstack up"
 lspci -nn
 
+# A line every 5 s of dom0's time (instructions under -icount: up to a minute or two of the
+# host's on a loaded machine): the host's watchdog (run.sh) takes silence for a hang.
+(while sleep 5; do echo "E2E-ALIVE: dom0 uptime $(up)"; done) &
 . /e2e/scenarios.sh
 scenarios_run
 echo "E2E-SUMMARY: $NPASS passed, $NFAIL failed, $NSKIP skipped"

@@ -27,7 +27,13 @@ done
 skip() { echo "e2e: SKIP (whole harness): $*"; exit 77; }
 
 CACHE=$(readlink -m "${E2E_CACHE:-/var/tmp/pcibackd-e2e}")  # absolute: QEMU runs in $WORK
-TIMEOUT=${E2E_TIMEOUT:-1080}
+# How long QEMU may run: the boot ends when dom0 powers off.  A hang is caught by silence,
+# not by a total: dom0 prints a line every 5 s of its time (dom0-init.sh), so E2E_STALL seconds
+# without a console line means Xen, dom0 or QEMU stopped.  Each wait inside dom0 has its own
+# bound, scaled to this boot's speed (dom0-lib.sh).  E2E_TIMEOUT is only a last resort, ~9x
+# an idle 2-core machine's boot and scenarios (417 s), for a hang that still prints.
+STALL=${E2E_STALL:-300}
+TIMEOUT=${E2E_TIMEOUT:-3600}
 PKGS=(qemu-system-x86 xen-utils-4.17 libxen-dev busybox-static cpio kmod xz-utils pciutils gdb)
 T0=$(date +%s)
 
@@ -79,7 +85,11 @@ T1=$(date +%s)
 # --- 4. one boot: every scenario runs inside -----------------------------------------
 LOG=$WORK/serial.log
 XENCMD="console=com1 com1=115200,8n1 console_timestamps=boot loglvl=all guest_loglvl=all"
-XENCMD="$XENCMD dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=false iommu=required"
+# dom0 (the backends) has physical CPU 0 to itself and the guests (the frontends) have CPU 1
+# (dom0-lib.sh pins them): with both vCPUs on one TCG thread, a vCPU that spins waiting for
+# another (a lock, a TLB flush) holds the thread until a timer switches it; with no domain on
+# two CPUs, there are no such waits between a backend and its frontend.
+XENCMD="$XENCMD dom0_mem=1024M,max:1024M dom0_max_vcpus=1 dom0_vcpus_pin bootscrub=false iommu=required"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4${ONLY:+ e2e_only=${ONLY//,/+}}"  # a comma would split -initrd
 # 06.0 and 07.0 are a second NVMe and e1000e that no dom0 driver ever binds (9-never-bound).
 # The NVMe MSI-X table gets its own BAR: Xen 4.17 does not give a guest MSI-X whose table
@@ -90,11 +100,41 @@ DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4${ONLY:+ e2e_only=${ONLY//,/+}}"
 # MemoryRegion pointer was freshly allocated memory, 0x5d5d...).  bench.sh uses "multi".
 # QEMU runs in $WORK with core dumps on (guest RAM left out: dump-guest-core=off), so a
 # crash of QEMU itself leaves a core that step 5 turns into a backtrace.
+# With one thread, the guests' clock counts instructions (-icount shift=0: 1 ns each) and skips
+# ahead when every vCPU is idle (sleep=off), so every time limit inside the guests bounds
+# emulated work, not the host's speed or load: the guest kernel's pcifront, which gives up an
+# op its backend has not answered within 2 s, gave up on some under pcibackd without it when
+# builds shared the host; dom0's own limits and the benchmark's ns are in this time too.
 TCG_THREAD=${E2E_TCG_THREAD:-single}
-case $TCG_THREAD in single | multi) ;; *) echo "e2e: E2E_TCG_THREAD is single or multi" >&2; exit 2 ;; esac
+case $TCG_THREAD in
+single) ICOUNT=(-icount shift=0,sleep=off) ;;
+multi) ICOUNT=() ;; # icount needs one thread
+*) echo "e2e: E2E_TCG_THREAD is single or multi" >&2; exit 2 ;;
+esac
 START=$EPOCHREALTIME
+touch "$LOG"
+# The watchdog: stops QEMU (through its timeout process) after STALL silent seconds, or 30 s
+# after dom0's summary when dom0's poweroff does not end QEMU (it did not under -icount).
+(while sleep 10; do
+	[ -s "$WORK/qemu.pid" ] || continue
+	kill -0 "$(cat "$WORK/qemu.pid")" 2> /dev/null || exit 0
+	quiet=$(($(date +%s) - $(stat -c %Y "$LOG")))
+	if grep -q '\] E2E-SUMMARY: ' "$LOG" && [ "$quiet" -ge 30 ]; then
+		echo "dom0 did not power QEMU off within 30 s of its summary: QEMU stopped" > "$WORK/finished"
+		kill "$(cat "$WORK/qemu.pid")"
+		exit 0
+	fi
+	if [ "$quiet" -ge "$STALL" ]; then
+		echo "no console line for $quiet s (E2E_STALL=$STALL)" > "$WORK/stalled"
+		kill "$(cat "$WORK/qemu.pid")"
+		exit 0
+	fi
+done) &
+WATCHDOG=$!
+# QEMU runs at nice -10 (when root), so that builds beside the suite slow it less.
 (cd "$WORK" && ulimit -c unlimited 2> /dev/null
-exec timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,dump-guest-core=off -accel tcg,thread="$TCG_THREAD" -cpu qemu64 -smp 2 -m 2048 \
+echo "$BASHPID" > "$WORK/qemu.pid"
+exec nice -n -10 timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,dump-guest-core=off -accel tcg,thread="$TCG_THREAD" "${ICOUNT[@]}" -cpu qemu64 -smp 2 -m 2048 \
 	-display none -vga none -no-reboot -nic none -monitor none -serial stdio \
 	-device intel-iommu,intremap=on \
 	-drive if=none,id=d0,file="$WORK/nvme.img",format=raw \
@@ -112,6 +152,8 @@ exec timeout "$TIMEOUT" qemu-system-x86_64 -machine q35,dump-guest-core=off -acc
 		printf '[%4d.%03d] %s\n' $((d / 1000000)) $(((d / 1000) % 1000)) "${line//$'\r'/}"
 	done > "$LOG"
 QRC=${PIPESTATUS[0]}
+kill "$WATCHDOG" 2> /dev/null
+wait "$WATCHDOG" 2> /dev/null
 T2=$(date +%s)
 
 # --- 5. report ----------------------------------------------------------------------
@@ -149,15 +191,15 @@ done < <(grep '^E2E-RESULT: ' "$E2E")
 
 for name in "${failed[@]}"; do
 	echo "---- $name: serial console and pcibackd log lines ----"
-	sed -n "/E2E-BEGIN $name\$/,/E2E-END $name\$/p" "$LOG" | tail -150
+	sed -n "/E2E-BEGIN $name\$/,/E2E-END $name\$/p" "$LOG" | grep -v '\] E2E-ALIVE: ' | tail -150
 done
 
 # The benchmark: kernel backend versus pcibackd, from inside the guest.
 kb=$(grep '^E2E-BENCH: kernel ' "$E2E" | tail -1)
 pb=$(grep '^E2E-BENCH: pcibackd ' "$E2E" | tail -1)
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-[ -n "$kb" ] && echo "bench: kernel xen-pciback: enumeration $(field "$kb" enum_s) s, 10000 config reads $(field "$kb" total_ms) ms ($(field "$kb" ns_per_read) ns/read)"
-[ -n "$pb" ] && echo "bench: pcibackd:           enumeration $(field "$pb" enum_s) s, 10000 config reads $(field "$pb" total_ms) ms ($(field "$pb" ns_per_read) ns/read)"
+[ -n "$kb" ] && echo "bench: kernel xen-pciback: enumeration $(field "$kb" enum_s) s, $(field "$kb" reads) config reads $(field "$kb" total_ms) ms ($(field "$kb" ns_per_read) ns/read)"
+[ -n "$pb" ] && echo "bench: pcibackd:           enumeration $(field "$pb" enum_s) s, $(field "$pb" reads) config reads $(field "$pb" total_ms) ms ($(field "$pb" ns_per_read) ns/read)"
 if [ -n "$kb" ] && [ -n "$pb" ] && [ -n "$(field "$pb" ns_per_read)" ]; then
 	awk -v a="$(field "$pb" ns_per_read)" -v b="$(field "$kb" ns_per_read)" -v c="$(field "$pb" enum_s)" -v d="$(field "$kb" enum_s)" \
 		'BEGIN { printf "bench: ratio pcibackd/kernel: config read %.2f, enumeration %.2f\n", a / b, (d > 0 ? c / d : 0) }'
@@ -168,8 +210,14 @@ if ! grep -q '^E2E-SUMMARY: ' "$E2E"; then
 	tail -40 "$LOG"
 	fail=$((fail + 1))
 fi
-# QEMU killed by a signal (timeout's own expiry is 124): show where, from its core.
-if [ "$QRC" -gt 128 ]; then
+if [ -s "$WORK/finished" ]; then
+	echo "e2e: $(cat "$WORK/finished")"
+elif [ -s "$WORK/stalled" ]; then
+	echo "---- stopped QEMU: $(cat "$WORK/stalled") ----"
+elif [ "$QRC" = 124 ]; then
+	echo "---- stopped QEMU after E2E_TIMEOUT=$TIMEOUT s ----"
+# QEMU killed by a signal: show where, from its core.
+elif [ "$QRC" -gt 128 ]; then
 	echo "---- qemu died on signal $((QRC - 128)) ----"
 	core=$(ls -t "$WORK"/core* 2> /dev/null | head -1)
 	if [ -z "$core" ]; then

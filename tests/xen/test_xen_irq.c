@@ -18,74 +18,12 @@
 #include "host/simdev.h"
 #include "transport/xen/xen_irq.h"
 
+#include "fake_xen_hyp.h"
+
 static const char *fixtures;
 
-struct fake_hyp {
-	struct xen_irq_hyp hyp;
-	int next_pirq;
-	int fail_at; /* the n-th map call fails (1-based), 0: never */
-	int calls;
-	int mapped[256];
-	unsigned nmapped;
-	uint32_t last_domid;
-	unsigned last_entry;
-	uint64_t last_table;
-	struct pb_bdf last_dev;
-	int prepares;
-	int prepare_rc;  /* what prepare_msix answers */
-	int restores;
-};
-
-static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table,
-		 int *pirq)
-{
-	struct fake_hyp *f = (struct fake_hyp *)h;
-	f->calls++;
-	f->last_domid = domid;
-	f->last_entry = entry;
-	f->last_table = table;
-	f->last_dev = *dev;
-	if (f->fail_at && f->calls == f->fail_at)
-		return -ENOSPC;
-	*pirq = f->next_pirq++;
-	f->mapped[f->nmapped++] = *pirq;
-	return 0;
-}
-
-static int f_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
-{
-	struct fake_hyp *f = (struct fake_hyp *)h;
-	(void)domid;
-	for (unsigned i = 0; i < f->nmapped; i++)
-		if (f->mapped[i] == pirq) {
-			f->mapped[i] = f->mapped[--f->nmapped];
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static int f_prepare(struct xen_irq_hyp *h, const struct pb_bdf *dev)
-{
-	struct fake_hyp *f = (struct fake_hyp *)h;
-	(void)dev;
-	f->prepares++;
-	return f->prepare_rc;
-}
-
-static int f_restore(struct xen_irq_hyp *h, const struct pb_bdf *dev)
-{
-	struct fake_hyp *f = (struct fake_hyp *)h;
-	f->restores++;
-	f->last_dev = *dev;
-	return 0;
-}
-
-static const struct xen_irq_hyp_ops fops = {
-	.map = f_map, .unmap = f_unmap, .prepare_msix = f_prepare, .restore_msi = f_restore,
-};
-
 struct fixture {
-	struct fake_hyp hyp;
+	struct fake_xen_hyp hyp;
 	struct xen_irq xirq;
 	struct hostdev *hd;
 	struct pb_dev dev;
@@ -99,8 +37,7 @@ static int setup(void **state)
 {
 	static struct fixture f;
 	memset(&f, 0, sizeof(f));
-	f.hyp.hyp.ops = &fops;
-	f.hyp.next_pirq = 100;
+	fake_xen_hyp_init(&f.hyp);
 	xen_irq_provider_init(&f.xirq, &f.hyp.hyp);
 	char spec[512], err[300];
 	snprintf(spec, sizeof(spec), "%s/cap-address-xlation.lspci#02:00.0", fixtures);
@@ -190,7 +127,7 @@ static void test_prepare_msix_once(void **state)
 	f->hyp.prepare_rc = -ENODEV;
 	op(f, PCIIF_OP_ENABLE_MSIX, 2);
 	assert_int_equal(f->sh.op.err, -ENODEV);
-	assert_int_equal(f->hyp.calls, 0);
+	assert_int_equal(f->hyp.maps, 0);
 	f->hyp.prepare_rc = -EBUSY; /* already prepared: fine */
 	op(f, PCIIF_OP_ENABLE_MSIX, 2);
 	assert_int_equal(f->sh.op.err, 0);

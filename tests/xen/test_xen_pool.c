@@ -19,57 +19,12 @@
 #include "host/simdev.h"
 #include "transport/xen/xen_irq.h"
 
+#include "fake_xen_hyp.h"
+
 static const char *fixtures;
 
-struct fake_hyp {
-	struct xen_irq_hyp hyp;
-	char log[1024]; /* "call BB:DD.F;" in order */
-	int prepare_rc;
-	int next_pirq;
-};
-
-static void rec(struct fake_hyp *f, const char *call, const struct pb_bdf *dev)
-{
-	size_t l = strlen(f->log);
-	snprintf(f->log + l, sizeof(f->log) - l, "%s %02x:%02x.%u;", call, dev->bus, dev->devfn >> 3,
-		 dev->devfn & 7u);
-}
-
-static int f_map(struct xen_irq_hyp *h, uint32_t domid, const struct pb_bdf *dev, unsigned entry, uint64_t table,
-		 int *pirq)
-{
-	struct fake_hyp *f = (struct fake_hyp *)h;
-	(void)domid, (void)entry, (void)table;
-	rec(f, "map", dev);
-	*pirq = f->next_pirq++;
-	return 0;
-}
-
-static int f_unmap(struct xen_irq_hyp *h, uint32_t domid, int pirq)
-{
-	(void)h, (void)domid, (void)pirq;
-	return 0;
-}
-
-static int f_prepare(struct xen_irq_hyp *h, const struct pb_bdf *dev)
-{
-	struct fake_hyp *f = (struct fake_hyp *)h;
-	rec(f, "prepare_msix", dev);
-	return f->prepare_rc;
-}
-
-static int f_unquarantine(struct xen_irq_hyp *h, const struct pb_bdf *dev)
-{
-	rec((struct fake_hyp *)h, "unquarantine", dev);
-	return 0;
-}
-
-static const struct xen_irq_hyp_ops fops = {
-	.map = f_map, .unmap = f_unmap, .prepare_msix = f_prepare, .unquarantine = f_unquarantine,
-};
-
 struct fixture {
-	struct fake_hyp hyp;
+	struct fake_xen_hyp hyp;
 	struct xen_irq xirq;
 	struct pb_pool pool;
 };
@@ -78,8 +33,7 @@ static int setup(void **state)
 {
 	static struct fixture f;
 	memset(&f, 0, sizeof(f));
-	f.hyp.hyp.ops = &fops;
-	f.hyp.next_pirq = 100;
+	fake_xen_hyp_init(&f.hyp);
 	xen_irq_provider_init(&f.xirq, &f.hyp.hyp);
 	pool_init(&f.pool, TOPO_VPCI);
 	*state = &f;

@@ -17,7 +17,7 @@
 
 #include "common/bdf.h"
 #include "host/lspci_dump.h"
-#include "../support/raw_cap.h"
+#include "raw_cap.h"
 
 static int put_file(const char *path, const void *data, size_t len)
 {
@@ -404,11 +404,18 @@ static int class_dev(struct fake_sysfs *fs, const char *dir, const char *cls)
 	return symlink(t, p);
 }
 
+/* The path of the device's SUB/NAME (SUB ends with '/'). */
+static void dev_subdir(const struct fake_sysfs *fs, const char *bdf, const char *sub, const char *name, char *dir,
+		       size_t len)
+{
+	fake_sysfs_path(fs, bdf, sub, dir, len);
+	strncat(dir, name, len - strlen(dir) - 1);
+}
+
 int fake_sysfs_add_net(struct fake_sysfs *fs, const char *bdf, const char *ifname, const char *operstate)
 {
 	char dir[PATH_MAX], p[PATH_MAX + 16];
-	fake_sysfs_path(fs, bdf, "net/", dir, sizeof(dir));
-	strncat(dir, ifname, sizeof(dir) - strlen(dir) - 1);
+	dev_subdir(fs, bdf, "net/", ifname, dir, sizeof(dir));
 	if (class_dev(fs, dir, "net"))
 		return -1;
 	snprintf(p, sizeof(p), "%s/operstate", dir);
@@ -417,27 +424,28 @@ int fake_sysfs_add_net(struct fake_sysfs *fs, const char *bdf, const char *ifnam
 	return put_str(p, v);
 }
 
-int fake_sysfs_add_disk(struct fake_sysfs *fs, const char *bdf, const char *disk, const char *part)
+/* A block device directory (disk or partition): its class link, its dev number, no holders. */
+static int block_dev(struct fake_sysfs *fs, const char *dir, const char *devno)
 {
-	char dir[PATH_MAX], p[PATH_MAX + 16];
-	fake_sysfs_path(fs, bdf, "host0/block/", dir, sizeof(dir));
-	strncat(dir, disk, sizeof(dir) - strlen(dir) - 1);
+	char p[PATH_MAX + 16];
 	if (class_dev(fs, dir, "block"))
 		return -1;
 	snprintf(p, sizeof(p), "%s/dev", dir);
-	put_str(p, "8:0\n");
+	put_str(p, devno);
 	snprintf(p, sizeof(p), "%s/holders", dir);
-	mkdirs(p);
+	return mkdirs(p);
+}
+
+int fake_sysfs_add_disk(struct fake_sysfs *fs, const char *bdf, const char *disk, const char *part)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 16];
+	dev_subdir(fs, bdf, "host0/block/", disk, dir, sizeof(dir));
+	if (block_dev(fs, dir, "8:0\n"))
+		return -1;
 	if (!part)
 		return 0;
 	snprintf(p, sizeof(p), "%s/%s", dir, part);
-	if (class_dev(fs, p, "block"))
-		return -1;
-	char q[PATH_MAX + 32];
-	snprintf(q, sizeof(q), "%s/dev", p);
-	put_str(q, "8:1\n");
-	snprintf(q, sizeof(q), "%s/holders", p);
-	return mkdirs(q);
+	return block_dev(fs, p, "8:1\n");
 }
 
 struct blob {

@@ -4,8 +4,8 @@
  * fresh directory, with the local transport on DIR/sock, the control socket
  * on DIR/ctl and stderr in DIR/daemon.log.
  */
-#ifndef PCIBACKD_TESTS_HOSTILE_DAEMON_RUN_H
-#define PCIBACKD_TESTS_HOSTILE_DAEMON_RUN_H
+#ifndef PCIBACKD_TESTS_SUPPORT_DAEMON_RUN_H
+#define PCIBACKD_TESTS_SUPPORT_DAEMON_RUN_H
 
 #include <stddef.h>
 #include <sys/types.h>

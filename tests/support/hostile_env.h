@@ -4,8 +4,8 @@
  * from fixtures, quiesced as the pool seizes them) behind a dispatcher with
  * the simulated interrupt provider, and a shared page to post ops on.
  */
-#ifndef PCIBACKD_TESTS_HOSTILE_HOSTILE_ENV_H
-#define PCIBACKD_TESTS_HOSTILE_HOSTILE_ENV_H
+#ifndef PCIBACKD_TESTS_SUPPORT_HOSTILE_ENV_H
+#define PCIBACKD_TESTS_SUPPORT_HOSTILE_ENV_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A fake xen_ring: grants are test-owned pages, ports are numbers, and every call is logged. */
-#ifndef PCIBACKD_TESTS_XEN_FAKE_RING_H
-#define PCIBACKD_TESTS_XEN_FAKE_RING_H
+#ifndef PCIBACKD_TESTS_SUPPORT_FAKE_RING_H
+#define PCIBACKD_TESTS_SUPPORT_FAKE_RING_H
 
 #include <stdbool.h>
 #include <stdint.h>
