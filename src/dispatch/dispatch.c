@@ -83,6 +83,11 @@ static bool aer_slot_reset(struct aer_state *a, struct pb_dev *d)
 	return false;
 }
 
+bool dispatch_dev_resetting(const struct dispatch_guest *g, const struct pb_dev *d)
+{
+	return g->aer_reset && g->aer_reset->d == d;
+}
+
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo)
 {
 	memset(g, 0, sizeof(*g));

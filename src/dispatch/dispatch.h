@@ -92,6 +92,8 @@ struct dispatch_guest {
 };
 
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo);
+/* True while the worker resets d for g's AER recovery: the device is not the loop's to touch meanwhile. */
+bool dispatch_dev_resetting(const struct dispatch_guest *g, const struct pb_dev *d);
 /* g goes away: an AER reset still running for it completes without it. */
 void dispatch_guest_fini(struct dispatch_guest *g);
 

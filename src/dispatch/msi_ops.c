@@ -258,6 +258,19 @@ void dispatch_irq_release(struct dispatch_guest *g, struct pb_dev *d)
 {
 	if (!g->irqp)
 		return;
+	if (dispatch_dev_resetting(g, d)) {
+		/*
+		 * The worker is resetting the device for an AER recovery: it is
+		 * not the loop's to read or write.  Only the guest's mappings go;
+		 * the release, queued behind the reset on the same worker,
+		 * quiesces MSI and MSI-X.
+		 */
+		unmap_msix(g, d, d->irq.nmsix, d->irq.msix_pirqs);
+		if (d->irq.msi_on)
+			g->irqp->ops->unmap(g->irqp, d->host, g->domid, d->irq.msi_pirq);
+		d->irq = (struct pb_irq_state){ 0 };
+		return;
+	}
 	disable_msix(g, d);
 	disable_msi(g, d);
 }

@@ -651,6 +651,43 @@ static void guest_destroyed_during_slot_reset(void **state)
 	assert_null(f->slow->owner);
 }
 
+/*
+ * The device leaves its guest (a failed recovery's quarantine, a detach, the
+ * guest's death) while the worker resets it for that guest's recovery: the
+ * loop neither reads nor writes it meanwhile (no MSI disable racing the
+ * reset); the guest's mappings go at once, and the release queued behind the
+ * reset quarantines it.
+ */
+static void release_during_slot_reset_leaves_device_alone(void **state)
+{
+	struct fix *f = *state;
+	struct pb_guest *g = f->slow->owner;
+	memset(&f->sh_slow.op, 0, sizeof(f->sh_slow.op));
+	f->sh_slow.op.cmd = PCIIF_OP_ENABLE_MSI;
+	f->sh_slow.op.devfn = topo_find(&g->topo, &f->slow->dev)->vaddr.devfn;
+	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_F_ACTIVE);
+	assert_true(dispatch_pending(&g->dg, &f->sh_slow));
+	assert_int_equal(f->sh_slow.op.err, 0);
+	assert_true(f->slow->dev.irq.msi_on);
+	start_slot_reset(f);
+	simdev_clear_writes(f->slow->dev.host);
+	unsigned resets = simdev_counters(f->slow->dev.host)->resets;
+	unsigned unmaps = f->irq.unmaps;
+	int rc = pool_quarantine(&f->pool, f->slow, "AER recovery failed");
+	size_t n;
+	simdev_writes(f->slow->dev.host, &n);
+	/* Still inside the reset (300 ms): had the loop touched the device, it would be recorded by now. */
+	assert_int_equal(simdev_counters(f->slow->dev.host)->resets, resets);
+	assert_int_equal(rc, POOL_RELEASING);
+	assert_int_equal(n, 0);
+	assert_false(f->slow->dev.irq.msi_on);
+	assert_int_equal(f->irq.unmaps, unmaps + 1);
+	pool_wait_releases(&f->pool);
+	assert_true(f->slow->quarantined);
+	assert_false(f->slow->releasing);
+	assert_null(f->slow->owner);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -666,6 +703,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(loop_serves_others_during_slot_reset, setup_aer, teardown_aer),
 		cmocka_unit_test_setup_teardown(disconnect_during_slot_reset, setup_aer, teardown_aer),
 		cmocka_unit_test_setup_teardown(guest_destroyed_during_slot_reset, setup_aer, teardown_aer),
+		cmocka_unit_test_setup_teardown(release_during_slot_reset_leaves_device_alone, setup_aer, teardown_aer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
