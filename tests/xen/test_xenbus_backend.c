@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/evloop.h"
 #include "core/pool.h"
 #include "dispatch/kick_throttle.h"
 #include "host/simdev.h"
@@ -44,6 +45,7 @@ struct env {
 	struct pbctl_target t;
 	_Alignas(4096) unsigned char page[4096];
 	unsigned owned_at_unmap;         /* devices still assigned when the page was unmapped */
+	struct evloop *loop;             /* the release worker's (slow_reset), else NULL */
 };
 
 static struct pb_pool_dev *pdev(struct env *e, int i)
@@ -111,6 +113,8 @@ static int teardown(void **state)
 	xb_backend_free(e->be);
 	assert_int_equal(e->ring.nmapped, 0);
 	pool_fini(&e->pool);
+	if (e->loop)
+		evloop_free(e->loop);
 	memxs_store_free(e->store);
 	free(e);
 	return 0;
@@ -475,6 +479,123 @@ static void test_remove_unknown_vdev_still_completes(void **state)
 	pump(e);
 	assert_key(e, BE, "state", "8");
 	assert_int_equal(owned(e), 2);
+}
+
+/*
+ * Device i's reset runs on the pool's release worker: its release returns
+ * POOL_RELEASING and is over (the pool's on_released) only when the test
+ * lets it finish (finish_releases), whatever the time the reset takes.
+ */
+static void slow_reset(struct env *e, int i)
+{
+	char err[256];
+	e->loop = evloop_new();
+	assert_non_null(e->loop);
+	assert_int_equal(pool_start_release_worker(&e->pool, e->loop, err, sizeof(err)), 0);
+	simdev_set_reset_delay(pdev(e, i)->dev.host, 20);
+}
+
+/* The releases in progress end (on this thread, as the loop would), then the backend sees what followed. */
+static void finish_releases(struct env *e)
+{
+	pool_wait_releases(&e->pool);
+	pump(e);
+}
+
+static void test_removal_reconfigured_after_reset(void **state)
+{
+	struct env *e = *state;
+	slow_reset(e, 0);
+	connect2(e);
+	unsigned resets = simdev_counters(pdev(e, 0)->dev.host)->resets;
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	enum pbctl_detach_wait w;
+	assert_int_equal(pbctl_parse_device(devs[0], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_detach_begin(e->tsx, &e->t, &a, &w, err, sizeof(err)), 0);
+	pump(e);
+	fe_state(e, XB_RECONFIGURING);
+	pump(e);
+	/* The guest lost the device, but the removal is not done while it is being reset. */
+	assert_true(pdev(e, 0)->releasing);
+	assert_null(pdev(e, 0)->owner);
+	assert_key(e, BE, "state", "7");
+	/* Events meanwhile (the toolstack, the frontend) do not finish it either. */
+	fe_state(e, XB_RECONFIGURING);
+	pb_xs_write(e->tsx, PB_XS_NO_TX, BE "/state", "7");
+	pump(e);
+	assert_key(e, BE, "state", "7");
+	finish_releases(e);
+	assert_false(pdev(e, 0)->releasing);
+	assert_false(pdev(e, 0)->quarantined);
+	assert_int_equal(simdev_counters(pdev(e, 0)->dev.host)->resets, resets + 1);
+	assert_key(e, BE, "state", "8");
+	assert_non_null(pdev(e, 1)->owner);
+	fe_state(e, XB_CONNECTED);
+	pump(e);
+	assert_key(e, BE, "state", "4");
+}
+
+#define BE7 "/local/domain/0/backend/pci/7/0"
+#define ERRNODE7 "/local/domain/0/error/backend/pci/7/0"
+
+/*
+ * Domain 5 (with device 0, being reset from now on) dies and domain 7
+ * (xl reboot's new domain) gets device 0 at once: the backend probes it and
+ * stays in InitWait, nothing exported.
+ */
+static void reboot_during_release(struct env *e)
+{
+	slow_reset(e, 0);
+	attach(e, 0);
+	start_and_connect(e);
+	fake_ring_kill(&e->ring, 5);
+	memxs_fire_special(e->store, "@releaseDomain");
+	pump(e);
+	assert_int_equal(xb_backend_count(e->be), 0);
+	assert_true(pdev(e, 0)->releasing);
+	struct pbctl_target t7 = { 0, 7, "guest7" };
+	struct pb_bdf a;
+	struct pbctl_opts o;
+	char err[256];
+	bool hp;
+	assert_int_equal(pb_xs_write(e->tsx, PB_XS_NO_TX, "/local/domain/7/name", "guest7"), 0);
+	assert_int_equal(pbctl_parse_device(devs[0], &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(pbctl_attach_xs(e->tsx, &t7, &a, &o, &hp, err, sizeof(err)), 0);
+	pump(e);
+	assert_int_equal(xb_backend_state(e->be, 7, 0), XB_INITWAIT);
+	assert_key(e, BE7, "state", "2");
+	assert_no_key(e, BE7, "vdev-0");
+	assert_no_key(e, ERRNODE7, "error");
+}
+
+static void test_export_waits_for_release(void **state)
+{
+	struct env *e = *state;
+	reboot_during_release(e);
+	finish_releases(e);
+	assert_false(pdev(e, 0)->quarantined);
+	assert_ptr_equal(pdev(e, 0)->owner, pool_guest(&e->pool, "dom7", false));
+	assert_key(e, BE7, "vdev-0", "0000:00:00.00");
+	assert_key(e, BE7, "state-0", "3");
+	assert_key(e, BE7, "root_num", "1");
+	assert_key(e, BE7, "state", "3");
+	assert_no_key(e, ERRNODE7, "error");
+}
+
+static void test_export_fails_when_release_quarantines(void **state)
+{
+	struct env *e = *state;
+	reboot_during_release(e);
+	/* The operator quarantines it meanwhile (pcibackctl quarantine): marked when its reset is over. */
+	assert_int_equal(pool_quarantine(&e->pool, pdev(e, 0), "operator says so"), POOL_RELEASING);
+	finish_releases(e);
+	assert_true(pdev(e, 0)->quarantined);
+	assert_null(pdev(e, 0)->owner);
+	assert_no_key(e, BE7, "vdev-0");
+	assert_key(e, BE7, "state", "5");
+	assert_key(e, ERRNODE7, "error", "22 cannot export 0000:00:02.0: 0000:00:02.0 is quarantined (operator says so)");
 }
 
 /* Teardown checks shared by every "gone" case. */
@@ -1247,6 +1368,9 @@ int main(int argc, char **argv)
 		T(test_hotplug_add),
 		T(test_hotplug_remove_and_renumbering),
 		T(test_remove_unknown_vdev_still_completes),
+		T(test_removal_reconfigured_after_reset),
+		T(test_export_waits_for_release),
+		T(test_export_fails_when_release_quarantines),
 		T(test_closing_then_closed_online),
 		T(test_closed_offline_removes),
 		T(test_last_device_detach_destroys),

@@ -177,19 +177,75 @@ out:
 	free(magic);
 }
 
-/* setup_backend: only from InitWait; exports dev-0..num_devs-1, then Initialised, then attach. */
-static void setup_backend(struct xb_backend *b, struct xb_dev *d)
+/*
+ * setup_backend: only from InitWait; exports dev-from..num_devs-1, then
+ * Initialised, then attach.  A device still being reset stops it there
+ * until its release is over (xb_resume goes on from it).
+ */
+static void setup_backend(struct xb_backend *b, struct xb_dev *d, unsigned from)
 {
 	int num;
-	if (xb_num_devs_in_state(b, d, XB_INITWAIT, &num))
+	if (d->nwaiting || xb_num_devs_in_state(b, d, XB_INITWAIT, &num))
 		return;
-	for (int i = 0; i < num; i++) {
-		if (xb_export_device(b, d, (unsigned)i) || xb_write_substate(b, d, (unsigned)i, XB_INITIALISED))
+	for (unsigned i = from; i < (unsigned)num; i++) {
+		int rc = xb_export_device(b, d, i);
+		if (rc == XB_EXPORT_DEFERRED) {
+			d->resume_state = XB_INITWAIT;
+			d->resume_from = i;
+			return;
+		}
+		if (rc || xb_write_substate(b, d, i, XB_INITIALISED))
 			return;
 	}
 	if (xb_publish_roots(b, d) || xb_switch_state(b, d, XB_INITIALISED))
 		return;
 	attach(b, d);
+}
+
+/* ---- releases a backend device waits for ---- */
+
+void xb_wait_release(struct xb_dev *d, struct pb_pool_dev *pd)
+{
+	for (unsigned i = 0; i < d->nwaiting; i++)
+		if (d->waiting[i] == pd)
+			return;
+	/* A device is in one guest's topology at a time: at most TOPO_MAX_DEVS of them. */
+	if (d->nwaiting < TOPO_MAX_DEVS)
+		d->waiting[d->nwaiting++] = pd;
+}
+
+/* The last release d waited for is over: what it put off goes on. */
+static void xb_resume(struct xb_backend *b, struct xb_dev *d)
+{
+	/* Used once: a round that failed before recording what it put off resumes nothing. */
+	int state = d->resume_state;
+	bool exports = d->resume_exports;
+	d->resume_state = XB_UNKNOWN;
+	d->resume_exports = false;
+	if (state == XB_INITWAIT)
+		setup_backend(b, d, d->resume_from);
+	else if (exports)
+		xb_reconfigure(b, d, state);
+	else if (state == XB_RECONFIGURING && xb_read_state(b, d->be_path) == XB_RECONFIGURING)
+		xb_switch_state(b, d, XB_RECONFIGURED);
+}
+
+/* The pool's on_released: pd is free (or quarantined); backend devices waiting only for it go on. */
+static void on_released(void *arg, struct pb_pool_dev *pd)
+{
+	struct xb_backend *b = arg;
+	if (b->prev_on_released)
+		b->prev_on_released(b->prev_on_released_arg, pd);
+	for (struct xb_dev *d = b->devs; d; d = d->next) {
+		unsigned i = 0;
+		while (i < d->nwaiting && d->waiting[i] != pd)
+			i++;
+		if (i == d->nwaiting)
+			continue;
+		d->waiting[i] = d->waiting[--d->nwaiting];
+		if (!d->nwaiting)
+			xb_resume(b, d);
+	}
 }
 
 /* ---- device lifetime ---- */
@@ -232,7 +288,7 @@ static void be_changed(struct xb_backend *b, struct xb_dev *d)
 {
 	int s = xb_read_state(b, d->be_path);
 	if (s == XB_INITWAIT)
-		setup_backend(b, d);
+		setup_backend(b, d, 0);
 	else if (s == XB_INITIALISED)
 		xb_reconfigure(b, d, XB_INITIALISED);
 }
@@ -612,6 +668,10 @@ struct xb_backend *xb_backend_new(struct pb_pool *pool, struct pb_xs *xs, struct
 	b->self = self_domid;
 	b->rl = (struct pb_ratelimit)PB_RATELIMIT_DEFAULT;
 	aer_links_init(&b->aer, "xen", &aer_hooks, b);
+	b->prev_on_released = pool->on_released;
+	b->prev_on_released_arg = pool->on_released_arg;
+	pool->on_released = on_released;
+	pool->on_released_arg = b;
 	snprintf(b->home, sizeof(b->home), "/local/domain/%u", self_domid);
 	snprintf(b->base, sizeof(b->base), "%s/backend/pci", b->home);
 	return b;
@@ -645,6 +705,10 @@ void xb_backend_free(struct xb_backend *b)
 		b->xs->ops->unwatch(b->xs, "@releaseDomain", TOKEN_RELEASE);
 	}
 	aer_links_fini(&b->aer);
+	if (b->pool->on_released_arg == b) {
+		b->pool->on_released = b->prev_on_released;
+		b->pool->on_released_arg = b->prev_on_released_arg;
+	}
 	free(b);
 }
 

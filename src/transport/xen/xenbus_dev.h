@@ -34,6 +34,16 @@ struct xb_dev {
 	uint64_t kick_hold_ms;        /* port left masked until then (spurious events); 0: unmasked */
 	struct aer_link aer;          /* its guest's recoveries, connected while page is mapped */
 	struct pb_ratelimit rl;
+	/*
+	 * Releases this backend device waits for (devices it removed, or
+	 * must export, still being reset): until the last is over, its
+	 * Reconfigured, or its export and Initialised, wait (xb_resume).
+	 */
+	struct pb_pool_dev *waiting[TOPO_MAX_DEVS];
+	unsigned nwaiting;
+	int resume_state;             /* XB_INITWAIT: setup resumes at dev-resume_from; else xb_reconfigure(state) */
+	unsigned resume_from;
+	bool resume_exports;          /* an export was put off (else only the switch to Reconfigured is due) */
 	struct xb_dev *next;
 };
 
@@ -48,6 +58,9 @@ struct xb_backend {
 	struct xb_dev *devs;
 	struct aer_links aer;         /* error recovery over every connected guest (dispatch/aer.h) */
 	struct pb_ratelimit rl;
+	/* The pool's release hook before ours, called first (the control socket's). */
+	void (*prev_on_released)(void *arg, struct pb_pool_dev *pd);
+	void *prev_on_released_arg;
 };
 
 /* xenbus_backend.c */
@@ -63,9 +76,18 @@ void xb_dev_fatal(struct xb_backend *b, struct xb_dev *d, int err, const char *f
  * only if our state node still exists (a removed backend is not recreated).
  */
 int xb_switch_state(struct xb_backend *b, struct xb_dev *d, int state);
+/* d goes on only once pd's release (POOL_RELEASING) is over: pd joins d->waiting. */
+void xb_wait_release(struct xb_dev *d, struct pb_pool_dev *pd);
+
+/* xb_export_device's answer for a device still being reset: its export waits for the release (xb_wait_release). */
+#define XB_EXPORT_DEFERRED 1
 
 /* xenbus_reconf.c */
-/* Reads dev-i, assigns that device to the guest, writes vdev-i.  0, or a fatal error was raised. */
+/*
+ * Reads dev-i, assigns that device to the guest, writes vdev-i.  0,
+ * XB_EXPORT_DEFERRED when the device is still being reset (d waits for it),
+ * or a fatal error was raised.
+ */
 int xb_export_device(struct xb_backend *b, struct xb_dev *d, unsigned i);
 /* Appends the guest's roots that root-0..root_num-1 don't list yet. */
 int xb_publish_roots(struct xb_backend *b, struct xb_dev *d);
@@ -77,7 +99,11 @@ int xb_write_substate(struct xb_backend *b, struct xb_dev *d, unsigned i, int st
  * raised then).
  */
 int xb_num_devs_in_state(struct xb_backend *b, struct xb_dev *d, int state, int *num);
-/* xen_pcibk_reconfigure: acts only when our stored state is `state`. */
+/*
+ * xen_pcibk_reconfigure: acts only when our stored state is `state`, and d
+ * waits for no release.  Reconfigured only once the releases of the devices
+ * it removed are over; an export of a device being reset waits for it.
+ */
 void xb_reconfigure(struct xb_backend *b, struct xb_dev *d, int state);
 
 #endif

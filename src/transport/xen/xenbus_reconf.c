@@ -33,7 +33,7 @@ static void apply_opts(struct xb_backend *b, struct xb_dev *d, unsigned i, struc
 	}
 }
 
-/* Reads dev-i, assigns that device to the guest, writes vdev-i.  0, or a fatal error was raised. */
+/* Reads dev-i, assigns that device to the guest, writes vdev-i (xenbus_dev.h). */
 int xb_export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 {
 	char key[32], *val = NULL;
@@ -56,6 +56,13 @@ int xb_export_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 	if (!pd) {
 		xb_dev_fatal(b, d, -EINVAL, "device %s is not in pcibackd's pool", a);
 		return -EINVAL;
+	}
+	if (pd->releasing && !pd->owner) {
+		/* Back from its last guest soon: exported then, or refused if it ends quarantined. */
+		xb_wait_release(d, pd);
+		pb_info("xen: %s: %s is being reset after leaving its guest: exported to %s once that is over",
+			d->nodename, a, d->guest->name);
+		return XB_EXPORT_DEFERRED;
 	}
 	struct pb_bdf vaddr;
 	if (pool_assign(b->pool, d->guest, pd, &vaddr, err, sizeof(err))) {
@@ -181,16 +188,17 @@ static void remove_device(struct xb_backend *b, struct xb_dev *d, unsigned i)
 	struct pb_pool_dev *pd = pool_dev_of(e->priv);
 	char a[PB_BDF_STRLEN];
 	pb_bdf_format(&pd->dev.host->addr, a);
-	xb_backend_detach(b, pd, NULL);
+	if (xb_backend_detach(b, pd, NULL) == POOL_RELEASING)
+		xb_wait_release(d, pd);
 	pb_info("xen: %s: removed %s (guest %s)", d->nodename, a, va);
 }
 
-/* xen_pcibk_reconfigure: acts only when our stored state is `state`. */
 void xb_reconfigure(struct xb_backend *b, struct xb_dev *d, int state)
 {
 	int num;
-	if (xb_num_devs_in_state(b, d, state, &num))
+	if (d->nwaiting || xb_num_devs_in_state(b, d, state, &num))
 		return;
+	bool deferred = false;
 	for (int i = 0; i < num; i++) {
 		int sub;
 		char key[32];
@@ -198,12 +206,22 @@ void xb_reconfigure(struct xb_backend *b, struct xb_dev *d, int state)
 		if (pb_xs_read_int(b->xs, PB_XS_NO_TX, d->be_path, key, &sub))
 			sub = XB_UNKNOWN;
 		if (sub == XB_INITIALISING) {
-			if (xb_export_device(b, d, (unsigned)i) || xb_publish_roots(b, d) ||
-			    xb_write_substate(b, d, (unsigned)i, XB_INITIALISED))
+			int rc = xb_export_device(b, d, (unsigned)i);
+			if (rc == XB_EXPORT_DEFERRED) {
+				deferred = true;
+				continue;
+			}
+			if (rc || xb_publish_roots(b, d) || xb_write_substate(b, d, (unsigned)i, XB_INITIALISED))
 				return;
 		} else if (sub == XB_CLOSING) {
 			remove_device(b, d, (unsigned)i);
 		}
+	}
+	if (d->nwaiting) {
+		/* Done (Reconfigured) only when every device removed is reset and every export made. */
+		d->resume_state = state;
+		d->resume_exports = deferred;
+		return;
 	}
 	if (state == XB_RECONFIGURING)
 		xb_switch_state(b, d, XB_RECONFIGURED);
