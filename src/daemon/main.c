@@ -168,6 +168,12 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	/*
+	 * Stopping the transport waits for releases in progress, whose completion
+	 * answers a parked detach and runs the commands its client sent behind
+	 * it: by then they must not reach the transport being freed.
+	 */
+	ctx.transport = NULL;
 	pb_transport_stop(transport);
 	ctl_server_free(ctl);
 	pool_fini(&pool);
