@@ -25,12 +25,17 @@ start_daemon() {
 	rm -f "$T/sock"
 	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" "$@" 2>"$T/daemon.log" &
 	DPID=$!
+	wait_socket "$T/sock"
+}
+
+# wait_socket PATH: until the daemon ($DPID) has created the socket PATH (at most 5 s).
+wait_socket() {
 	i=0
-	while [ ! -S "$T/sock" ]; do
+	while [ ! -S "$1" ]; do
 		kill -0 "$DPID" 2>/dev/null || fail "pcibackd exited at start: $(cat "$T/daemon.log")"
 		i=$((i + 1))
-		[ $i -lt 100 ] || fail "pcibackd did not create its socket"
-		sleep 0.05
+		[ $i -lt 2500 ] || fail "pcibackd did not create $1"
+		sleep 0.002
 	done
 }
 

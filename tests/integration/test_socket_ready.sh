@@ -11,13 +11,7 @@ strace -f -qq -o /dev/null -e trace=listen -e inject=listen:delay_enter=500000 \
 	2>"$T/daemon.log" &
 DPID=$!
 for path in ctl sock; do
-	i=0
-	while [ ! -S "$T/$path" ]; do
-		kill -0 "$DPID" 2>/dev/null || fail "pcibackd exited at start: $(cat "$T/daemon.log")"
-		i=$((i + 1))
-		[ $i -lt 5000 ] || fail "pcibackd did not create $path"
-		sleep 0.002
-	done
+	wait_socket "$T/$path"
 	case $path in
 	ctl) ctl list >"$T/out" 2>&1 || fail "the control socket existed but refused: $(cat "$T/out")" ;;
 	sock) front g1 read 00:00.0 0 2 >"$T/out" 2>&1 || fail "the local socket existed but refused: $(cat "$T/out")" ;;
