@@ -116,7 +116,11 @@ static void disconnect(struct xb_backend *b, struct xb_dev *d)
 	}
 	d->kick_hold_ms = 0;
 	if (d->page) {
-		/* An op the frontend posted before the channel went away is still answered. */
+		/*
+		 * An op the frontend posted before the channel went away is still
+		 * answered, unless an op of its is in flight or an AER reset of its
+		 * device holds its ops: the frontend is going away and gets none.
+		 */
 		dispatch_pending(&d->guest->dg, d->page);
 		dispatch_page_gone(&d->guest->dg, d->page); /* unless it waits for its device */
 		b->ring->ops->unmap(b->ring, d->page);
