@@ -298,10 +298,22 @@ static int cmd_detach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 	return detach_result(pd, argv[0], argv[1], out, err, errlen);
 }
 
-/* The pool device SOURCE names: one already in the pool (same source), else a new one. */
+/*
+ * The pool device SOURCE names: one already in the pool (same source), else a
+ * new one.  A host device the pool holds is found by its address before
+ * anything opens it: opening seizes and quiesces, which would take MSI-X and
+ * bus mastering from the guest that has it (or race the worker resetting it).
+ */
 static struct pb_pool_dev *source_dev(struct ctl_ctx *ctx, const char *source, char *err, size_t errlen)
 {
 	char e[256];
+	struct pb_bdf addr;
+	if (!strncmp(source, "host:", 5) && !pb_bdf_parse(source + 5, &addr, e, sizeof(e)))
+		for (size_t i = 0; i < ctx->pool->ndevs; i++) {
+			struct hostdev *h = ctx->pool->devs[i]->dev.host;
+			if (h->real && pb_bdf_equal(&h->addr, &addr))
+				return ctx->pool->devs[i];
+		}
 	struct hostdev *hd = daemon_load_source(source, ctx->host, e, sizeof(e));
 	if (!hd) {
 		snprintf(err, errlen, "%s", e);

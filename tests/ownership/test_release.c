@@ -22,6 +22,7 @@
 
 #include "common/evloop.h"
 #include "core/pool.h"
+#include "daemon/control.h"
 #include "fake_sysfs.h"
 #include "ownership/host_source.h"
 
@@ -352,11 +353,41 @@ static void test_release_on_the_worker(void **state)
 	rmdir(p);
 }
 
+/*
+ * The operator attaches a host device the pool already holds (assigned to
+ * another guest): refused, and the device is not opened again on the way
+ * (no second seize, no quiesce switching off the owner's MSI-X and bus
+ * mastering).
+ */
+static void test_control_attach_of_pooled_device_touches_nothing(void **state)
+{
+	struct ctx *c = *state;
+	seize_and_assign(c, false);
+	guest_changes_device(c);
+	uint8_t before[4096], after[4096];
+	assert_int_equal(fake_sysfs_config(&c->fs, NIC, before, sizeof(before)), 0);
+	struct ctl_ctx ctx = { .pool = &c->pool, .host = &c->fs.opt };
+	char line[] = "attach g2 host:" NIC, *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	assert_non_null(f);
+	ctl_execute(&ctx, line, f);
+	fclose(f);
+	assert_non_null(strstr(out, "already assigned to guest g1"));
+	free(out);
+	assert_int_equal(fake_sysfs_config(&c->fs, NIC, after, sizeof(after)), 0);
+	assert_int_equal(cfg16(after, MSIX_CTL), cfg16(before, MSIX_CTL));
+	assert_int_equal(cfg16(after, 0x04), cfg16(before, 0x04));
+	assert_memory_equal(after, before, 256);
+	assert_int_equal(c->pool.ndevs, 1);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_seize_saves_quiet_pristine_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_attach_of_pooled_device_touches_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_quiesces_resets_restores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_reset_quarantines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_reset_method, setup, teardown),
