@@ -6,6 +6,7 @@
 #include "common/usock.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,7 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 	int r = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa));
 	int e = errno;
 	umask(old);
+	bool bound = r == 0;
 	if (r == 0 && listen(s->fd, 64) < 0) {
 		r = -1;
 		e = errno;
@@ -195,8 +197,8 @@ struct usock_server *usock_listen(struct evloop *loop, const char *what, const c
 		r = -1;
 		e = errno;
 	}
-	if (r == 0 || e != EADDRINUSE)
-		unlink(tmp);
+	if (bound)
+		unlink(tmp); /* linked to path, or never to be: the temporary name goes either way */
 	if (r < 0) {
 		snprintf(err, errlen, "cannot listen on %s %s: %s", what, path,
 			 e == EEXIST ? "another server created it meanwhile" : strerror(e));
