@@ -430,13 +430,19 @@ bool aer_link_poll(struct aer_link *l, uint64_t now_ms, struct aer_actions *act)
 
 struct pciif_sharedinfo *aer_page(const struct aer_state *a) { return a->link ? a->link->sh : NULL; }
 
-void aer_links_reset_done(struct aer_state *a, uint64_t now_ms, bool answered)
+void aer_links_reset_done(struct aer_state *a, uint64_t now_ms, bool current, bool answered, bool waiting)
 {
-	struct aer_actions act;
-	aer_reset_done(a, aer_page(a), now_ms, &act);
+	struct aer_actions act = { .outcome = AER_OUT_NONE };
+	if (current)
+		aer_reset_done(a, aer_page(a), now_ms, &act);
 	act.notify |= answered;
-	if (a->links)
-		aer_links_apply(a->links, a->link, &act);
+	if (!a->links)
+		return;
+	struct aer_links *p = a->links;
+	struct aer_link *l = a->link;
+	if (waiting && p->hooks->op_waits)
+		p->hooks->op_waits(p->arg, l);
+	aer_links_apply(p, l, &act);
 }
 
 int aer_links_inject(struct aer_links *p, struct aer_link *l, struct aer_state *a, struct pb_dev *d, int channel,

@@ -163,6 +163,12 @@ struct aer_hooks {
 	void (*failed)(void *arg, struct aer_link *l);
 	/* d leaves its guest quarantined with reason; the transport tells the guest if it can. */
 	void (*quarantine)(void *arg, struct pb_dev *d, const char *reason);
+	/*
+	 * An op of l's guest now waits for its device (dispatch_deadline), begun
+	 * outside the transport's own handlers (at the end of a reset): the
+	 * transport arms its op timer.
+	 */
+	void (*op_waits)(void *arg, struct aer_link *l);
 };
 
 struct aer_links {
@@ -213,11 +219,13 @@ void aer_links_apply(struct aer_links *p, struct aer_link *l, const struct aer_a
  * none): aer_inject_report with l's page, then aer_links_apply.
  */
 /*
- * The reset a's slot_reset hook started off the loop is over: aer_reset_done
- * with the guest's page when it is connected, then applies (notifying the
- * guest also when answered, an op of its that was answered meanwhile).
+ * A reset a's slot_reset hook started off the loop is over.  When it is the
+ * one the recovery waits for (current), aer_reset_done with the guest's page
+ * if it is connected; then applies, notifying the guest also when answered
+ * (an op of its was answered meanwhile), and calls the op_waits hook when
+ * waiting (an op of its now waits for its device).
  */
-void aer_links_reset_done(struct aer_state *a, uint64_t now_ms, bool answered);
+void aer_links_reset_done(struct aer_state *a, uint64_t now_ms, bool current, bool answered, bool waiting);
 /* a's guest's page (NULL: not connected). */
 struct pciif_sharedinfo *aer_page(const struct aer_state *a);
 int aer_links_inject(struct aer_links *p, struct aer_link *l, struct aer_state *a, struct pb_dev *d, int channel,

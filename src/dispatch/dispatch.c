@@ -32,6 +32,7 @@ struct aer_reset_job {
 	struct dispatch_guest *g;     /* NULL once the guest is gone */
 	struct pb_dev *d;
 	int rc;                       /* the reset's */
+	struct aer_reset_job *next;   /* among g->aer_resets */
 };
 
 static struct dispatch_guest *guest_of(struct aer_state *a)
@@ -45,18 +46,36 @@ static void aer_reset_work(struct bgw_job *j)
 	r->rc = r->d->host->ops->reset(r->d->host);
 }
 
+/*
+ * A reset is over.  Only the one the guest's recovery waits for (g->aer_reset)
+ * restores and advances the recovery; one whose device left the guest
+ * meanwhile (its release queued behind it on the same worker) just ends.
+ * Either way an op the guest posted meanwhile is served now, and one that
+ * now waits for its device (a D-state change) has the transport arm its op
+ * timer.
+ */
 static void aer_reset_finished(struct bgw_job *j)
 {
 	struct aer_reset_job *r = (struct aer_reset_job *)j;
 	struct dispatch_guest *g = r->g;
 	if (g) {
-		g->aer_reset = NULL;
-		/* Restored only if the device is still the one the guest is recovering. */
-		if (!r->rc && g->aer.resetting && g->aer.cur.dev == r->d)
-			dispatch_irq_restore(g, r->d, NULL);
+		for (struct aer_reset_job **pp = &g->aer_resets; *pp; pp = &(*pp)->next)
+			if (*pp == r) {
+				*pp = r->next;
+				break;
+			}
+		bool current = g->aer_reset == r;
+		if (current) {
+			g->aer_reset = NULL;
+			/* Restored only if the device is still the one the guest is recovering. */
+			if (!r->rc && g->aer.resetting && g->aer.cur.dev == r->d)
+				dispatch_irq_restore(g, r->d, NULL);
+		}
+		bool answered = false;
 		struct pciif_sharedinfo *sh = aer_page(&g->aer);
-		bool answered = sh && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE) && dispatch_pending(g, sh);
-		aer_links_reset_done(&g->aer, pb_now_ms(), answered);
+		if (!g->aer_reset && sh && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE))
+			answered = dispatch_pending(g, sh);
+		aer_links_reset_done(&g->aer, pb_now_ms(), current, answered, g->inflight.busy);
 	}
 	free(r);
 }
@@ -67,11 +86,13 @@ static bool aer_slot_reset(struct aer_state *a, struct pb_dev *d)
 	struct hostdev *hd = d->host;
 	if (!hd->ops->reset)
 		return false;
-	if (g->bgw && hd->slow_reset && !g->aer_reset) {
+	if (g->bgw && hd->slow_reset) {
+		/* One job per device: an earlier one, for a device that left meanwhile, may still run. */
 		struct aer_reset_job *r = calloc(1, sizeof(*r));
 		if (r) {
 			*r = (struct aer_reset_job){ .job = { .work = aer_reset_work, .done = aer_reset_finished },
-						     .g = g, .d = d };
+						     .g = g, .d = d, .next = g->aer_resets };
+			g->aer_resets = r;
 			g->aer_reset = r;
 			bgw_submit(g->bgw, &r->job);
 			return true;
@@ -85,7 +106,10 @@ static bool aer_slot_reset(struct aer_state *a, struct pb_dev *d)
 
 bool dispatch_dev_resetting(const struct dispatch_guest *g, const struct pb_dev *d)
 {
-	return g->aer_reset && g->aer_reset->d == d;
+	for (const struct aer_reset_job *r = g->aer_resets; r; r = r->next)
+		if (r->d == d)
+			return true;
+	return false;
 }
 
 void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topology *topo)
@@ -100,8 +124,9 @@ void dispatch_guest_init(struct dispatch_guest *g, const char *name, struct topo
 
 void dispatch_guest_fini(struct dispatch_guest *g)
 {
-	if (g->aer_reset)
-		g->aer_reset->g = NULL;
+	for (struct aer_reset_job *r = g->aer_resets; r; r = r->next)
+		r->g = NULL;
+	g->aer_resets = NULL;
 	g->aer_reset = NULL;
 }
 
@@ -267,4 +292,7 @@ void dispatch_dev_gone(struct dispatch_guest *g, const struct pb_dev *d)
 {
 	if (g->inflight.busy && g->inflight.dev == d)
 		g->inflight.dev = NULL;
+	/* Its reset runs on (dispatch_dev_resetting), but the guest's ops no longer wait for it. */
+	if (g->aer_reset && g->aer_reset->d == d)
+		g->aer_reset = NULL;
 }

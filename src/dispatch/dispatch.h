@@ -85,7 +85,8 @@ struct dispatch_guest {
 	struct dispatch_inflight inflight;   /* the op waiting for its device, if any */
 	struct kick_throttle kicks;          /* its spurious-kick budget (both transports) */
 	struct bg_worker *bgw;               /* runs a slow_reset device's AER reset (NULL: in place) */
-	struct aer_reset_job *aer_reset;     /* that reset while it runs: the guest's ops wait for it */
+	struct aer_reset_job *aer_resets;    /* those resets while they run, one per device */
+	struct aer_reset_job *aer_reset;     /* the one the recovery waits for: the guest's ops wait too */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;

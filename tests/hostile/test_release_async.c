@@ -30,6 +30,7 @@
 
 #include <cmocka.h>
 
+#include "common/deadline_timer.h"
 #include "common/evloop.h"
 #include "common/log.h"
 #include "core/pool.h"
@@ -54,6 +55,11 @@ struct fix {
 	unsigned notifies;
 	uint64_t notify_ns;           /* the latest */
 	unsigned quarantines;
+	/* The op timer a transport keeps (hook_op_waits arms it to dispatch_deadline). */
+	struct deadline_timer op_timer;
+	unsigned op_waits;
+	struct pb_pool_dev *slow2;    /* a second slow device of the slow guest (when set) */
+	int slow2_resets_at_slot_reset; /* its resets when slot_reset was posted (-1: not yet) */
 };
 
 static int setup(void **state)
@@ -469,7 +475,30 @@ static int hook_notify(void *arg, struct aer_link *l)
 	struct fix *f = arg;
 	f->notifies++;
 	f->notify_ns = pb_now_ns();
+	if (f->slow2 && f->slow2_resets_at_slot_reset < 0 && f->sh_slow.aer_op.cmd == PCIIF_OP_AER_SLOTRESET)
+		f->slow2_resets_at_slot_reset = (int)simdev_counters(f->slow2->dev.host)->resets;
 	return 0;
+}
+
+/* As a transport: an op now waits for its device, the timer goes to its deadline. */
+static void hook_op_waits(void *arg, struct aer_link *l)
+{
+	(void)l;
+	struct fix *f = arg;
+	f->op_waits++;
+	assert_int_equal(deadline_timer_arm(&f->op_timer, dispatch_deadline(&f->slow->owner->dg)), 0);
+}
+
+/* ...and when it fires, the op is completed and its guest notified. */
+static void on_op_timer(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w, (void)events;
+	struct fix *f = arg;
+	assert_int_equal(deadline_timer_fired(&f->op_timer), 0);
+	struct dispatch_guest *g = &f->slow->owner->dg;
+	if (dispatch_complete(g, pb_now_ms()))
+		f->notifies++;
+	assert_int_equal(deadline_timer_arm(&f->op_timer, dispatch_deadline(g)), 0);
 }
 
 static void hook_quarantine(void *arg, struct pb_dev *d, const char *reason)
@@ -479,7 +508,7 @@ static void hook_quarantine(void *arg, struct pb_dev *d, const char *reason)
 	f->quarantines++;
 }
 
-static const struct aer_hooks hooks = { .notify = hook_notify, .quarantine = hook_quarantine };
+static const struct aer_hooks hooks = { .notify = hook_notify, .quarantine = hook_quarantine, .op_waits = hook_op_waits };
 
 static int setup_aer(void **state)
 {
@@ -490,6 +519,9 @@ static int setup_aer(void **state)
 	a->timeout_ms = AER_TIMEOUT_MS;
 	aer_links_init(&f->links, "test", &hooks, f);
 	assert_int_equal(aer_links_start_timer(&f->links, f->loop, err, sizeof(err)), 0);
+	deadline_timer_clear(&f->op_timer);
+	assert_int_equal(deadline_timer_init(&f->op_timer, f->loop, on_op_timer, f, err, sizeof(err)), 0);
+	f->slow2_resets_at_slot_reset = -1;
 	aer_link_init(&f->link, a);
 	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_B_AERHANDLER);
 	aer_link_up(&f->links, &f->link, &f->sh_slow);
@@ -501,6 +533,7 @@ static int teardown_aer(void **state)
 	struct fix *f = *state;
 	aer_link_down(&f->links, &f->link);
 	aer_links_fini(&f->links);
+	deadline_timer_fini(&f->op_timer, f->loop);
 	return teardown(state);
 }
 
@@ -688,6 +721,99 @@ static void release_during_slot_reset_leaves_device_alone(void **state)
 	assert_null(f->slow->owner);
 }
 
+/* ---- an op held by the reset that then waits for its device ---- */
+
+#define NVME_PMCSR 0x44u /* cap-dev3 01:00.0: PM capability at 0x40 */
+
+struct held_ticker {
+	struct fix *f;
+	int tfd;
+	uint64_t last_ns;
+	unsigned ticks;
+};
+
+static void held_tick(struct ev_watch *w, uint32_t events, void *arg)
+{
+	(void)w, (void)events;
+	struct held_ticker *t = arg;
+	uint64_t now;
+	if (!victim_tick(t->f, t->tfd, &now))
+		return;
+	/* Until the held op is answered, or 3 s: far past the reset (300 ms) and the D3hot delay (10 ms). */
+	if (!(pciif_flags_load(&t->f->sh_slow) & PCIIF_FLAG_F_ACTIVE) || ++t->ticks > 3000)
+		evloop_stop(t->f->loop);
+}
+
+/*
+ * The recovering guest writes D3hot to its device during the slot reset: the
+ * op waits for the reset; when the reset is over it runs, and as a D-state
+ * change it then waits for the device.  The transport must be told to arm
+ * its op timer, or the op is never answered and the guest's pcifront times out.
+ */
+static void op_held_by_reset_then_waiting_is_answered(void **state)
+{
+	struct fix *f = *state;
+	struct dispatch_guest *g = &f->slow->owner->dg;
+	start_slot_reset(f);
+	memset(&f->sh_slow.op, 0, sizeof(f->sh_slow.op));
+	f->sh_slow.op.cmd = PCIIF_OP_CONF_WRITE;
+	f->sh_slow.op.devfn = topo_find(&f->slow->owner->topo, &f->slow->dev)->vaddr.devfn;
+	f->sh_slow.op.offset = NVME_PMCSR;
+	f->sh_slow.op.size = 2;
+	f->sh_slow.op.value = 3; /* D3hot */
+	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_F_ACTIVE);
+	assert_false(dispatch_pending(g, &f->sh_slow));
+	assert_int_equal(dispatch_deadline(g), 0); /* held by the reset, not yet run */
+
+	struct held_ticker t = { .f = f };
+	run_ticks(f, held_tick, &t, &t.tfd, &t.last_ns);
+	assert_false(pciif_flags_load(&f->sh_slow) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(f->sh_slow.op.err, 0);
+	assert_int_equal(f->op_waits, 1);
+	uint32_t pmcsr = 0;
+	assert_int_equal(hostdev_read(f->slow->dev.host, NVME_PMCSR, 2, &pmcsr), 0);
+	assert_int_equal(pmcsr & 3u, 3u);
+	assert_int_equal(f->sh_slow.aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
+}
+
+/*
+ * A device leaves the guest while the worker resets it for a recovery; the
+ * guest's next recovery, of another slow device, asks for a reset while the
+ * first still runs: that reset runs on the worker too (the loop never does a
+ * slow reset in place), and slot_reset is posted when that device's reset is
+ * over, not when the earlier one ends.
+ */
+static void second_reset_while_first_runs_stays_off_loop(void **state)
+{
+	struct fix *f = *state;
+	f->slow2 = henv_pool_assign(&f->pool, HENV_XLAT, "slow");
+	simdev_set_reset_delay(f->slow2->dev.host, RESET_MS);
+	struct aer_state *a = start_slot_reset(f);
+	assert_int_equal(pool_quarantine(&f->pool, f->slow, "test: left during its reset"), POOL_RELEASING);
+	assert_false(a->busy);
+
+	char out[128];
+	assert_int_equal(aer_links_inject(&f->links, &f->link, a, &f->slow2->dev, PCIIF_AER_IO_FROZEN, out,
+					  sizeof(out)),
+			 0);
+	assert_int_equal(f->sh_slow.aer_op.cmd, PCIIF_OP_AER_DETECTED);
+	guest_answers(f, PCIIF_AER_RESULT_NEED_RESET);
+	/* Queued on the worker, not done on the loop. */
+	assert_true(a->resetting);
+	assert_int_equal(simdev_counters(f->slow2->dev.host)->resets, 0);
+	assert_true(dispatch_dev_resetting(&f->slow2->owner->dg, &f->slow2->dev));
+
+	pool_wait_releases(&f->pool);
+	assert_true(f->slow->quarantined);
+	assert_false(a->resetting);
+	assert_int_equal(f->sh_slow.aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
+	assert_int_equal(f->slow2_resets_at_slot_reset, 1);
+	guest_answers(f, PCIIF_AER_RESULT_RECOVERED);
+	guest_answers(f, PCIIF_AER_RESULT_RECOVERED);
+	assert_false(a->busy);
+	assert_int_equal(a->recovered, 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -704,6 +830,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(disconnect_during_slot_reset, setup_aer, teardown_aer),
 		cmocka_unit_test_setup_teardown(guest_destroyed_during_slot_reset, setup_aer, teardown_aer),
 		cmocka_unit_test_setup_teardown(release_during_slot_reset_leaves_device_alone, setup_aer, teardown_aer),
+		cmocka_unit_test_setup_teardown(op_held_by_reset_then_waiting_is_answered, setup_aer, teardown_aer),
+		cmocka_unit_test_setup_teardown(second_reset_while_first_runs_stays_off_loop, setup_aer, teardown_aer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

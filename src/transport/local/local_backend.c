@@ -443,7 +443,14 @@ static void aer_quarantine(void *arg, struct pb_dev *d, const char *reason)
 	lt_release(arg, pool_dev_of(d), reason);
 }
 
-static const struct aer_hooks aer_hooks = { .notify = aer_notify, .quarantine = aer_quarantine };
+/* An op that waited for an AER reset now waits for its device (a D-state change): its deadline joins the timer. */
+static void aer_op_waits(void *arg, struct aer_link *l)
+{
+	(void)l;
+	lt_inflight_arm(arg);
+}
+
+static const struct aer_hooks aer_hooks = { .notify = aer_notify, .quarantine = aer_quarantine, .op_waits = aer_op_waits };
 
 int lt_backend_aer_inject(struct lt_backend *b, struct pb_guest *g, struct pb_dev *d, int channel, char *out,
 			  size_t outlen)

@@ -80,6 +80,11 @@ static void on_evtchn(struct ev_watch *w, uint32_t events, void *arg)
 	arm_kicks(t);
 }
 
+static void on_op_waits(void *arg)
+{
+	arm(arg);
+}
+
 static void on_op_timer(struct ev_watch *w, uint32_t events, void *arg)
 {
 	struct xen_transport *t = arg;
@@ -182,6 +187,7 @@ struct pb_transport *xen_transport_start(struct pb_pool *pool, struct evloop *lo
 	t->be = xb_backend_new(pool, t->xs, t->ring, (uint32_t)self_domid, err, errlen);
 	if (!t->be)
 		goto fail;
+	xb_backend_on_op_waits(t->be, on_op_waits, t);
 	t->xs_watch = evloop_add(loop, t->xs->ops->watch_fd(t->xs), EPOLLIN, on_xs, t);
 	t->evt_watch = evloop_add(loop, t->ring->ops->fd(t->ring), EPOLLIN, on_evtchn, t);
 	if (!t->xs_watch || !t->evt_watch) {

@@ -571,7 +571,24 @@ static void aer_quarantine(void *arg, struct pb_dev *dev, const char *reason)
 	xb_backend_detach(arg, pool_dev_of(dev), reason);
 }
 
-static const struct aer_hooks aer_hooks = { .notify = aer_notify, .failed = aer_failed, .quarantine = aer_quarantine };
+static void aer_op_waits(void *arg, struct aer_link *l)
+{
+	(void)l;
+	struct xb_backend *b = arg;
+	if (b->op_waits)
+		b->op_waits(b->op_waits_arg);
+}
+
+static const struct aer_hooks aer_hooks = { .notify = aer_notify,
+					    .failed = aer_failed,
+					    .quarantine = aer_quarantine,
+					    .op_waits = aer_op_waits };
+
+void xb_backend_on_op_waits(struct xb_backend *b, void (*fn)(void *arg), void *arg)
+{
+	b->op_waits = fn;
+	b->op_waits_arg = arg;
+}
 
 int xb_backend_aer_inject(struct xb_backend *b, struct pb_guest *g, struct pb_dev *dev, int channel, char *out,
 			  size_t outlen)

@@ -57,6 +57,12 @@ int xb_backend_aer_timer(struct xb_backend *b, struct evloop *loop, char *err, s
 uint64_t xb_backend_op_deadline(const struct xb_backend *b);
 void xb_backend_on_op_timer(struct xb_backend *b);
 /*
+ * fn(arg) is called when an op starts waiting for its device outside the
+ * xb_backend_* calls (at the end of an AER reset run off the loop): the
+ * owner re-arms its op timer to xb_backend_op_deadline.
+ */
+void xb_backend_on_op_waits(struct xb_backend *b, void (*fn)(void *arg), void *arg);
+/*
  * The kick throttle (dispatch/kick_throttle.h): a guest that spent its
  * spurious-event or op budget has its port left masked (an event it sends
  * meanwhile stays pending and is delivered when the port is unmasked); xb_backend_kick_deadline

@@ -61,6 +61,9 @@ struct xb_backend {
 	/* The pool's release hook before ours, called first (the control socket's). */
 	void (*prev_on_released)(void *arg, struct pb_pool_dev *pd);
 	void *prev_on_released_arg;
+	/* Told when an op starts waiting outside xb_backend_on_* (xb_backend_on_op_waits). */
+	void (*op_waits)(void *arg);
+	void *op_waits_arg;
 };
 
 /* xenbus_backend.c */
