@@ -8,11 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "dispatch/dispatch.h"
+#include "dispatch/trace.h"
 #include "host/simdev.h"
 #include "one_guest.h"
 
@@ -161,20 +163,74 @@ static void test_single_fetch(void **state)
 	f->g.after_fetch = NULL;
 }
 
+/* Reads line i (0-based) of the trace text in buf back. */
+static void read_back(const char *buf, int i, struct trace_rec *r)
+{
+	const char *l = buf;
+	for (; i > 0; i--) {
+		l = strchr(l, '\n');
+		assert_non_null(l);
+		l++;
+	}
+	char line[1024], err[200];
+	size_t n = strcspn(l, "\n");
+	assert_true(n < sizeof(line) && l[n] == '\n');
+	memcpy(line, l, n);
+	line[n] = 0;
+	if (trace_read_line(line, r, err, sizeof(err)))
+		fail_msg("trace line %s: %s", l, err);
+}
+
+/* Each op is one JSON line that reads back as posted and answered; a guest's name is escaped. */
 static void test_trace_line(void **state)
 {
 	struct one_guest *f = *state;
-	char buf[512] = "";
-	FILE *mem = fmemopen(buf, sizeof(buf), "w");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
 	f->g.trace = mem;
-	post(f, PCIIF_OP_CONF_READ, 0, 4, 2, 0);
+	post(f, PCIIF_OP_CONF_READ, 0, 4, 2, 0x77);
 	assert_true(dispatch_pending(&f->g, &f->sh));
+	uint32_t cmd_reg = f->sh.op.value;
 	post(f, PCIIF_OP_CONF_READ, 0, 3, 2, 0);
 	assert_true(dispatch_pending(&f->g, &f->sh));
+	post(f, PCIIF_OP_CONF_WRITE, 0x1234, -8, 4, 0xdeadbeef); /* no such device: slot 0x246, function 4 */
+	f->sh.op.domain = 0xabcdef01;
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	f->g.name = "a\"b\n";
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 2, 0);
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	f->g.name = "g1";
 	fclose(mem);
 	f->g.trace = NULL;
-	assert_non_null(strstr(buf, "guest=g1 op=conf_read addr=0000:00:00.0 off=0x004 size=2"));
-	assert_non_null(strstr(buf, "err=-2(invalid_offset)"));
+	assert_non_null(strstr(buf, "{\"time\":"));
+	assert_non_null(strstr(buf, ",\"guest\":\"g1\",\"device\":\"0000:00:00.0\",\"op\":\"conf_read\",\"cmd\":0,"
+				    "\"offset\":4,\"size\":2,\"in\":119,"));
+	assert_non_null(strstr(buf, "\"err\":-2,\"err_name\":\"invalid_offset\""));
+	assert_non_null(strstr(buf, "\"device\":\"abcdef01:00:246.4\""));
+	assert_non_null(strstr(buf, "\"guest\":\"a\\\"b\\n\""));
+
+	struct trace_rec r;
+	read_back(buf, 0, &r);
+	assert_string_equal(r.guest, "g1");
+	assert_int_equal(r.op.cmd, PCIIF_OP_CONF_READ);
+	assert_int_equal(r.op.offset, 4);
+	assert_int_equal(r.op.size, 2);
+	assert_int_equal(r.op.value, 0x77);
+	assert_int_equal(r.out, cmd_reg);
+	assert_int_equal(r.err, 0);
+	read_back(buf, 1, &r);
+	assert_int_equal(r.err, PCIIF_ERR_INVALID_OFFSET);
+	read_back(buf, 2, &r);
+	assert_int_equal(r.op.cmd, PCIIF_OP_CONF_WRITE);
+	assert_int_equal(r.op.domain, 0xabcdef01);
+	assert_int_equal(r.op.devfn, 0x1234);
+	assert_int_equal(r.op.offset, -8);
+	assert_int_equal(r.op.value, 0xdeadbeef);
+	assert_int_equal(r.err, PCIIF_ERR_DEV_NOT_FOUND);
+	read_back(buf, 3, &r);
+	assert_string_equal(r.guest, "a\"b\n");
+	free(buf);
 }
 
 int main(int argc, char **argv)
