@@ -6,6 +6,7 @@
 #include "daemon/control.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "dispatch/trace.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "core/transport.h"
@@ -391,6 +392,24 @@ static int cmd_quirk(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 	return 0;
 }
 
+/* ---- tracing ---- */
+
+/* Shows, or switches (on, off, FILE), one guest's trace. */
+static int cmd_trace(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct pb_guest *g = find_guest(ctx, argv[0], err, errlen);
+	if (!g || (argc == 2 && pool_guest_trace(ctx->pool, g, argv[1], err, errlen)))
+		return -1;
+	const char *tp = ctx->pool->trace_path;
+	if (!g->dg.trace)
+		fprintf(out, "guest %s trace=off\n", g->name);
+	else if (!g->trace_file)
+		fprintf(out, "guest %s trace=on (%s)\n", g->name, strcmp(tp, "-") ? tp : "standard output");
+	else
+		fprintf(out, "guest %s trace=%s\n", g->name, g->trace_file->path);
+	return 0;
+}
+
 /* ---- who may connect (local transport) ---- */
 
 static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
@@ -433,5 +452,6 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "quarantine", "", 0, 0, cmd_quarantine },
 	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk },
 	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner },
+	{ "trace", "GUEST [on|off|FILE]", 1, 2, cmd_trace },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -2,8 +2,14 @@
 /* --trace: writes one JSON line per op (the format: trace.h). */
 #include "trace.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/json_out.h"
 #include "dispatch/dispatch.h"
@@ -40,4 +46,39 @@ void trace_op(FILE *f, const char *guest, const struct pciif_op *op, const struc
 	}
 	fprintf(f, ",\"latency_ns\":%" PRIu64 "}\n", ns);
 	fflush(f);
+}
+
+struct trace_file *trace_file_open(const char *path, char *err, size_t errlen)
+{
+	if (path[0] != '/') {
+		snprintf(err, errlen, "%.200s: not an absolute path (the daemon's working directory is not yours)", path);
+		return NULL;
+	}
+	struct trace_file *t = calloc(1, sizeof(*t) + strlen(path) + 1);
+	int fd = t ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	if (fd < 0 || !(t->f = fdopen(fd, "w"))) {
+		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(t);
+		return NULL;
+	}
+	setvbuf(t->f, NULL, _IOLBF, 0);
+	t->refs = 1;
+	strcpy(t->path, path);
+	return t;
+}
+
+bool trace_file_is(FILE *f, const char *path)
+{
+	struct stat a, b;
+	return f && !fstat(fileno(f), &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+void trace_file_put(struct trace_file *t)
+{
+	if (t && !--t->refs) {
+		fclose(t->f);
+		free(t);
+	}
 }

@@ -18,6 +18,7 @@
 #ifndef PCIBACKD_DISPATCH_TRACE_H
 #define PCIBACKD_DISPATCH_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,22 @@ struct dispatch_result;
 /* One line for op into f (flushed). */
 void trace_op(FILE *f, const char *guest, const struct pciif_op *op, const struct dispatch_result *res,
 	      uint64_t ns);
+
+/*
+ * A trace file opened at run time (pcibackctl trace GUEST FILE), shared by
+ * the guests switched to it: opened owner-only, truncated, line-buffered.
+ */
+struct trace_file {
+	FILE *f;
+	unsigned refs;
+	char path[];               /* as opened */
+};
+/* NULL with a message in err. */
+struct trace_file *trace_file_open(const char *path, char *err, size_t errlen);
+/* True if path names the file f writes to (the same inode). */
+bool trace_file_is(FILE *f, const char *path);
+/* Drops one reference; the last closes the file. */
+void trace_file_put(struct trace_file *t);
 
 /* A trace line read back. */
 struct trace_rec {
