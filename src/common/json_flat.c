@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 struct cursor {
 	char *p;
 	const char *start;
@@ -91,6 +93,15 @@ static int parse_string(struct cursor *c, const char **out, size_t *len)
 			return fail(c, "unterminated string");
 		if (ch < 0x20)
 			return fail(c, "control character in a string");
+		if (ch >= 0x80) {
+			size_t n = utf8_seq_len((const unsigned char *)c->p);
+			if (!n)
+				return fail(c, "invalid UTF-8 in a string");
+			memmove(w, c->p, n);
+			w += n;
+			c->p += n;
+			continue;
+		}
 		if (ch != '\\') {
 			*w++ = *c->p++;
 			continue;

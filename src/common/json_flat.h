@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Reading JSON: one flat object (a JSON Lines record, as the trace writes).
- * Members' values are strings, numbers, true, false, null or arrays of
- * numbers; a nested object or an array of anything else is refused.  The
+ * Members' values are strings (valid UTF-8, as JSON text must be),
+ * numbers, true, false, null or arrays of numbers; a nested object or an
+ * array of anything else is refused.  The
  * input is untrusted: every problem is an error with a message, never a
  * crash, and nothing is read past the string given.
  */

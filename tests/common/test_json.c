@@ -96,6 +96,11 @@ static void test_parse(void **state)
 	assert_int_equal(jf_int_array(&o, "c", -5, 5, arr, 2, &n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "more than 2"));
 	assert_int_equal(jf_int_array(&o, "c", 0, 5, arr, 4, &n, err, sizeof(err)), -1);
+	/* Raw UTF-8 (not escaped) is kept as it is. */
+	char u[] = "{\"caf\xc3\xa9\":\"\xe2\x82\xac\xf0\x9f\x98\x80\"}";
+	assert_int_equal(jf_parse(u, &o, err, sizeof(err)), 0);
+	assert_int_equal(jf_string(&o, "caf\xc3\xa9", &str, err, sizeof(err)), 0);
+	assert_string_equal(str, "\xe2\x82\xac\xf0\x9f\x98\x80");
 }
 
 static void test_parse_bad(void **state)
@@ -134,6 +139,10 @@ static void test_parse_bad(void **state)
 		{ "{\"a\":\"\\udc00\"}", "unpaired surrogate" },
 		{ "{\"a\":\"\t\"}", "control character" },
 		{ "{\"a\"}", "expected ':'" },
+		{ "{\"a\":\"\xff\"}", "column 7: invalid UTF-8" },
+		{ "{\"a\":\"\xc3\"}", "invalid UTF-8" },
+		{ "{\"a\":\"\xed\xa0\x80\"}", "invalid UTF-8" },
+		{ "{\"\xc0\xaf\":1}", "invalid UTF-8" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char buf[64], err[200];
