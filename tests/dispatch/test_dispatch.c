@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,6 +22,17 @@
 #include "one_guest.h"
 
 static const char *fixtures;
+
+/*
+ * Every clock read of this program goes through here, counted: the trace
+ * off costs the dispatcher no clock read (test_trace_off_costs_no_clock).
+ */
+static unsigned long clock_reads;
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	clock_reads++;
+	return (int)syscall(SYS_clock_gettime, id, ts);
+}
 
 /* The fixture: one guest holding a virtio block device at 00:00.0. */
 
@@ -181,14 +195,24 @@ static void read_back(const char *buf, int i, struct trace_rec *r)
 		fail_msg("trace line %s: %s", l, err);
 }
 
+/* Switches the guest's trace on, into *buf (valid once the returned file is closed). */
+static FILE *trace_to_memory(struct one_guest *f, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *mem = open_memstream(buf, len);
+	assert_non_null(mem);
+	f->g.trace = mem;
+	return mem;
+}
+
 /* Each op is one JSON line that reads back as posted and answered; a guest's name is escaped. */
 static void test_trace_line(void **state)
 {
 	struct one_guest *f = *state;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	f->g.trace = mem;
+	char *buf;
+	size_t len;
+	FILE *mem = trace_to_memory(f, &buf, &len);
 	post(f, PCIIF_OP_CONF_READ, 0, 4, 2, 0x77);
 	assert_true(dispatch_pending(&f->g, &f->sh));
 	uint32_t cmd_reg = f->sh.op.value;
@@ -233,6 +257,33 @@ static void test_trace_line(void **state)
 	free(buf);
 }
 
+/* n reads of every dword of the header; returns the clock reads they took. */
+static unsigned long ops(struct one_guest *f, int n)
+{
+	unsigned long before = clock_reads;
+	for (int i = 0; i < n; i++) {
+		post(f, PCIIF_OP_CONF_READ, 0, (i * 4) % 64, 4, 0);
+		assert_true(dispatch_pending(&f->g, &f->sh));
+	}
+	return clock_reads - before;
+}
+
+static void test_trace_off_costs_no_clock(void **state)
+{
+	struct one_guest *f = *state;
+	/* The counter sees the dispatcher's clock: on, every op reads it (fetch, answer, wall time). */
+	char *buf;
+	size_t len;
+	FILE *mem = trace_to_memory(f, &buf, &len);
+	unsigned long on = ops(f, 100);
+	fclose(mem);
+	assert_true(on >= 300);
+	assert_true(len > 100 * 100);
+	free(buf);
+	f->g.trace = NULL;
+	assert_int_equal(ops(f, 100), 0);
+}
+
 int main(int argc, char **argv)
 {
 	fixtures = argc > 1 ? argv[1] : "fixtures/lspci";
@@ -243,6 +294,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_spurious_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_off_costs_no_clock, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
 }

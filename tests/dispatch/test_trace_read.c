@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "dispatch/trace.h"
+#include "refusals.h"
 
 #define GOOD_HEAD "{\"time\":1.5,\"guest\":\"g1\",\"device\":\"0000:00:01.0\",\"op\":\"conf_read\","
 #define GOOD_TAIL "\"offset\":8,\"size\":1,\"in\":0,\"out\":2,\"err\":0,\"latency_ns\":5}"
@@ -36,13 +37,16 @@ static void test_good(void **state)
 	assert_string_equal(r.guest, "\xc3\xa9");
 }
 
+static int read_line(char *text, char *err, size_t len)
+{
+	struct trace_rec r;
+	return trace_read_line(text, &r, err, len);
+}
+
 static void test_bad(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *line;
-		const char *msg;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "", "not a JSON object: column 1: expected '{'" },
 		{ "guest=g1 op=conf_read", "not a JSON object" },
 		{ GOOD_HEAD GOOD_TAIL, "no \"cmd\"" },
@@ -63,30 +67,18 @@ static void test_bad(void **state)
 		{ GOOD_HEAD "\"cmd\":4,\"entries\":[65536]," GOOD_TAIL, "enable_msix: \"entries\" holds a value" },
 		{ GOOD_HEAD "\"cmd\":4,\"entries\":[1],\"vectors\":[-1]," GOOD_TAIL, "enable_msix: \"vectors\" holds" },
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char buf[512], err[200];
-		struct trace_rec r;
-		snprintf(buf, sizeof(buf), "%s", bad[i].line);
-		if (trace_read_line(buf, &r, err, sizeof(err)) != -1)
-			fail_msg("accepted: %s", bad[i].line);
-		if (!strstr(err, bad[i].msg))
-			fail_msg("%s: message \"%s\", expected \"%s\"", bad[i].line, err, bad[i].msg);
-	}
+	check_refusals(bad, sizeof(bad) / sizeof(bad[0]), read_line);
 	/* 129 entries: more than the page holds. */
 	char big[2048] = GOOD_HEAD "\"cmd\":4,\"entries\":[0";
 	for (int i = 1; i <= PCIIF_MAX_VEC; i++)
 		snprintf(big + strlen(big), sizeof(big) - strlen(big), ",%d", i);
 	strcat(big, "]," GOOD_TAIL);
-	struct trace_rec r;
-	char err[200];
-	assert_int_equal(trace_read_line(big, &r, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "more than 128"));
 	/* A guest name longer than any the daemon has. */
 	char longname[600] = "{\"guest\":\"";
 	memset(longname + strlen(longname), 'a', 300);
 	strcat(longname, "\",\"device\":\"0000:00:01.0\",\"cmd\":0," GOOD_TAIL);
-	assert_int_equal(trace_read_line(longname, &r, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "longer than 255"));
+	const struct refusal long_ones[] = { { big, "more than 128" }, { longname, "longer than 255" } };
+	check_refusals(long_ones, 2, read_line);
 }
 
 int main(void)

@@ -22,6 +22,8 @@ PY
 expect() { # WHAT WANT GOT
 	[ "$2" = "$3" ] || fail "$1: expected $2, got $3"
 }
+# op GUEST...: one op (a read of the vendor ID) by each GUEST.
+op() { for g in "$@"; do front "$g" read 00:00.0 0 2 >/dev/null || fail "$g read"; done; }
 
 start_daemon --device "g1=sim:$FIX/cap-pcie-2.lspci" --device "g2=sim:$FIX/microvm-virtio.lspci#00:02.0"
 expect "trace g1 at start" "guest g1 trace=off" "$(ctl trace g1)"
@@ -38,18 +40,17 @@ pass "refusals: no --trace, relative or unopenable FILE, unknown guest; nothing 
 
 expect "switch g1" "guest g1 trace=$T/a.jsonl" "$(ctl trace g1 "$T/a.jsonl")"
 [ "$(stat -c %a "$T/a.jsonl")" = 600 ] || fail "trace FILE is not owner-only: $(stat -c %a "$T/a.jsonl")"
-front g1 read 00:00.0 0 2 >/dev/null || fail "g1 read"
-front g2 read 00:00.0 0 2 >/dev/null || fail "g2 read"
+op g1 g2
 expect "lines in a.jsonl after one op each" 1 "$(lines "$T/a.jsonl")"
 expect "g1 lines in a.jsonl" 1 "$(lines "$T/a.jsonl" g1)"
 pass "FILE: the guest's op is one JSON line there, the other guest's is not"
 
 expect "switch g2 to the same file" "guest g2 trace=$T/a.jsonl" "$(ctl trace g2 "$T/a.jsonl")"
-front g2 read 00:00.0 0 2 >/dev/null || fail "g2 read"
+op g2
 expect "a.jsonl shared (not truncated)" 2 "$(lines "$T/a.jsonl")"
 expect "g2 lines" 1 "$(lines "$T/a.jsonl" g2)"
 expect "switch g1 off" "guest g1 trace=off" "$(ctl trace g1 off)"
-front g1 read 00:00.0 0 2 >/dev/null || fail "g1 read"
+op g1
 expect "nothing more after off" 2 "$(lines "$T/a.jsonl")"
 pass "two guests share a FILE; off writes nothing more"
 stop_daemon
@@ -58,16 +59,15 @@ start_daemon --trace "$T/all.jsonl" --device "g1=sim:$FIX/cap-pcie-2.lspci" \
 	--device "g2=sim:$FIX/microvm-virtio.lspci#00:02.0"
 expect "trace g1 with --trace" "guest g1 trace=on ($T/all.jsonl)" "$(ctl trace g1)"
 ctl trace g1 off >/dev/null || fail "trace g1 off"
-front g1 read 00:00.0 0 2 >/dev/null || fail "g1 read"
-front g2 read 00:00.0 0 2 >/dev/null || fail "g2 read"
+op g1 g2
 expect "g1 lines while off" 0 "$(lines "$T/all.jsonl" g1)"
 expect "g2 lines" 1 "$(lines "$T/all.jsonl" g2)"
 expect "trace g1 on" "guest g1 trace=on ($T/all.jsonl)" "$(ctl trace g1 on)"
-front g1 read 00:00.0 0 2 >/dev/null || fail "g1 read"
+op g1
 expect "g1 lines once on again" 1 "$(lines "$T/all.jsonl" g1)"
 # Switched to the --trace file by name: that is on, the file is not opened again (nor truncated).
 expect "trace g2 to the --trace file" "guest g2 trace=on ($T/all.jsonl)" "$(ctl trace g2 "$T/all.jsonl")"
-front g2 read 00:00.0 0 2 >/dev/null || fail "g2 read"
+op g2
 expect "all.jsonl kept" 3 "$(lines "$T/all.jsonl")"
 pass "with --trace: off and on again per guest; the --trace file named as FILE is on"
 stop_daemon
