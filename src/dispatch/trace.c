@@ -55,9 +55,28 @@ struct trace_file *trace_file_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	struct trace_file *t = calloc(1, sizeof(*t) + strlen(path) + 1);
-	int fd = t ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-	if (fd < 0 || !(t->f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
+	if (!t) {
+		snprintf(err, errlen, "%.200s: %s", path, strerror(ENOMEM));
+		return NULL;
+	}
+	/*
+	 * A regular file only, checked before it is truncated; opened
+	 * non-blocking all the same, so that a FIFO put there meanwhile cannot
+	 * stop the loop.
+	 */
+	struct stat st;
+	int fd = -1;
+	const char *why = NULL;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600)) < 0)
+		why = strerror(errno);
+	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (ftruncate(fd, 0) || fcntl(fd, F_SETFL, 0) || !(t->f = fdopen(fd, "w")))
+		why = strerror(errno);
+	if (why) {
+		snprintf(err, errlen, "%.200s: %s", path, why);
 		if (fd >= 0)
 			close(fd);
 		free(t);
