@@ -112,7 +112,9 @@ int pool_guest_trace(struct pb_pool *p, struct pb_guest *g, const char *to, char
 {
 	struct trace_file *t = NULL;
 	FILE *f = NULL;
-	bool on = !strcmp(to, "on") || (strcmp(to, "off") && trace_file_is(p->trace, to));
+	/* A FILE is an absolute path (trace_file_open says so): nothing relative is even looked at. */
+	bool named = strcmp(to, "on") && strcmp(to, "off") && to[0] == '/';
+	bool on = !strcmp(to, "on") || (named && trace_file_is(p->trace, to));
 	if (on && !p->trace) {
 		snprintf(err, errlen, "pcibackd runs without --trace: give trace %s FILE", g->name);
 		return -1;
@@ -120,7 +122,7 @@ int pool_guest_trace(struct pb_pool *p, struct pb_guest *g, const char *to, char
 	if (on) {
 		f = p->trace;
 	} else if (strcmp(to, "off")) {
-		for (size_t i = 0; i < p->nguests && !t; i++) {
+		for (size_t i = 0; i < p->nguests && !t && named; i++) {
 			struct trace_file *o = p->guests[i]->trace_file;
 			if (o && trace_file_is(o->f, to)) {
 				t = o;

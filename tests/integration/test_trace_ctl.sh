@@ -70,6 +70,9 @@ expect "g2 lines" 1 "$(lines "$T/all.jsonl" g2)"
 expect "trace g1 on" "guest g1 trace=on ($T/all.jsonl)" "$(ctl trace g1 on)"
 op g1
 expect "g1 lines once on again" 1 "$(lines "$T/all.jsonl" g1)"
+# A relative name is refused even when, from the daemon's working directory (this one), it names the --trace file.
+ctl trace g2 "$(realpath --relative-to=. "$T/all.jsonl")" 2>"$T/err" && fail "a relative FILE naming the --trace file was accepted"
+grep -q "not an absolute path" "$T/err" || fail "relative FILE: $(cat "$T/err")"
 # Switched to the --trace file by name: that is on, the file is not opened again (nor truncated).
 expect "trace g2 to the --trace file" "guest g2 trace=on ($T/all.jsonl)" "$(ctl trace g2 "$T/all.jsonl")"
 op g2
