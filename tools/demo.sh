@@ -32,16 +32,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 FIX=$ROOT/fixtures/lspci
-# start_daemon [ARGS...]: pcibackd serving the demo's devices, until its socket is there.
+# start_daemon [ARGS...]: pcibackd serving the demo's devices (tools/demo.devices), until its socket is there.
 start_daemon() {
 	rm -f "$TMP/sock"
-	"$BUILD/src/daemon/pcibackd" --socket "$TMP/sock" --control "$TMP/ctl" "$@" \
-		--device "web=sim:$FIX/cap-pcie-2.lspci" \
-		--device "web=sim:$FIX/microvm-virtio.lspci#00:02.0" \
-		--device "web=sim:$FIX/microvm-virtio.lspci#00:03.0" \
-		--device "db=sim:$FIX/cap-vc-and-rcl.lspci#00:1d.0" \
-		--device "db=sim:$FIX/cap-vc-and-rcl.lspci#00:1d.7" \
-		--device "db=sim:$FIX/cap-dev3.lspci" 2>"$TMP/daemon.log" &
+	while read -r dev; do
+		case $dev in '' | '#'*) continue ;; esac
+		set -- "$@" --device "${dev%%=*}=sim:$FIX/${dev#*=}"
+	done <"$ROOT/tools/demo.devices"
+	"$BUILD/src/daemon/pcibackd" --socket "$TMP/sock" --control "$TMP/ctl" "$@" 2>"$TMP/daemon.log" &
 	DPID=$!
 	i=0
 	while [ ! -S "$TMP/sock" ]; do

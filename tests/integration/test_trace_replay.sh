@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Trace and replay as a regression test: a session recorded (--trace) from the
-# demo's devices (tools/demo.sh) replays against a new daemon with the same
+# demo's devices (tools/demo.devices) replays against a new daemon with the same
 # devices with no difference; against one whose device has one byte changed
 # (web's 00:00.0, revision 01 -> 02) it reports exactly the ops that read that
 # byte, each off by exactly that byte, and nothing of the unchanged guest.
@@ -9,12 +9,13 @@
 # message naming the line, and nothing is posted.
 . "$(dirname "$0")/lib.sh"
 
-# The demo's devices, from FIXTURES_DIR $1 (the revision of cap-pcie-2 changed when $1 is a copy).
+# The demo's devices (tools/demo.devices, beside the fixtures), from the dumps in folder $1.
 demo_devices() {
-	echo "--device web=sim:$1/cap-pcie-2.lspci --device web=sim:$1/microvm-virtio.lspci#00:02.0" \
-		"--device web=sim:$1/microvm-virtio.lspci#00:03.0 --device db=sim:$1/cap-vc-and-rcl.lspci#00:1d.0" \
-		"--device db=sim:$1/cap-vc-and-rcl.lspci#00:1d.7 --device db=sim:$1/cap-dev3.lspci"
+	grep -v '^#' "$FIX/../../tools/demo.devices" | sed "s|^\([^=]*\)=\(.*\)|--device \1=sim:$1/\2|"
 }
+
+[ "$(demo_devices "$FIX" | head -n 1)" = "--device web=sim:$FIX/cap-pcie-2.lspci" ] ||
+	fail "the demo's first device is no longer cap-pcie-2 for web (00:00.0), which this test changes"
 
 # Record: the demo's session (each guest's lspci, web's read), plus a write and MSI-X.
 start_daemon --trace "$T/demo.jsonl" $(demo_devices "$FIX")
@@ -52,7 +53,7 @@ pass "replay against the same devices: no difference"
 
 # One changed device: cap-pcie-2's revision ID (byte 0x08) 01 -> 02.
 mkdir "$T/fix2"
-cp "$FIX"/cap-pcie-2.lspci "$FIX"/microvm-virtio.lspci "$FIX"/cap-vc-and-rcl.lspci "$FIX"/cap-dev3.lspci "$T/fix2/"
+cp "$FIX"/*.lspci "$T/fix2/"
 sed -i 's/^00: 86 80 c9 10 07 04 10 00 01 /00: 86 80 c9 10 07 04 10 00 02 /' "$T/fix2/cap-pcie-2.lspci"
 cmp -s "$FIX/cap-pcie-2.lspci" "$T/fix2/cap-pcie-2.lspci" && fail "the fixture copy was not changed"
 start_daemon $(demo_devices "$T/fix2")
