@@ -80,6 +80,7 @@ struct dispatch_guest {
 	struct dispatch_stats stats;
 	struct pb_ratelimit rl;              /* for every guest-caused log line */
 	struct irq_provider *irqp;           /* NULL: MSI ops answer not_implemented */
+	bool exact_msi_ops;                  /* no absorbing of pcifront bugs (msi_ops.c): as xen-pciback */
 	unsigned domid;                      /* the guest's domain, for interrupt mapping */
 	struct aer_state aer;                /* error recovery in progress with this guest */
 	struct dispatch_inflight inflight;   /* the op waiting for its device, if any */
