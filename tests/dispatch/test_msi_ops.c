@@ -325,6 +325,24 @@ static void test_disable_msi_with_msi_on_is_msi(void **state)
 	assert_int_equal(sim_irq_live(&f->irq), 0);
 }
 
+/*
+ * MSI on in hardware (a permissive guest's flags write), MSI-X enabled by an
+ * op: disable_msi is an MSI disable, MSI-X and its vectors stay.
+ */
+static void test_disable_msi_with_msi_on_in_hw_keeps_msix(void **state)
+{
+	struct fixture *f = *state;
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->og.sh.op.err, 0);
+	hostdev_write(f->hd, f->msix_cap + 2, 2, ctl(f, f->msix_cap) & ~0x8000u);
+	hostdev_write(f->hd, f->msi_cap + 2, 2, ctl(f, f->msi_cap) | 1u);
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_false(ctl(f, f->msi_cap) & 1);
+	assert_true(f->og.dev.irq.msix_on);
+	assert_int_equal(sim_irq_live(&f->irq), 4);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(int argc, char **argv)
 {
@@ -335,6 +353,7 @@ int main(int argc, char **argv)
 		T(test_disable_without_enable), T(test_provider_fails_halfway), T(test_writeback_only_nvec_vectors),
 		T(test_release_unmaps), T(test_no_provider), T(test_disable_msi_after_msix_disables_msix),
 		T(test_exact_msi_ops_keeps_msix), T(test_disable_msi_with_msi_on_is_msi),
+		T(test_disable_msi_with_msi_on_in_hw_keeps_msix),
 	};
 	return cmocka_run_group_tests_name("msi_ops", tests, NULL, NULL);
 }
