@@ -8,6 +8,7 @@
 #ifndef PCIBACKD_DAEMON_CONTROL_H
 #define PCIBACKD_DAEMON_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -38,6 +39,7 @@ struct ctl_ctx {
 	struct sim_irq *sim_irq;   /* the simulated interrupt provider, for its counts; may be NULL */
 	const struct host_options *host; /* for host: sources attached at run time */
 	struct ctl_park *park;     /* where a command may park its connection (NULL: it may not) */
+	bool json;                 /* the answer's form (struct ctl_out): one JSON document, else human lines */
 };
 
 #define CTL_MAX_ARGS 16
