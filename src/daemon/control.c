@@ -49,20 +49,30 @@ void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
 		}
 		argv[argc++] = t;
 	}
+	/* "--json COMMAND ...": the answer as one JSON document (the commands marked json). */
+	bool json = argc > 0 && !strcmp(argv[0], "--json");
+	char **args = argv + json;
+	argc -= json;
 	if (argc == 0) {
-		fprintf(out, "error: empty command\n");
+		fprintf(out, json ? "error: --json needs a command\n" : "error: empty command\n");
 		return;
 	}
 	for (size_t i = 0; i < ctl_ncmds; i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
-		if (strcmp(c->name, argv[0]))
+		if (strcmp(c->name, args[0]))
 			continue;
 		if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
 			fprintf(out, "error: usage: %s %s\n", c->name, c->args);
 			return;
 		}
+		if (json && !c->json) {
+			fprintf(out, "error: %s has no --json form\n", c->name);
+			return;
+		}
 		char err[256] = "failed";
-		int rc = c->run(ctx, argc - 1, argv + 1, out, err, sizeof(err));
+		ctx->json = json;
+		int rc = c->run(ctx, argc - 1, args + 1, out, err, sizeof(err));
+		ctx->json = false;
 		if (rc == CTL_DEFERRED)
 			return;
 		if (rc)
@@ -71,7 +81,7 @@ void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
 			fprintf(out, "ok\n");
 		return;
 	}
-	fprintf(out, "error: unknown command \"%.64s\" (try help)\n", argv[0]);
+	fprintf(out, "error: unknown command \"%.64s\" (try help)\n", args[0]);
 }
 
 static void conn_free(struct ctl_conn *c)

@@ -3,7 +3,11 @@
  * The operator's control socket: a Unix stream socket (mode 0600) taking one
  * command per line.  The answer is zero or more lines, then a last line
  * "ok" or "error: <message>".  Commands are entries of the table in
- * control_cmds.c: adding one is adding an entry.
+ * control_cmds.c: adding one is adding an entry.  A line "--json COMMAND
+ * ..." asks a command marked json for its answer as one JSON document (one
+ * line) before the "ok": such a command writes through struct ctl_out, which
+ * gives both forms from the same calls, and checks its arguments before
+ * writing anything, so an error never follows part of a document.
  */
 #ifndef PCIBACKD_DAEMON_CONTROL_H
 #define PCIBACKD_DAEMON_CONTROL_H
@@ -50,6 +54,7 @@ struct ctl_cmd {
 	int min_args, max_args;    /* after the name */
 	/* Writes answer lines to out; returns 0, or -1 with a one-line message in err. */
 	int (*run)(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen);
+	bool json;                 /* has a JSON form: writes through struct ctl_out in the form ctx->json says */
 };
 
 extern const struct ctl_cmd ctl_cmds[];

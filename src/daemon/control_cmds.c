@@ -491,18 +491,18 @@ static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 }
 
 const struct ctl_cmd ctl_cmds[] = {
-	{ "help", "", 0, 0, cmd_help },
-	{ "list", "", 0, 0, cmd_list },
-	{ "stats", "[GUEST]", 0, 1, cmd_stats },
-	{ "permissive", "GUEST VADDR on|off", 3, 3, cmd_permissive },
-	{ "writes", "GUEST VADDR", 2, 2, cmd_writes },
-	{ "irq", "[GUEST VADDR]", 0, 2, cmd_irq },
-	{ "aer", "GUEST VADDR [normal|frozen|failure]", 2, 3, cmd_aer },
-	{ "aer-status", "[GUEST]", 0, 1, cmd_aer_status },
-	{ "detach", "GUEST VADDR", 2, 2, cmd_detach },
-	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach },
-	{ "quarantine", "", 0, 0, cmd_quarantine },
-	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk },
-	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner },
+	{ "help", "", 0, 0, cmd_help, false },
+	{ "list", "", 0, 0, cmd_list, true },
+	{ "stats", "[GUEST]", 0, 1, cmd_stats, true },
+	{ "permissive", "GUEST VADDR on|off", 3, 3, cmd_permissive, false },
+	{ "writes", "GUEST VADDR", 2, 2, cmd_writes, true },
+	{ "irq", "[GUEST VADDR]", 0, 2, cmd_irq, true },
+	{ "aer", "GUEST VADDR [normal|frozen|failure]", 2, 3, cmd_aer, false },
+	{ "aer-status", "[GUEST]", 0, 1, cmd_aer_status, true },
+	{ "detach", "GUEST VADDR", 2, 2, cmd_detach, false },
+	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach, false },
+	{ "quarantine", "", 0, 0, cmd_quarantine, true },
+	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk, false },
+	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner, false },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -13,7 +13,9 @@
 #include "toolstack/pbctl_cli.h"
 #endif
 
-static const char ctl_usage[] = "usage: pcibackctl --control PATH COMMAND [ARGS...]   (COMMAND help lists them)\n";
+static const char ctl_usage[] =
+	"usage: pcibackctl --control PATH [--json] COMMAND [ARGS...]   (COMMAND help lists them)\n"
+	"       --json: the answer of list, stats, irq, aer-status, quarantine or writes as one JSON document\n";
 
 int main(int argc, char **argv)
 {
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
 		fputs(ctl_usage, stderr);
 		return 2;
 	}
+	/* The words go as they are: --json too, which asks the daemon for its JSON form (control.h). */
 	char line[4096];
 	size_t len = 0;
 	for (int i = 3; i < argc; i++) {
