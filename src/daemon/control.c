@@ -225,10 +225,34 @@ static void on_conn(struct ev_watch *w, uint32_t events, void *arg)
 		conn_free(c);
 }
 
+/*
+ * Only the daemon's uid and root may use the control socket.  Its mode (0600)
+ * already keeps others out; this holds if the mode or an ACL is loosened, or
+ * the socket is passed on, since the peer's uid is the kernel's record.  The
+ * refused client gets the reason as its error line.
+ */
+static bool peer_allowed(struct ctl_server *s, const struct usock_peer *peer, int fd)
+{
+	uid_t self = geteuid();
+	if (peer->uid == self || peer->uid == 0)
+		return true;
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "error: uid %u may not use this control socket (only uid %u and root)\n",
+			 (unsigned)peer->uid, (unsigned)self);
+	if (n > 0 && send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		pb_log_rl(&s->rl, PB_LOG_DEBUG, "control refusal not sent: %s", strerror(errno));
+	pb_log_rl(&s->rl, PB_LOG_WARN, "control connection of uid %u (pid %d) refused: not uid %u or root",
+		  (unsigned)peer->uid, (int)peer->pid, (unsigned)self);
+	return false;
+}
+
 static void on_accept(int fd, const struct usock_peer *peer, void *arg)
 {
-	(void)peer;
 	struct ctl_server *s = arg;
+	if (!peer_allowed(s, peer, fd)) {
+		close(fd);
+		return;
+	}
 	if (s->nconns >= CTL_MAX_CONNS) {
 		pb_log_rl(&s->rl, PB_LOG_WARN, "control connection refused: %d already", CTL_MAX_CONNS);
 		close(fd);

@@ -68,7 +68,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pcibackctl: cannot connect to %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
-	if (write(fd, line, len) != (ssize_t)len) {
+	/* A daemon that refuses this uid answers and closes, maybe before the command is sent: read its answer. */
+	ssize_t sent = send(fd, line, len, MSG_NOSIGNAL);
+	if (sent != (ssize_t)len && !(sent < 0 && (errno == EPIPE || errno == ECONNRESET))) {
 		fprintf(stderr, "pcibackctl: cannot send: %s\n", strerror(errno));
 		return 1;
 	}

@@ -183,4 +183,29 @@ grep -q '^0000:00:03.0 source=.* reason=AER recovery failed' "$T/quarantine.txt"
 	fail "quarantine: $(cat "$T/quarantine.txt")"
 pass "aer, aer-status and quarantine in both forms"
 
+# Owner-only: the socket is mode 0600, and were it opened to everyone, a client of
+# another uid than the daemon's (or root's) is still refused, with the reason.
+[ "$(stat -c %a "$T/ctl")" = 600 ] || fail "control socket mode $(stat -c %a "$T/ctl"), expected 600"
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 0755 "$T"
+	chmod 0666 "$T/ctl"
+	for f in "" --json; do
+		# shellcheck disable=SC2086
+		if setpriv --reuid=65534 --regid=65534 --clear-groups "$PCIBACKCTL" --control "$T/ctl" $f list \
+			>"$T/out" 2>"$T/err"; then
+			fail "uid 65534 ran $f list: $(cat "$T/out")"
+		fi
+		grep -q "^pcibackctl: uid 65534 may not use this control socket (only uid 0 and root)$" "$T/err" ||
+			fail "uid 65534 was not refused with the reason: $(cat "$T/err")"
+		[ ! -s "$T/out" ] || fail "uid 65534 got an answer: $(cat "$T/out")"
+	done
+	grep -q "control connection of uid 65534 (pid [0-9]*) refused" "$T/daemon.log" ||
+		fail "the refusal is not logged"
+	chmod 0600 "$T/ctl"
+	ctl list >/dev/null || fail "the daemon's uid is refused after a refusal"
+	pass "the control socket refuses other uids"
+else
+	echo "skip: not root: cannot connect as another uid"
+fi
+
 stop_daemon
