@@ -7,6 +7,7 @@
 #include "daemon/ctl_out.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "host/pci_names.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "core/transport.h"
@@ -50,9 +51,23 @@ static int cmd_help(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 	return 0;
 }
 
+/* The device's name from pci.ids ("" when unknown): name="..." at the end of the human line. */
+static void out_name(struct ctl_out *o, struct pci_names *names, const struct hostdev *hd)
+{
+	char name[256];
+	pci_names_device(names, hd->vendor_id, hd->device_id, name, sizeof(name));
+	ctl_out_str(o, CTL_QUOTED, "name", name);
+}
+
 static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	struct pb_pool *p = ctx->pool;
+	/*
+	 * pci.ids is read for each list (some tens of milliseconds), not kept
+	 * for the daemon's life: list is an operator's command, and the names
+	 * then cost no memory between commands.
+	 */
+	struct pci_names *names = pci_names_open(ctx->host ? ctx->host->pci_ids : NULL);
 	struct ctl_out o;
 	ctl_out_begin(&o, out, ctx->json);
 	ctl_out_list(&o, "guests");
@@ -77,6 +92,7 @@ static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 			ctl_out_strf(&o, CTL_KV, "class", "%06x", d->host->class_code);
 			ctl_out_bool(&o, CTL_KV, "permissive", cfg_get_options(d->cfg)->permissive, "on", "off");
 			ctl_out_str(&o, CTL_KV, "source", d->host->source);
+			out_name(&o, names, d->host);
 			ctl_out_item_end(&o);
 		}
 		ctl_out_list_end(&o);
@@ -100,10 +116,12 @@ static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 			ctl_out_text(&o, " quarantined:");
 		ctl_out_str(&o, q ? CTL_POS : CTL_JSON_ONLY, "reason", q ? pd->reason : "");
 		ctl_out_str(&o, CTL_KV, "source", pd->dev.host->source);
+		out_name(&o, names, pd->dev.host);
 		ctl_out_item_end(&o);
 	}
 	ctl_out_list_end(&o);
 	ctl_out_end(&o);
+	pci_names_close(names);
 	return 0;
 }
 

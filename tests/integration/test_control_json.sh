@@ -86,7 +86,22 @@ for c in help "aer g1 00:00.0" "detach g1 00:00.0" "permissive g1 00:00.0 on" "o
 done
 pass "help lists every command; commands without a JSON form refuse --json"
 
+# The names lspci gives the simulated devices, from the same pci.ids: "Vendor Device".
+lspci_name() { # FILE ADDR
+	lspci -F "$1" -mm -s "$2" | python3 -c 'import shlex, sys; f = shlex.split(sys.stdin.read()); print(f[2], f[3])'
+}
+virtio=$(lspci_name "$FIX/microvm-virtio.lspci" 00:02.0)
+dev3=$(lspci_name "$FIX/cap-dev3.lspci" 01:00.0)
+[ -n "$virtio" ] && [ "$virtio" != "$dev3" ] || fail "lspci names: \"$virtio\", \"$dev3\""
 both list list
+NAMES="$virtio
+$dev3" json_check list '
+import os
+names = [v["name"] for v in d["guests"][0]["devices"]]
+assert names[1:] == os.environ["NAMES"].split("\n"), names
+'
+grep -qF "  0000:00:01.0 real=0000:00:02.0 id=1af4:1042 class=018000 permissive=off source=sim:$FIX/microvm-virtio.lspci#0000:00:02.0 name=\"$virtio\"" \
+	"$T/list.txt" || fail "list does not end the device's line with its name: $(cat "$T/list.txt")"
 json_check list '
 g = d["guests"]
 assert [x["name"] for x in g] == ["g1", "g2"]
@@ -98,7 +113,7 @@ assert isinstance(g[0]["state"], int) and g[0]["state_name"], g[0]
 assert d["free"] == []
 '
 grep -q "^guest g1 mode=vpci state=[0-9]*([A-Za-z]*) devices=3$" "$T/list.txt" || fail "list: $(cat "$T/list.txt")"
-pass "list in both forms"
+pass "list in both forms, with the names lspci gives the devices"
 
 both stats stats
 json_check stats '
@@ -150,6 +165,8 @@ json_check list3 '
 assert [f["real"] for f in d["free"]] == ["0000:01:00.0"] and d["free"][0]["quarantined"] is False, d["free"]
 assert d["free"][0]["being_reset"] is False, d["free"]
 '
+grep -qF "free 0000:01:00.0 source=sim:$FIX/cap-dev3.lspci#0000:01:00.0 name=\"$dev3\"" "$T/list3.txt" ||
+	fail "list does not name the free device: $(cat "$T/list3.txt")"
 ctl attach g1 "sim:$FIX/cap-dev3.lspci#01:00.0" | grep -q '^attached .* to g1 at ' || fail "attach failed"
 ctl --json list | python3 -c 'import json, sys; assert json.load(sys.stdin)["free"] == []' ||
 	fail "the attached device is still free"
