@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "common/json_str.h"
+#include "common/json_out.h"
 
 void ctl_out_begin(struct ctl_out *o, FILE *f, bool json)
 {
@@ -31,7 +31,7 @@ static void member(struct ctl_out *o, const char *key)
 		fputc(',', o->f);
 	o->has_member[o->depth] = true;
 	if (!o->is_list[o->depth]) {
-		json_put_str(o->f, key ? key : "");
+		json_put_string(o->f, key ? key : "");
 		fputc(':', o->f);
 	}
 }
@@ -155,7 +155,7 @@ static bool json_member(struct ctl_out *o, enum ctl_show show, const char *key)
 void ctl_out_str(struct ctl_out *o, enum ctl_show show, const char *key, const char *v)
 {
 	if (json_member(o, show, key))
-		json_put_str(o->f, v);
+		json_put_string(o->f, v);
 	else if (!o->json)
 		human(o, show, key, v);
 }
