@@ -103,6 +103,7 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	g->dg.aer.timeout_ms = p->aer_timeout_ms;
 	g->dg.aer.policy = p->aer_policy;
 	g->dg.kicks.op_rate = p->op_rate;
+	g->dg.exact_msi_ops = p->exact_msi_ops;
 	g->dg.bgw = p->relw;
 	p->guests[p->nguests++] = g;
 	return g;

@@ -59,6 +59,7 @@ struct pb_pool {
 	uint32_t aer_timeout_ms;      /* every new guest's AER step timeout (pool_init: the kernel's 300 s) */
 	enum aer_policy aer_policy;   /* and what a failed recovery does (pool_init: detach) */
 	uint32_t op_rate;             /* every new guest's op budget, ops a second (0: unlimited; pool_init: OP_RATE_DEFAULT) */
+	bool exact_msi_ops;           /* every new guest's MSI ops exactly as xen-pciback (dispatch.h) */
 	struct bg_worker *relw;       /* releases of slow_reset devices (NULL: every release in place) */
 	/* Called on the loop when a release that returned POOL_RELEASING is over (the device is free or quarantined). */
 	void (*on_released)(void *arg, struct pb_pool_dev *pd);

@@ -49,20 +49,30 @@ void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
 		}
 		argv[argc++] = t;
 	}
+	/* "--json COMMAND ...": the answer as one JSON document (the commands marked json). */
+	bool json = argc > 0 && !strcmp(argv[0], "--json");
+	char **args = argv + json;
+	argc -= json;
 	if (argc == 0) {
-		fprintf(out, "error: empty command\n");
+		fprintf(out, json ? "error: --json needs a command\n" : "error: empty command\n");
 		return;
 	}
 	for (size_t i = 0; i < ctl_ncmds; i++) {
 		const struct ctl_cmd *c = &ctl_cmds[i];
-		if (strcmp(c->name, argv[0]))
+		if (strcmp(c->name, args[0]))
 			continue;
 		if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
 			fprintf(out, "error: usage: %s %s\n", c->name, c->args);
 			return;
 		}
+		if (json && !c->json) {
+			fprintf(out, "error: %s has no --json form\n", c->name);
+			return;
+		}
 		char err[256] = "failed";
-		int rc = c->run(ctx, argc - 1, argv + 1, out, err, sizeof(err));
+		ctx->json = json;
+		int rc = c->run(ctx, argc - 1, args + 1, out, err, sizeof(err));
+		ctx->json = false;
 		if (rc == CTL_DEFERRED)
 			return;
 		if (rc)
@@ -71,7 +81,7 @@ void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
 			fprintf(out, "ok\n");
 		return;
 	}
-	fprintf(out, "error: unknown command \"%.64s\" (try help)\n", argv[0]);
+	fprintf(out, "error: unknown command \"%.64s\" (try help)\n", args[0]);
 }
 
 static void conn_free(struct ctl_conn *c)
@@ -215,10 +225,34 @@ static void on_conn(struct ev_watch *w, uint32_t events, void *arg)
 		conn_free(c);
 }
 
+/*
+ * Only the daemon's uid and root may use the control socket.  Its mode (0600)
+ * already keeps others out; this holds if the mode or an ACL is loosened, or
+ * the socket is passed on, since the peer's uid is the kernel's record.  The
+ * refused client gets the reason as its error line.
+ */
+static bool peer_allowed(struct ctl_server *s, const struct usock_peer *peer, int fd)
+{
+	uid_t self = geteuid();
+	if (peer->uid == self || peer->uid == 0)
+		return true;
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "error: uid %u may not use this control socket (only uid %u and root)\n",
+			 (unsigned)peer->uid, (unsigned)self);
+	if (n > 0 && send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		pb_log_rl(&s->rl, PB_LOG_DEBUG, "control refusal not sent: %s", strerror(errno));
+	pb_log_rl(&s->rl, PB_LOG_WARN, "control connection of uid %u (pid %d) refused: not uid %u or root",
+		  (unsigned)peer->uid, (int)peer->pid, (unsigned)self);
+	return false;
+}
+
 static void on_accept(int fd, const struct usock_peer *peer, void *arg)
 {
-	(void)peer;
 	struct ctl_server *s = arg;
+	if (!peer_allowed(s, peer, fd)) {
+		close(fd);
+		return;
+	}
 	if (s->nconns >= CTL_MAX_CONNS) {
 		pb_log_rl(&s->rl, PB_LOG_WARN, "control connection refused: %d already", CTL_MAX_CONNS);
 		close(fd);

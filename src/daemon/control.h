@@ -3,11 +3,16 @@
  * The operator's control socket: a Unix stream socket (mode 0600) taking one
  * command per line.  The answer is zero or more lines, then a last line
  * "ok" or "error: <message>".  Commands are entries of the table in
- * control_cmds.c: adding one is adding an entry.
+ * control_cmds.c: adding one is adding an entry.  A line "--json COMMAND
+ * ..." asks a command marked json for its answer as one JSON document (one
+ * line) before the "ok": such a command writes through struct ctl_out, which
+ * gives both forms from the same calls, and checks its arguments before
+ * writing anything, so an error never follows part of a document.
  */
 #ifndef PCIBACKD_DAEMON_CONTROL_H
 #define PCIBACKD_DAEMON_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -38,6 +43,7 @@ struct ctl_ctx {
 	struct sim_irq *sim_irq;   /* the simulated interrupt provider, for its counts; may be NULL */
 	const struct host_options *host; /* for host: sources attached at run time */
 	struct ctl_park *park;     /* where a command may park its connection (NULL: it may not) */
+	bool json;                 /* the answer's form (struct ctl_out): one JSON document, else human lines */
 };
 
 #define CTL_MAX_ARGS 16
@@ -48,6 +54,7 @@ struct ctl_cmd {
 	int min_args, max_args;    /* after the name */
 	/* Writes answer lines to out; returns 0, or -1 with a one-line message in err. */
 	int (*run)(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen);
+	bool json;                 /* has a JSON form: writes through struct ctl_out in the form ctx->json says */
 };
 
 extern const struct ctl_cmd ctl_cmds[];

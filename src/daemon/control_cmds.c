@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "daemon/control.h"
+#include "daemon/ctl_out.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
 #include "dispatch/trace.h"
+#include "host/pci_names.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "core/transport.h"
@@ -50,60 +52,106 @@ static int cmd_help(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 	return 0;
 }
 
+/* The device's name from pci.ids ("" when unknown): name="..." at the end of the human line. */
+static void out_name(struct ctl_out *o, struct pci_names *names, const struct hostdev *hd)
+{
+	char name[256];
+	pci_names_device(names, hd->vendor_id, hd->device_id, name, sizeof(name));
+	ctl_out_str(o, CTL_QUOTED, "name", name);
+}
+
 static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	struct pb_pool *p = ctx->pool;
+	/*
+	 * pci.ids is read for each list (some tens of milliseconds), not kept
+	 * for the daemon's life: list is an operator's command, and the names
+	 * then cost no memory between commands.
+	 */
+	struct pci_names *names = pci_names_open(ctx->host ? ctx->host->pci_ids : NULL);
+	struct ctl_out o;
+	ctl_out_begin(&o, out, ctx->json);
+	ctl_out_list(&o, "guests");
 	for (size_t i = 0; i < p->nguests; i++) {
 		struct pb_guest *g = p->guests[i];
 		int st = ctx->transport ? ctx->transport->ops->guest_state(ctx->transport, g) : XB_CLOSED;
-		fprintf(out, "guest %s mode=%s state=%d(%s) devices=%zu\n", g->name, topo_mode_name(g->topo.mode), st,
-			xb_state_name(st), g->topo.count);
+		ctl_out_item(&o, NULL, "guest");
+		ctl_out_str(&o, CTL_POS, "name", g->name);
+		ctl_out_str(&o, CTL_KV, "mode", topo_mode_name(g->topo.mode));
+		ctl_out_uint(&o, CTL_KV, "state", (unsigned)st);
+		ctl_out_str(&o, CTL_PAREN, "state_name", xb_state_name(st));
+		ctl_out_uint(&o, CTL_HUMAN_ONLY, "devices", g->topo.count);
+		ctl_out_list(&o, "devices");
 		for (size_t j = 0; j < g->topo.count; j++) {
 			const struct topo_entry *e = &g->topo.e[j];
 			const struct pb_dev *d = e->priv;
 			char va[PB_BDF_STRLEN], ra[PB_BDF_STRLEN];
-			fprintf(out, "  %s real=%s id=%04x:%04x class=%06x permissive=%s source=%s\n",
-				pb_bdf_format(&e->vaddr, va), pb_bdf_format(&d->host->addr, ra), d->host->vendor_id,
-				d->host->device_id, d->host->class_code,
-				cfg_get_options(d->cfg)->permissive ? "on" : "off", d->host->source);
+			ctl_out_item(&o, NULL, " "); /* and the separator: indented by two */
+			ctl_out_str(&o, CTL_POS, "vaddr", pb_bdf_format(&e->vaddr, va));
+			ctl_out_str(&o, CTL_KV, "real", pb_bdf_format(&d->host->addr, ra));
+			ctl_out_strf(&o, CTL_KV, "id", "%04x:%04x", d->host->vendor_id, d->host->device_id);
+			ctl_out_strf(&o, CTL_KV, "class", "%06x", d->host->class_code);
+			ctl_out_bool(&o, CTL_KV, "permissive", cfg_get_options(d->cfg)->permissive, "on", "off");
+			ctl_out_str(&o, CTL_KV, "source", d->host->source);
+			out_name(&o, names, d->host);
+			ctl_out_item_end(&o);
 		}
+		ctl_out_list_end(&o);
+		ctl_out_item_end(&o);
 	}
+	ctl_out_list_end(&o);
+	ctl_out_list(&o, "free");
 	for (size_t i = 0; i < p->ndevs; i++) {
 		struct pb_pool_dev *pd = p->devs[i];
 		if (pd->owner)
 			continue;
 		char ra[PB_BDF_STRLEN];
+		ctl_out_item(&o, NULL, pd->releasing ? "releasing" : "free");
+		ctl_out_str(&o, CTL_POS, "real", pb_bdf_format(&pd->dev.host->addr, ra));
+		ctl_out_bool(&o, CTL_JSON_ONLY, "being_reset", pd->releasing, "", "");
+		bool q = !pd->releasing && pd->quarantined;
+		ctl_out_bool(&o, CTL_JSON_ONLY, "quarantined", q, "", "");
 		if (pd->releasing)
-			fprintf(out, "releasing %s (being reset) source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
-				pd->dev.host->source);
-		else
-			fprintf(out, "free %s%s%s source=%s\n", pb_bdf_format(&pd->dev.host->addr, ra),
-				pd->quarantined ? " quarantined: " : "", pd->quarantined ? pd->reason : "",
-				pd->dev.host->source);
+			ctl_out_text(&o, " (being reset)");
+		else if (q)
+			ctl_out_text(&o, " quarantined:");
+		ctl_out_str(&o, q ? CTL_POS : CTL_JSON_ONLY, "reason", q ? pd->reason : "");
+		ctl_out_str(&o, CTL_KV, "source", pd->dev.host->source);
+		out_name(&o, names, pd->dev.host);
+		ctl_out_item_end(&o);
 	}
+	ctl_out_list_end(&o);
+	ctl_out_end(&o);
+	pci_names_close(names);
 	return 0;
 }
 
 static int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	struct pb_pool *p = ctx->pool;
+	if (argc == 1 && !find_guest(ctx, argv[0], err, errlen))
+		return -1;
+	struct ctl_out o;
+	ctl_out_begin(&o, out, ctx->json);
+	ctl_out_list(&o, "guests");
 	for (size_t i = 0; i < p->nguests; i++) {
 		struct pb_guest *g = p->guests[i];
 		if (argc == 1 && strcmp(argv[0], g->name))
 			continue;
 		const struct dispatch_stats *s = &g->dg.stats;
-		fprintf(out, "guest %s ops=%" PRIu64 " errors=%" PRIu64 " spurious=%" PRIu64, g->name, s->ops,
-			s->errors, s->spurious);
+		ctl_out_item(&o, NULL, "guest");
+		ctl_out_str(&o, CTL_POS, "name", g->name);
+		ctl_out_uint(&o, CTL_KV, "ops", s->ops);
+		ctl_out_uint(&o, CTL_KV, "errors", s->errors);
+		ctl_out_uint(&o, CTL_KV, "spurious", s->spurious);
 		for (unsigned c = 0; c <= PCIIF_OP_COUNT; c++)
 			if (s->by_cmd[c])
-				fprintf(out, " %s=%" PRIu64, c < PCIIF_OP_COUNT ? pciif_cmd_name(c) : "unknown",
-					s->by_cmd[c]);
-		fprintf(out, " log_suppressed=%" PRIu64 "\n", g->dg.rl.total_suppressed);
+				ctl_out_uint(&o, CTL_KV, c < PCIIF_OP_COUNT ? pciif_cmd_name(c) : "unknown", s->by_cmd[c]);
+		ctl_out_uint(&o, CTL_KV, "log_suppressed", g->dg.rl.total_suppressed);
+		ctl_out_item_end(&o);
 	}
-	if (argc == 1 && !pool_guest(p, argv[0], false)) {
-		snprintf(err, errlen, "no guest %s", argv[0]);
-		return -1;
-	}
+	ctl_out_list_end(&o);
+	ctl_out_end(&o);
 	return 0;
 }
 
@@ -138,23 +186,34 @@ static int cmd_writes(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 	}
 	size_t n;
 	const struct simdev_write *w = simdev_writes(d->host, &n);
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "off=0x%03x size=%u value=0x%0*x\n", w[i].off, w[i].size, w[i].size * 2, w[i].value);
+	struct ctl_out o;
+	ctl_out_begin(&o, out, ctx->json);
+	ctl_out_list(&o, "writes");
+	for (size_t i = 0; i < n; i++) {
+		ctl_out_item(&o, NULL, "");
+		ctl_out_hex(&o, CTL_KV, "off", w[i].off, 3);
+		ctl_out_uint(&o, CTL_KV, "size", w[i].size);
+		ctl_out_hex(&o, CTL_KV, "value", w[i].value, (int)w[i].size * 2);
+		ctl_out_item_end(&o);
+	}
+	ctl_out_list_end(&o);
+	ctl_out_end(&o);
 	return 0;
 }
 
 /* ---- interrupts ---- */
 
-static void print_hw_enable(FILE *out, struct hostdev *hd, const char *name, uint8_t cap_id, uint32_t bit)
+/* Whether the device's MSI or MSI-X enable bit is set: "on", "off", "absent" or "unreadable". */
+static void out_hw_enable(struct ctl_out *o, struct hostdev *hd, const char *key, uint8_t cap_id, uint32_t bit)
 {
 	unsigned cap = hostdev_find_cap(hd, cap_id);
 	uint32_t ctl;
 	if (!cap)
-		fprintf(out, " hw_%s=absent", name);
+		ctl_out_str(o, CTL_KV, key, "absent");
 	else if (hostdev_read(hd, cap + PCI_MSI_FLAGS, 2, &ctl))
-		fprintf(out, " hw_%s=unreadable", name);
+		ctl_out_str(o, CTL_KV, key, "unreadable");
 	else
-		fprintf(out, " hw_%s=%s", name, ctl & bit ? "on" : "off");
+		ctl_out_str(o, CTL_KV, key, ctl & bit ? "on" : "off");
 }
 
 static int cmd_irq(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
@@ -163,26 +222,34 @@ static int cmd_irq(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 		snprintf(err, errlen, "usage: irq [GUEST VADDR]");
 		return -1;
 	}
-	if (argc == 2) {
-		struct pb_dev *d = find_vdev(ctx, argv[0], argv[1], err, errlen);
-		if (!d)
-			return -1;
+	struct pb_dev *d = argc == 2 ? find_vdev(ctx, argv[0], argv[1], err, errlen) : NULL;
+	if (argc == 2 && !d)
+		return -1;
+	struct ctl_out o;
+	ctl_out_begin(&o, out, ctx->json);
+	if (d) {
 		const struct pb_irq_state *s = &d->irq;
-		fprintf(out, "msi=%s msi_pirq=%" PRIu32 " msix=%s msix_nvec=%u msix_pirqs=", s->msi_on ? "on" : "off",
-			s->msi_pirq, s->msix_on ? "on" : "off", s->nmsix);
-		for (unsigned i = 0; i < s->nmsix; i++)
-			fprintf(out, "%s%" PRIu32, i ? "," : "", s->msix_pirqs[i]);
-		if (!s->nmsix)
-			fputc('-', out);
-		print_hw_enable(out, d->host, "msi", PCI_CAP_ID_MSI, PCI_MSI_FLAGS_ENABLE);
-		print_hw_enable(out, d->host, "msix", PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS_ENABLE);
-		fprintf(out, " intx=%u\n", d->host->irq);
+		ctl_out_item(&o, "device", "");
+		ctl_out_bool(&o, CTL_KV, "msi", s->msi_on, "on", "off");
+		ctl_out_uint(&o, CTL_KV, "msi_pirq", s->msi_pirq);
+		ctl_out_bool(&o, CTL_KV, "msix", s->msix_on, "on", "off");
+		ctl_out_uint(&o, CTL_KV, "msix_nvec", s->nmsix);
+		ctl_out_uints(&o, CTL_KV, "msix_pirqs", s->msix_pirqs, s->nmsix);
+		out_hw_enable(&o, d->host, "hw_msi", PCI_CAP_ID_MSI, PCI_MSI_FLAGS_ENABLE);
+		out_hw_enable(&o, d->host, "hw_msix", PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS_ENABLE);
+		ctl_out_uint(&o, CTL_KV, "intx", d->host->irq);
+		ctl_out_item_end(&o);
 	}
-	if (ctx->sim_irq)
-		fprintf(out, "provider maps=%u unmaps=%u live=%u\n", ctx->sim_irq->maps, ctx->sim_irq->unmaps,
-			sim_irq_live(ctx->sim_irq));
-	else
-		fprintf(out, "provider none\n");
+	if (ctx->sim_irq) {
+		ctl_out_item(&o, "provider", "provider");
+		ctl_out_uint(&o, CTL_KV, "maps", ctx->sim_irq->maps);
+		ctl_out_uint(&o, CTL_KV, "unmaps", ctx->sim_irq->unmaps);
+		ctl_out_uint(&o, CTL_KV, "live", sim_irq_live(ctx->sim_irq));
+		ctl_out_item_end(&o);
+	} else {
+		ctl_out_null(&o, "provider", "provider none");
+	}
+	ctl_out_end(&o);
 	return 0;
 }
 
@@ -238,18 +305,30 @@ static int cmd_aer_status(struct ctl_ctx *ctx, int argc, char **argv, FILE *out,
 	struct pb_pool *p = ctx->pool;
 	if (argc == 1 && !find_guest(ctx, argv[0], err, errlen))
 		return -1;
+	struct ctl_out o;
+	ctl_out_begin(&o, out, ctx->json);
+	ctl_out_list(&o, "guests");
 	for (size_t i = 0; i < p->nguests; i++) {
 		struct pb_guest *g = p->guests[i];
 		if (argc == 1 && strcmp(argv[0], g->name))
 			continue;
 		const struct aer_state *a = &g->dg.aer;
-		fprintf(out,
-			"guest %s busy=%s step=%s queued=%u recovered=%" PRIu64 " failed=%" PRIu64 " timeouts=%" PRIu64
-			" dropped=%" PRIu64 " timeout_ms=%" PRIu32 " policy=%s last=\"%s\"\n",
-			g->name, a->busy ? "yes" : "no", a->busy ? pciif_cmd_name(a->step) + 4 : "-", a->nqueued,
-			a->recovered, a->failed, a->timeouts, a->dropped, a->timeout_ms,
-			a->policy == AER_POLICY_KEEP ? "keep" : "detach", a->last);
+		ctl_out_item(&o, NULL, "guest");
+		ctl_out_str(&o, CTL_POS, "name", g->name);
+		ctl_out_bool(&o, CTL_KV, "busy", a->busy, "yes", "no");
+		ctl_out_str(&o, CTL_KV, "step", a->busy ? pciif_cmd_name(a->step) + 4 : "-");
+		ctl_out_uint(&o, CTL_KV, "queued", a->nqueued);
+		ctl_out_uint(&o, CTL_KV, "recovered", a->recovered);
+		ctl_out_uint(&o, CTL_KV, "failed", a->failed);
+		ctl_out_uint(&o, CTL_KV, "timeouts", a->timeouts);
+		ctl_out_uint(&o, CTL_KV, "dropped", a->dropped);
+		ctl_out_uint(&o, CTL_KV, "timeout_ms", a->timeout_ms);
+		ctl_out_str(&o, CTL_KV, "policy", a->policy == AER_POLICY_KEEP ? "keep" : "detach");
+		ctl_out_str(&o, CTL_QUOTED, "last", a->last);
+		ctl_out_item_end(&o);
 	}
+	ctl_out_list_end(&o);
+	ctl_out_end(&o);
 	return 0;
 }
 
@@ -365,20 +444,30 @@ static int cmd_attach(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, cha
 static int cmd_quarantine(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
 	struct pb_pool *p = ctx->pool;
+	struct ctl_out o;
+	ctl_out_begin(&o, out, ctx->json);
+	ctl_out_list(&o, "devices");
 	for (size_t i = 0; i < p->ndevs; i++) {
 		struct pb_pool_dev *pd = p->devs[i];
-		char ra[PB_BDF_STRLEN];
-		if (pd->releasing && pd->quarantine_reason[0])
-			fprintf(out, "%s source=%s reason=%s (being reset)\n", pb_bdf_format(&pd->dev.host->addr, ra),
-				pd->dev.host->source, pd->quarantine_reason);
-		else if (pd->releasing)
-			fprintf(out, "%s source=%s being reset: quarantined if the reset or restore fails\n",
-				pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source);
-		if (!pd->quarantined || pd->releasing)
+		/* Being reset: the reason it will be quarantined for, if the reset or restore fails, if any. */
+		const char *reason = pd->releasing ? pd->quarantine_reason : pd->quarantined ? pd->reason : NULL;
+		if (!reason)
 			continue;
-		fprintf(out, "%s source=%s reason=%s\n", pb_bdf_format(&pd->dev.host->addr, ra), pd->dev.host->source,
-			pd->reason);
+		char ra[PB_BDF_STRLEN];
+		ctl_out_item(&o, NULL, "");
+		ctl_out_str(&o, CTL_POS, "real", pb_bdf_format(&pd->dev.host->addr, ra));
+		ctl_out_str(&o, CTL_KV, "source", pd->dev.host->source);
+		ctl_out_bool(&o, CTL_JSON_ONLY, "being_reset", pd->releasing, "", "");
+		bool pending = pd->releasing && !reason[0];
+		ctl_out_str(&o, pending ? CTL_JSON_ONLY : CTL_KV, "reason", reason);
+		if (pending)
+			ctl_out_text(&o, " being reset: quarantined if the reset or restore fails");
+		else if (pd->releasing)
+			ctl_out_text(&o, " (being reset)");
+		ctl_out_item_end(&o);
 	}
+	ctl_out_list_end(&o);
+	ctl_out_end(&o);
 	return 0;
 }
 
@@ -439,19 +528,19 @@ static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 }
 
 const struct ctl_cmd ctl_cmds[] = {
-	{ "help", "", 0, 0, cmd_help },
-	{ "list", "", 0, 0, cmd_list },
-	{ "stats", "[GUEST]", 0, 1, cmd_stats },
-	{ "permissive", "GUEST VADDR on|off", 3, 3, cmd_permissive },
-	{ "writes", "GUEST VADDR", 2, 2, cmd_writes },
-	{ "irq", "[GUEST VADDR]", 0, 2, cmd_irq },
-	{ "aer", "GUEST VADDR [normal|frozen|failure]", 2, 3, cmd_aer },
-	{ "aer-status", "[GUEST]", 0, 1, cmd_aer_status },
-	{ "detach", "GUEST VADDR", 2, 2, cmd_detach },
-	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach },
-	{ "quarantine", "", 0, 0, cmd_quarantine },
-	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk },
-	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner },
-	{ "trace", "GUEST [on|off|FILE]", 1, 2, cmd_trace },
+	{ "help", "", 0, 0, cmd_help, false },
+	{ "list", "", 0, 0, cmd_list, true },
+	{ "stats", "[GUEST]", 0, 1, cmd_stats, true },
+	{ "permissive", "GUEST VADDR on|off", 3, 3, cmd_permissive, false },
+	{ "writes", "GUEST VADDR", 2, 2, cmd_writes, true },
+	{ "irq", "[GUEST VADDR]", 0, 2, cmd_irq, true },
+	{ "aer", "GUEST VADDR [normal|frozen|failure]", 2, 3, cmd_aer, false },
+	{ "aer-status", "[GUEST]", 0, 1, cmd_aer_status, true },
+	{ "detach", "GUEST VADDR", 2, 2, cmd_detach, false },
+	{ "attach", "GUEST SOURCE", 2, 2, cmd_attach, false },
+	{ "quarantine", "", 0, 0, cmd_quarantine, true },
+	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk, false },
+	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner, false },
+	{ "trace", "GUEST [on|off|FILE]", 1, 2, cmd_trace, false },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -13,7 +13,9 @@
 #include "toolstack/pbctl_cli.h"
 #endif
 
-static const char ctl_usage[] = "usage: pcibackctl --control PATH COMMAND [ARGS...]   (COMMAND help lists them)\n";
+static const char ctl_usage[] =
+	"usage: pcibackctl --control PATH [--json] COMMAND [ARGS...]   (COMMAND help lists them)\n"
+	"       --json: the answer of list, stats, irq, aer-status, quarantine or writes as one JSON document\n";
 
 int main(int argc, char **argv)
 {
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
 		fputs(ctl_usage, stderr);
 		return 2;
 	}
+	/* The words go as they are: --json too, which asks the daemon for its JSON form (control.h). */
 	char line[4096];
 	size_t len = 0;
 	for (int i = 3; i < argc; i++) {
@@ -65,7 +68,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pcibackctl: cannot connect to %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
-	if (write(fd, line, len) != (ssize_t)len) {
+	/* A daemon that refuses this uid answers and closes, maybe before the command is sent: read its answer. */
+	ssize_t sent = send(fd, line, len, MSG_NOSIGNAL);
+	if (sent != (ssize_t)len && !(sent < 0 && (errno == EPIPE || errno == ECONNRESET))) {
 		fprintf(stderr, "pcibackctl: cannot send: %s\n", strerror(errno));
 		return 1;
 	}

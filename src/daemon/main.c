@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 	pool.irqp = &sim_irq.provider;
 	pool.aer_timeout_ms = opts.aer_timeout_ms;
 	pool.op_rate = opts.op_rate;
+	pool.exact_msi_ops = opts.exact_msi_ops;
 	pool.aer_policy = opts.aer_policy;
 	if (opts.trace_path) {
 		pool.trace = strcmp(opts.trace_path, "-") ? fopen(opts.trace_path, "w") : stdout;

@@ -20,7 +20,7 @@ const char daemon_usage[] =
 	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
 	"                [--read-only] [--force-seize] [--strict-reset] [--sysfs DIR] [--stub DRIVER]\n"
 	"                [--guest-uid GUEST=UID|USER ...] [--handshake-timeout MS] [--op-rate OPS_PER_S]\n"
-	"                [--syslog]\n"
+	"                [--syslog] [--exact-msi-ops]\n"
 	"       pcibackd --help | --version\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
@@ -31,6 +31,8 @@ const char daemon_usage[] =
 	"          pool (--transport xen).\n"
 	"  --read-only: host devices are only read, never written (no seizing, reset or config write):\n"
 	"          for inspecting a live host safely.  --force-seize: seize devices whose driver is in use.\n"
+	"  --exact-msi-ops: answer MSI ops exactly as xen-pciback (by default a disable_msi on a device\n"
+	"          whose MSI-X the guest enabled and whose MSI is off disables MSI-X: a pcifront bug).\n"
 	"  --strict-reset: quarantine a released host device the kernel cannot reset (by default it is\n"
 	"          quiesced and restored, as xen-pciback does; a reset that fails always quarantines).\n"
 	"  --sysfs DIR: the PCI bus directory (default /sys/bus/pci).  --stub: the holding driver (pci-stub).\n"
@@ -201,6 +203,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "handshake-timeout", required_argument, NULL, 'W' },
 		{ "op-rate", required_argument, NULL, 'O' },
 		{ "syslog", no_argument, NULL, 'L' },
+		{ "exact-msi-ops", no_argument, NULL, 'E' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -223,6 +226,7 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		case 'h': o->help = true; return 0;
 		case 'v': o->version = true; return 0;
 		case 'L': o->syslog = true; break;
+		case 'E': o->exact_msi_ops = true; break;
 		case 'R': o->host.read_only = true; break;
 		case 'F': o->host.force = true; break;
 		case 'Z': o->host.strict_reset = true; break;

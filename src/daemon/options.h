@@ -42,6 +42,7 @@ struct daemon_opts {
 	enum pb_log_level log_level;
 	uint32_t aer_timeout_ms;   /* each AER step's wait for the guest */
 	uint32_t op_rate;          /* --op-rate: each guest's ops a second beyond its burst, 0: unlimited */
+	bool exact_msi_ops;        /* --exact-msi-ops */
 	enum aer_policy aer_policy;
 	size_t ndevices;
 	struct daemon_device_arg devices[DAEMON_MAX_DEVICES];

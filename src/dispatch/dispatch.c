@@ -48,11 +48,12 @@ static void aer_reset_work(struct bgw_job *j)
 
 /*
  * A reset is over.  Only the one the guest's recovery waits for (g->aer_reset)
- * restores and advances the recovery; one whose device left the guest
- * meanwhile (its release queued behind it on the same worker) just ends.
- * Either way an op the guest posted meanwhile is served now, and one that
- * now waits for its device (a D-state change) has the transport arm its op
- * timer.
+ * restores the device and advances the recovery; one whose device left the
+ * guest meanwhile (its release queued behind it on the same worker) just
+ * ends.  Once none of the guest's resets runs (a slot or bus reset reaches
+ * its other functions too), the op it posted meanwhile is served, and an op
+ * that waits for its device (a D-state change, held during the resets or
+ * begun now) has the transport arm its op timer.
  */
 static void aer_reset_finished(struct bgw_job *j)
 {
@@ -67,13 +68,18 @@ static void aer_reset_finished(struct bgw_job *j)
 		bool current = g->aer_reset == r;
 		if (current) {
 			g->aer_reset = NULL;
-			/* Restored only if the device is still the one the guest is recovering. */
-			if (!r->rc && g->aer.resetting && g->aer.cur.dev == r->d)
+			/*
+			 * The device is still the guest's (leaving makes its job not
+			 * current): hardware and bookkeeping agree again, also when
+			 * the recovery ended meanwhile and the device stayed
+			 * (--aer-policy keep).
+			 */
+			if (!r->rc)
 				dispatch_irq_restore(g, r->d, NULL);
 		}
 		bool answered = false;
 		struct pciif_sharedinfo *sh = aer_page(&g->aer);
-		if (!g->aer_reset && sh && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE))
+		if (!g->aer_resets && sh && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE))
 			answered = dispatch_pending(g, sh);
 		aer_links_reset_done(&g->aer, pb_now_ms(), current, answered, g->inflight.busy);
 	}
@@ -229,7 +235,7 @@ static void answer(struct dispatch_guest *g, struct pciif_sharedinfo *sh, const 
 
 bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh)
 {
-	if (g->inflight.busy || g->aer_reset || !(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE)) {
+	if (g->inflight.busy || g->aer_resets || !(pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE)) {
 		g->stats.spurious++;
 		return false;
 	}
@@ -260,15 +266,20 @@ bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh)
 	return true;
 }
 
+/*
+ * While one of the guest's AER resets runs, its op in flight waits too: what
+ * follows a D-state change (dispatch_after_wait) writes to the device, which
+ * is the worker's meanwhile; the reset's end arms the timer again (op_waits).
+ */
 uint64_t dispatch_deadline(const struct dispatch_guest *g)
 {
-	return g->inflight.busy ? g->inflight.due_ms : 0;
+	return g->inflight.busy && !g->aer_resets ? g->inflight.due_ms : 0;
 }
 
 struct pciif_sharedinfo *dispatch_complete(struct dispatch_guest *g, uint64_t now_ms)
 {
 	struct dispatch_inflight *f = &g->inflight;
-	if (!f->busy || now_ms < f->due_ms)
+	if (!f->busy || g->aer_resets || now_ms < f->due_ms)
 		return NULL;
 	f->busy = false;
 	if (f->dev)
@@ -293,7 +304,7 @@ void dispatch_dev_gone(struct dispatch_guest *g, const struct pb_dev *d)
 {
 	if (g->inflight.busy && g->inflight.dev == d)
 		g->inflight.dev = NULL;
-	/* Its reset runs on (dispatch_dev_resetting), but the guest's ops no longer wait for it. */
+	/* Its reset runs on (dispatch_dev_resetting), but no longer advances the guest's recovery. */
 	if (g->aer_reset && g->aer_reset->d == d)
 		g->aer_reset = NULL;
 }

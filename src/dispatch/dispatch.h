@@ -80,13 +80,14 @@ struct dispatch_guest {
 	struct dispatch_stats stats;
 	struct pb_ratelimit rl;              /* for every guest-caused log line */
 	struct irq_provider *irqp;           /* NULL: MSI ops answer not_implemented */
+	bool exact_msi_ops;                  /* no absorbing of pcifront bugs (msi_ops.c): as xen-pciback */
 	unsigned domid;                      /* the guest's domain, for interrupt mapping */
 	struct aer_state aer;                /* error recovery in progress with this guest */
 	struct dispatch_inflight inflight;   /* the op waiting for its device, if any */
 	struct kick_throttle kicks;          /* its spurious-kick budget (both transports) */
 	struct bg_worker *bgw;               /* runs a slow_reset device's AER reset (NULL: in place) */
-	struct aer_reset_job *aer_resets;    /* those resets while they run, one per device */
-	struct aer_reset_job *aer_reset;     /* the one the recovery waits for: the guest's ops wait too */
+	struct aer_reset_job *aer_resets;    /* those resets while they run, one per device: the guest's ops wait */
+	struct aer_reset_job *aer_reset;     /* the one the recovery waits for */
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;
@@ -107,11 +108,14 @@ void dispatch_guest_fini(struct dispatch_guest *g);
  */
 bool dispatch_pending(struct dispatch_guest *g, struct pciif_sharedinfo *sh);
 
-/* When the op in flight may complete (a pb_now_ms() time), 0: none in flight. */
+/*
+ * When the op in flight may complete (a pb_now_ms() time), 0: none in flight,
+ * or it waits for the guest's AER resets (their end calls the op_waits hook).
+ */
 uint64_t dispatch_deadline(const struct dispatch_guest *g);
 
 /*
- * Completes the op in flight if its time has come (now_ms >= deadline): runs
+ * Completes the op in flight if its time has come (now_ms >= deadline, no AER reset of the guest running): runs
  * what follows the device's change (dispatch_after_wait), writes the answer
  * as dispatch_pending would and clears _XEN_PCIF_active.  Returns the page
  * answered (the caller notifies that guest), or NULL: nothing was due, or the

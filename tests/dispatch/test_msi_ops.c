@@ -308,6 +308,75 @@ static void test_no_provider(void **state)
 	f->og.g.irqp = &f->irq.provider;
 }
 
+/*
+ * Linux's pcifront tears MSI-X down with disable_msi (its msix_enabled check
+ * runs after the PCI core cleared the flag): taken as the disable_msix it
+ * meant, so the driver's next enable_msix works instead of -EALREADY.
+ */
+static void test_disable_msi_after_msix_disables_msix(void **state)
+{
+	struct fixture *f = *state;
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->og.sh.op.err, 0);
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, f->hd->irq);
+	assert_false(f->og.dev.irq.msix_on);
+	assert_false(ctl(f, f->msix_cap) & 0x8000);
+	assert_int_equal(sim_irq_live(&f->irq), 0);
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_true(ctl(f, f->msix_cap) & 0x8000);
+	assert_int_equal(sim_irq_live(&f->irq), 4);
+}
+
+/* --exact-msi-ops: the kernel backend's answers, bug included. */
+static void test_exact_msi_ops_keeps_msix(void **state)
+{
+	struct fixture *f = *state;
+	f->og.g.exact_msi_ops = true;
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->og.sh.op.err, 0);
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_int_equal(f->og.sh.op.value, f->hd->irq);
+	assert_true(f->og.dev.irq.msix_on);
+	assert_true(ctl(f, f->msix_cap) & 0x8000);
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->og.sh.op.err, -EALREADY);
+	assert_int_equal(sim_irq_live(&f->irq), 4);
+}
+
+/* MSI on: disable_msi disables MSI, whatever the flag. */
+static void test_disable_msi_with_msi_on_is_msi(void **state)
+{
+	struct fixture *f = *state;
+	op(f, PCIIF_OP_ENABLE_MSI, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+	assert_false(f->og.dev.irq.msi_on);
+	assert_false(ctl(f, f->msi_cap) & 1);
+	assert_int_equal(sim_irq_live(&f->irq), 0);
+}
+
+/*
+ * MSI on in hardware (a permissive guest's flags write), MSI-X enabled by an
+ * op: disable_msi is an MSI disable, MSI-X and its vectors stay.
+ */
+static void test_disable_msi_with_msi_on_in_hw_keeps_msix(void **state)
+{
+	struct fixture *f = *state;
+	op(f, PCIIF_OP_ENABLE_MSIX, 4);
+	assert_int_equal(f->og.sh.op.err, 0);
+	hostdev_write(f->hd, f->msix_cap + 2, 2, ctl(f, f->msix_cap) & ~0x8000u);
+	hostdev_write(f->hd, f->msi_cap + 2, 2, ctl(f, f->msi_cap) | 1u);
+	op(f, PCIIF_OP_DISABLE_MSI, 0);
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_false(ctl(f, f->msi_cap) & 1);
+	assert_true(f->og.dev.irq.msix_on);
+	assert_int_equal(sim_irq_live(&f->irq), 4);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(int argc, char **argv)
 {
@@ -316,7 +385,9 @@ int main(int argc, char **argv)
 		T(test_enable_msi_twice), T(test_msix_while_msi), T(test_msix_memory_decoding_off),
 		T(test_msix_vf_checks_pf_memory), T(test_nvec_129), T(test_table_of_2048), T(test_duplicate_entries),
 		T(test_disable_without_enable), T(test_provider_fails_halfway), T(test_writeback_only_nvec_vectors), T(test_trace_msix),
-		T(test_release_unmaps), T(test_no_provider),
+		T(test_release_unmaps), T(test_no_provider), T(test_disable_msi_after_msix_disables_msix),
+		T(test_exact_msi_ops_keeps_msix), T(test_disable_msi_with_msi_on_is_msi),
+		T(test_disable_msi_with_msi_on_in_hw_keeps_msix),
 	};
 	return cmocka_run_group_tests_name("msi_ops", tests, NULL, NULL);
 }

@@ -776,6 +776,87 @@ static void op_held_by_reset_then_waiting_is_answered(void **state)
 	assert_int_equal(f->sh_slow.aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
 }
 
+/* Posts op cmd (no payload) on the slow guest's page for the slow device and dispatches it. */
+static bool slow_op(struct fix *f, uint32_t cmd, uint32_t offset, uint32_t value)
+{
+	struct pb_guest *g = f->slow->owner;
+	memset(&f->sh_slow.op, 0, sizeof(f->sh_slow.op));
+	f->sh_slow.op.cmd = cmd;
+	f->sh_slow.op.devfn = topo_find(&g->topo, &f->slow->dev)->vaddr.devfn;
+	f->sh_slow.op.offset = offset;
+	f->sh_slow.op.size = 2;
+	f->sh_slow.op.value = value;
+	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_F_ACTIVE);
+	return dispatch_pending(&g->dg, &f->sh_slow);
+}
+
+#define NVME_MSI_FLAGS 0x52u /* cap-dev3 01:00.0: MSI capability at 0x50 */
+
+/*
+ * An op already waiting for its device (D3hot -> D0, MSI on) when the guest
+ * answers "need reset": its completion restores the device (dispatch_after_wait
+ * writes BARs, COMMAND, MSI), so it must not run on the loop while the worker
+ * resets the device; it completes once the reset is over.
+ */
+static void waiting_op_does_not_touch_device_during_reset(void **state)
+{
+	struct fix *f = *state;
+	struct dispatch_guest *g = &f->slow->owner->dg;
+	assert_true(slow_op(f, PCIIF_OP_ENABLE_MSI, 0, 0));
+	assert_int_equal(f->sh_slow.op.err, 0);
+	assert_false(slow_op(f, PCIIF_OP_CONF_WRITE, NVME_PMCSR, 3)); /* D3hot: waits */
+	assert_non_null(dispatch_complete(g, pb_now_ms() + 1000));
+	assert_false(slow_op(f, PCIIF_OP_CONF_WRITE, NVME_PMCSR, 0)); /* D0: waits, then restores */
+	assert_int_not_equal(dispatch_deadline(g), 0);
+
+	start_slot_reset(f);
+	simdev_clear_writes(f->slow->dev.host);
+	assert_int_equal(dispatch_deadline(g), 0);
+	assert_null(dispatch_complete(g, pb_now_ms() + 1000)); /* its time has come, the reset's has not */
+	size_t n;
+	simdev_writes(f->slow->dev.host, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(simdev_counters(f->slow->dev.host)->resets, 0);
+	assert_true(pciif_flags_load(&f->sh_slow) & PCIIF_FLAG_F_ACTIVE);
+
+	struct held_ticker t = { .f = f };
+	run_ticks(f, held_tick, &t, &t.tfd, &t.last_ns);
+	assert_false(pciif_flags_load(&f->sh_slow) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(f->sh_slow.op.err, 0);
+	assert_int_equal(simdev_counters(f->slow->dev.host)->resets, 1);
+	assert_true(f->op_waits >= 1);
+	/* Answered after the reset: MSI is on again, as the guest believes. */
+	uint32_t flags = 0;
+	assert_int_equal(hostdev_read(f->slow->dev.host, NVME_MSI_FLAGS, 2, &flags), 0);
+	assert_true(flags & 1u);
+	assert_true(f->slow->dev.irq.msi_on);
+}
+
+/*
+ * Under --aer-policy keep a guest that disconnects during the reset keeps its
+ * device: when the reset is over, the interrupts it had enabled are on again
+ * in hardware, as its bookkeeping says (or its next enable_msi would get
+ * "already on" from a device with MSI off).
+ */
+static void kept_device_is_restored_after_reset(void **state)
+{
+	struct fix *f = *state;
+	struct aer_state *a = &f->slow->owner->dg.aer;
+	a->policy = AER_POLICY_KEEP;
+	assert_true(slow_op(f, PCIIF_OP_ENABLE_MSI, 0, 0));
+	assert_int_equal(f->sh_slow.op.err, 0);
+	start_slot_reset(f);
+	aer_link_down(&f->links, &f->link);
+	assert_int_equal(a->failed, 1);
+	pool_wait_releases(&f->pool);
+	assert_int_equal(simdev_counters(f->slow->dev.host)->resets, 1);
+	assert_ptr_equal(f->slow->owner, pool_guest(&f->pool, "slow", false));
+	uint32_t flags = 0;
+	assert_int_equal(hostdev_read(f->slow->dev.host, NVME_MSI_FLAGS, 2, &flags), 0);
+	assert_true(f->slow->dev.irq.msi_on);
+	assert_true(flags & 1u);
+}
+
 /*
  * A device leaves the guest while the worker resets it for a recovery; the
  * guest's next recovery, of another slow device, asks for a reset while the
@@ -832,6 +913,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(release_during_slot_reset_leaves_device_alone, setup_aer, teardown_aer),
 		cmocka_unit_test_setup_teardown(op_held_by_reset_then_waiting_is_answered, setup_aer, teardown_aer),
 		cmocka_unit_test_setup_teardown(second_reset_while_first_runs_stays_off_loop, setup_aer, teardown_aer),
+		cmocka_unit_test_setup_teardown(waiting_op_does_not_touch_device_during_reset, setup_aer, teardown_aer),
+		cmocka_unit_test_setup_teardown(kept_device_is_restored_after_reset, setup_aer, teardown_aer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,24 +80,46 @@ front g1 msi-disable 00:00.0 >/dev/null || fail "msi-disable failed"
 provider 11 11
 pass "MSI and MSI-X are exclusive, MSI maps and unmaps one pirq"
 
+# Linux's pcifront tears MSI-X down with msi-disable: taken as the MSI-X disable it meant.
+front g1 msix-enable 00:00.0 4 >/dev/null || fail "msix-enable 4 failed"
+front g1 msi-disable 00:00.0 >"$T/out" || fail "msi-disable with MSI-X on failed"
+grep -q '^intx=[0-9]*$' "$T/out" || fail "msi-disable does not print the INTx interrupt: $(cat "$T/out")"
+[ "$(msix_view 00:00.0)" = "Enable- 128" ] || fail "MSI-X still $(msix_view 00:00.0) after pcifront's teardown"
+provider 15 15
+front g1 msix-enable 00:00.0 4 >/dev/null || fail "the driver's next msix-enable failed"
+front g1 msix-disable 00:00.0 >/dev/null || fail "msix-disable failed"
+provider 19 19
+pass "msi-disable with MSI-X on (pcifront's MSI-X teardown) disables MSI-X; the next msix-enable works"
+
 # A 16-entry table: 17 entries is too many for it; the frontend itself refuses 129.
 front g1 write 00:01.0 4 2 0x6 || fail "command register write refused on 00:01.0"
 refused "errno -22 EINVAL" msix-enable 00:01.0 17
 if front g1 msix-enable 00:01.0 129 2>"$T/err"; then fail "129 vectors accepted"; fi
 grep -q "1..128" "$T/err" || fail "129 vectors: $(cat "$T/err")"
 refused "dev_not_found" msix-enable 00:1f.0 1
-provider 11 11
+provider 19 19
 front g1 msix-enable 00:01.0 16 >"$T/vec" || fail "msix-enable 16 on a 16-entry table failed"
 [ "$(wc -l <"$T/vec")" -eq 16 ] || fail "not 16 vectors"
-provider 27 11
+provider 35 19
 pass "table size and frontend limits: 17 on 16 entries -EINVAL, 129 refused by the tool, absent device dev_not_found"
 
 # Releasing a device with MSI-X on unmaps its vectors.
 ctl detach g1 00:01.0 >/dev/null || fail "detach failed"
-provider 27 27
+provider 35 35
 pass "detaching a device with 16 vectors on unmaps them all"
 
 # Another guest is unaffected throughout.
 [ "$(front g2 read 00:00.0 0 2)" = "1af4" ] || fail "g2 cannot read its device"
 stop_daemon
 pass "clean shutdown"
+
+# --exact-msi-ops: xen-pciback's answers, its behaviour with that pcifront included.
+start_daemon --exact-msi-ops --device "g1=sim:$FIX/cap-address-xlation.lspci#02:00.0"
+front g1 write 00:00.0 4 2 0x6 || fail "command register write refused"
+front g1 msix-enable 00:00.0 4 >/dev/null || fail "msix-enable 4 failed"
+front g1 msi-disable 00:00.0 >/dev/null || fail "msi-disable failed"
+[ "$(msix_view 00:00.0)" = "Enable+ 128" ] || fail "--exact-msi-ops: msi-disable changed MSI-X to $(msix_view 00:00.0)"
+refused "errno -114 EALREADY" msix-enable 00:00.0 4
+provider 4 0
+stop_daemon
+pass "--exact-msi-ops: msi-disable leaves MSI-X on, the next msix-enable is -EALREADY, as under xen-pciback"

@@ -1317,6 +1317,49 @@ static void test_pm_answered_from_the_op_timer(void **state)
 	assert_int_equal(simdev_config(e->pool.devs[e->pool.ndevs - 1]->dev.host)[PMCSR] & 3, 3);
 }
 
+static void count_op_waits(void *arg) { ++*(unsigned *)arg; }
+
+/*
+ * The guest's driver answers "need reset"; the device's reset (a slow one)
+ * runs on the worker; the guest writes D3hot meanwhile: the op waits for the
+ * reset, then for the device.  The backend tells its owner to arm the op
+ * timer (xb_backend_on_op_waits), and the timer answers it.
+ */
+static void test_pm_write_during_aer_reset_arms_op_timer(void **state)
+{
+	struct env *e = *state;
+	char err[256];
+	e->loop = evloop_new();
+	assert_non_null(e->loop);
+	assert_int_equal(pool_start_release_worker(&e->pool, e->loop, err, sizeof(err)), 0);
+	connect_pm_device(e);
+	struct pb_pool_dev *pd = e->pool.devs[e->pool.ndevs - 1];
+	simdev_set_reset_delay(pd->dev.host, 50);
+	unsigned waits = 0;
+	xb_backend_on_op_waits(e->be, count_op_waits, &waits);
+	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
+	char out[160];
+	struct pb_guest *g = pool_guest(&e->pool, "dom5", false);
+	assert_int_equal(xb_backend_aer_inject(e->be, g, &pd->dev, PCIIF_AER_IO_FROZEN, out, sizeof(out)), 0);
+	aer_answer(e, PCIIF_AER_RESULT_NEED_RESET);
+	assert_true(g->dg.aer.resetting);
+	post_dstate(e, 3);
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(xb_backend_op_deadline(e->be), 0); /* held by the reset */
+	assert_int_equal(waits, 0);
+	pool_wait_releases(&e->pool); /* the reset ends: the op runs and now waits for the device */
+	assert_int_equal(waits, 1);
+	uint64_t due = xb_backend_op_deadline(e->be);
+	assert_true(due != 0);
+	assert_true(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
+	sleep_until_ms(due);
+	xb_backend_on_op_timer(e->be);
+	assert_false(pciif_flags_load(shared(e)) & PCIIF_FLAG_F_ACTIVE);
+	assert_int_equal(shared(e)->op.err, 0);
+	assert_int_equal(simdev_config(pd->dev.host)[PMCSR] & 3, 3);
+	assert_int_equal(shared(e)->aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
+}
+
 /* The frontend disconnects, then the backend goes away, while the op waits: nothing is answered or touched. */
 static void test_pm_disconnect_while_waiting(void **state)
 {
@@ -1400,6 +1443,7 @@ int main(int argc, char **argv)
 		T(test_aer_operator_detach_takes_step_back),
 		T(test_guest_state_follows_backend),
 		T(test_pm_answered_from_the_op_timer),
+		T(test_pm_write_during_aer_reset_arms_op_timer),
 		T(test_pm_disconnect_while_waiting),
 		T(test_pm_domain_death_while_waiting),
 		T(test_spurious_events_held),
