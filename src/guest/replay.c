@@ -2,6 +2,7 @@
 /* pcifront replay: a recorded guest session (a trace) posted again, each answer compared with the recorded one. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +15,42 @@
 struct reader {
 	FILE *f;
 	const char *path;
-	char *buf;
-	size_t cap;
+	char *buf;                 /* MAX_LINE + 1 bytes: memory is bounded whatever the file holds */
 	unsigned long line;
 };
+
+/*
+ * The next line into rd->buf, without its newline: 1, 0 at the end, or -1
+ * with err (a read error, a line longer than MAX_LINE, a NUL byte).
+ */
+static int next_line(struct reader *rd, char *err, size_t errlen)
+{
+	size_t n = 0;
+	bool nul = false;
+	int ch;
+	errno = 0;
+	while ((ch = getc(rd->f)) != EOF && ch != '\n') {
+		if (n == MAX_LINE) {
+			snprintf(err, errlen, "%s:%lu: longer than %d bytes", rd->path, rd->line + 1, MAX_LINE);
+			return -1;
+		}
+		nul = nul || !ch;
+		rd->buf[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(rd->f)) {
+		snprintf(err, errlen, "%s: %s", rd->path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	if (ch == EOF && !n)
+		return 0;
+	rd->buf[n] = 0;
+	rd->line++;
+	if (nul) {
+		snprintf(err, errlen, "%s:%lu: a NUL byte in the line", rd->path, rd->line);
+		return -1;
+	}
+	return 1;
+}
 
 /*
  * The next record: 1, 0 at the end, or -1 with err.  Blank lines are
@@ -25,28 +58,11 @@ struct reader {
  */
 static int next_rec(struct reader *rd, struct trace_rec *r, char *err, size_t errlen)
 {
-	for (;;) {
-		errno = 0;
-		ssize_t n = getline(&rd->buf, &rd->cap, rd->f);
-		if (n < 0) {
-			if (errno) {
-				snprintf(err, errlen, "%s: %s", rd->path, strerror(errno));
-				return -1;
-			}
-			return 0;
-		}
-		rd->line++;
-		if (n > MAX_LINE) {
-			snprintf(err, errlen, "%s:%lu: longer than %d bytes", rd->path, rd->line, MAX_LINE);
-			return -1;
-		}
-		if ((size_t)n != strlen(rd->buf)) {
-			snprintf(err, errlen, "%s:%lu: a NUL byte in the line", rd->path, rd->line);
-			return -1;
-		}
-		if (!rd->buf[strspn(rd->buf, " \t\r\n")])
+	int k;
+	while ((k = next_line(rd, err, errlen)) > 0) {
+		if (!rd->buf[strspn(rd->buf, " \t\r")])
 			continue;
-		rd->buf[strcspn(rd->buf, "\r\n")] = 0; /* columns in messages count from the line's start to its end */
+		rd->buf[strcspn(rd->buf, "\r")] = 0; /* columns in messages count from the line's start to its end */
 		char e[256];
 		if (trace_read_line(rd->buf, r, e, sizeof(e))) {
 			snprintf(err, errlen, "%s:%lu: %s", rd->path, rd->line, e);
@@ -54,6 +70,7 @@ static int next_rec(struct reader *rd, struct trace_rec *r, char *err, size_t er
 		}
 		return 1;
 	}
+	return k;
 }
 
 /* Checks the whole trace before anything is posted: the number of ops of `from`, or -1 with err. */
@@ -120,12 +137,12 @@ int pf_replay(struct pf_conn *c, const char *path, const char *from, FILE *out, 
 	      char *err, size_t errlen)
 {
 	memset(st, 0, sizeof(*st));
-	struct reader rd = { .path = path };
+	struct reader rd = { .path = path, .buf = malloc(MAX_LINE + 1) };
 	struct trace_rec *r = malloc(sizeof(*r));
-	rd.f = r ? fopen(path, "r") : NULL;
+	rd.f = r && rd.buf ? fopen(path, "r") : NULL;
 	int rc = -1;
 	if (!rd.f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(r ? errno : ENOMEM));
+		snprintf(err, errlen, "%s: %s", path, strerror(r && rd.buf ? errno : ENOMEM));
 		goto out;
 	}
 	long count = check_trace(&rd, from, r, err, errlen);

@@ -105,6 +105,10 @@ refuse() { # TRACE MESSAGE [GUEST]
 refuse "$T/bad.jsonl" "pcifront: replay: $T/bad.jsonl:6: \"err\" is not a number"
 printf '%s\n' '{"guest":"web",' >"$T/bad2.jsonl"
 refuse "$T/bad2.jsonl" "$T/bad2.jsonl:1: not a JSON object: column 16: expected a key"
+# Cut in the middle of line 3 (a daemon killed while writing it): that line is named.
+head -n 2 "$T/demo.jsonl" >"$T/cut.jsonl"
+sed -n 3p "$T/demo.jsonl" | head -c 40 >>"$T/cut.jsonl"
+refuse "$T/cut.jsonl" "$T/cut.jsonl:3: not a JSON object: column 41: "
 printf 'guest=web op=conf_read\n' >"$T/old.jsonl"
 refuse "$T/old.jsonl" "$T/old.jsonl:1: not a JSON object"
 printf '{"a":1}\0{"b":2}\n' >"$T/nul.jsonl"
