@@ -32,24 +32,32 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 FIX=$ROOT/fixtures/lspci
-"$BUILD/src/daemon/pcibackd" --socket "$TMP/sock" --control "$TMP/ctl" \
-	--device "web=sim:$FIX/cap-pcie-2.lspci" \
-	--device "web=sim:$FIX/microvm-virtio.lspci#00:02.0" \
-	--device "web=sim:$FIX/microvm-virtio.lspci#00:03.0" \
-	--device "db=sim:$FIX/cap-vc-and-rcl.lspci#00:1d.0" \
-	--device "db=sim:$FIX/cap-vc-and-rcl.lspci#00:1d.7" \
-	--device "db=sim:$FIX/cap-dev3.lspci" 2>"$TMP/daemon.log" &
-DPID=$!
-i=0
-while [ ! -S "$TMP/sock" ]; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-		cat "$TMP/daemon.log" >&2
-		exit 1
-	fi
-	sleep 0.05
-done
+# start_daemon [ARGS...]: pcibackd serving the demo's devices (tools/demo.devices), until its socket is there.
+start_daemon() {
+	rm -f "$TMP/sock"
+	while read -r dev; do
+		case $dev in '' | '#'*) continue ;; esac
+		set -- "$@" --device "${dev%%=*}=sim:$FIX/${dev#*=}"
+	done <"$ROOT/tools/demo.devices"
+	"$BUILD/src/daemon/pcibackd" --socket "$TMP/sock" --control "$TMP/ctl" "$@" 2>"$TMP/daemon.log" &
+	DPID=$!
+	i=0
+	while [ ! -S "$TMP/sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+			cat "$TMP/daemon.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+	DPID=
+}
 
+start_daemon --trace "$TMP/trace.jsonl"
 echo "== pcibackd serves two guests (control socket: list)"
 "$BUILD/src/daemon/pcibackctl" --control "$TMP/ctl" list
 for g in web db; do
@@ -62,7 +70,13 @@ echo "== guest web: pcifront read 00:00.0 0 4 (vendor and device ID)"
 "$BUILD/src/guest/pcifront" --socket "$TMP/sock" --guest web read 00:00.0 0 4
 echo "== ops served per guest (control socket: stats)"
 "$BUILD/src/daemon/pcibackctl" --control "$TMP/ctl" stats
-kill -TERM "$DPID"
-wait "$DPID"
-DPID=
-echo "== pcibackd stopped cleanly"
+stop_daemon
+echo "== pcibackd stopped cleanly; it traced every op (--trace): $(wc -l <"$TMP/trace.jsonl") JSON lines, the first:"
+head -n 1 "$TMP/trace.jsonl"
+echo
+echo "== a new pcibackd, the same devices: pcifront replay TRACE posts each guest's recorded ops again"
+start_daemon
+for g in web db; do
+	"$BUILD/src/guest/pcifront" --socket "$TMP/sock" --guest "$g" replay "$TMP/trace.jsonl"
+done
+stop_daemon

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "dispatch/trace.h"
 #include "proto/pci_regs.h"
 
 void pool_init(struct pb_pool *p, enum topo_mode mode)
@@ -108,6 +109,37 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	return g;
 }
 
+int pool_guest_trace(struct pb_pool *p, struct pb_guest *g, const char *to, char *err, size_t errlen)
+{
+	struct trace_file *t = NULL;
+	FILE *f = NULL;
+	/* A FILE is an absolute path (trace_file_open says so): nothing relative is even looked at. */
+	bool named = strcmp(to, "on") && strcmp(to, "off") && to[0] == '/';
+	bool on = !strcmp(to, "on") || (named && trace_file_is(p->trace, to));
+	if (on && !p->trace) {
+		snprintf(err, errlen, "pcibackd runs without --trace: give trace %s FILE", g->name);
+		return -1;
+	}
+	if (on) {
+		f = p->trace;
+	} else if (strcmp(to, "off")) {
+		for (size_t i = 0; i < p->nguests && !t && named; i++) {
+			struct trace_file *o = p->guests[i]->trace_file;
+			if (o && trace_file_is(o->f, to)) {
+				t = o;
+				t->refs++;
+			}
+		}
+		if (!t && !(t = trace_file_open(to, err, errlen)))
+			return -1;
+		f = t->f;
+	}
+	trace_file_put(g->trace_file);
+	g->trace_file = t;
+	g->dg.trace = f;
+	return 0;
+}
+
 void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 {
 	while (g->topo.count > 0)
@@ -118,6 +150,7 @@ void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 			break;
 		}
 	dispatch_guest_fini(&g->dg);
+	trace_file_put(g->trace_file);
 	free(g);
 }
 

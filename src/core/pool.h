@@ -40,6 +40,7 @@ struct pb_guest {
 	char name[64];
 	struct topology topo;         /* entries' priv: struct pb_dev * (inside a pb_pool_dev) */
 	struct dispatch_guest dg;
+	struct trace_file *trace_file; /* its own trace (pool_guest_trace FILE), NULL: none */
 	void *transport;              /* the transport's per-guest state */
 };
 
@@ -52,7 +53,8 @@ struct pb_pool {
 	struct pb_pool_dev *devs[POOL_MAX_DEVS];
 	size_t nguests;
 	struct pb_guest *guests[POOL_MAX_GUESTS];
-	FILE *trace;                  /* passed to every guest's dispatcher */
+	FILE *trace;                  /* passed to every guest's dispatcher (--trace) */
+	const char *trace_path;       /* its name ("-": standard output) */
 	struct irq_provider *irqp;    /* passed to every guest's dispatcher (NULL: no MSI ops) */
 	uint32_t aer_timeout_ms;      /* every new guest's AER step timeout (pool_init: the kernel's 300 s) */
 	enum aer_policy aer_policy;   /* and what a failed recovery does (pool_init: detach) */
@@ -97,6 +99,13 @@ struct pb_pool_dev *pool_dev_of(struct pb_dev *d);
 
 /* Finds a guest by name; creates it when create is set. */
 struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create);
+/*
+ * Switches the guest's trace: "on" (to p->trace, the --trace file), "off",
+ * or an absolute FILE of its own (shared with the guests already switched
+ * to the same file; a guest switched to the --trace file is simply on).
+ * 0, or -1 with a message and the guest's trace unchanged.
+ */
+int pool_guest_trace(struct pb_pool *p, struct pb_guest *g, const char *to, char *err, size_t errlen);
 /* Releases the guest's devices and frees it. */
 void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g);
 

@@ -7,6 +7,7 @@
 #include "daemon/ctl_out.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "dispatch/trace.h"
 #include "host/pci_names.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
@@ -480,6 +481,24 @@ static int cmd_quirk(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 	return 0;
 }
 
+/* ---- tracing ---- */
+
+/* Shows, or switches (on, off, FILE), one guest's trace. */
+static int cmd_trace(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	struct pb_guest *g = find_guest(ctx, argv[0], err, errlen);
+	if (!g || (argc == 2 && pool_guest_trace(ctx->pool, g, argv[1], err, errlen)))
+		return -1;
+	const char *tp = ctx->pool->trace_path;
+	if (!g->dg.trace)
+		fprintf(out, "guest %s trace=off\n", g->name);
+	else if (!g->trace_file)
+		fprintf(out, "guest %s trace=on (%s)\n", g->name, strcmp(tp, "-") ? tp : "standard output");
+	else
+		fprintf(out, "guest %s trace=%s\n", g->name, g->trace_file->path);
+	return 0;
+}
+
 /* ---- who may connect (local transport) ---- */
 
 static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
@@ -522,5 +541,6 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "quarantine", "", 0, 0, cmd_quarantine, true },
 	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk, false },
 	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner, false },
+	{ "trace", "GUEST [on|off|FILE]", 1, 2, cmd_trace, false },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		setvbuf(pool.trace, NULL, _IOLBF, 0);
+		pool.trace_path = opts.trace_path;
 	}
 	int rc = 1;
 	struct evloop *loop = NULL;

@@ -22,6 +22,9 @@ static const char usage[] =
 	"  msi-disable [DDDD:]BB:DD.F     disable MSI; prints the INTx interrupt the backend returns\n"
 	"  msix-enable [DDDD:]BB:DD.F N   enable MSI-X entries 0..N-1 (N 1..128); prints each entry's pirq\n"
 	"  msix-disable [DDDD:]BB:DD.F    disable MSI-X; prints the INTx interrupt\n"
+	"  replay TRACE [GUEST]           post again, in order, the ops GUEST (default: --guest) made in TRACE\n"
+	"                                 (a pcibackd trace) and print every answer that differs from the\n"
+	"                                 recorded one; exit 0: none differs, 1: some do, 2: not replayed\n"
 	"  serve                          stay connected: answer AER steps and follow hot-plug, printing one\n"
 	"                                 line per event; run the commands above read from stdin, one a line\n"
 	"AER (the guest's driver answer to error_detected; mmio_enabled and slot_reset then answer\n"
@@ -57,6 +60,7 @@ struct tool {
 	struct pf_conn *c;
 	int aer_answer;       /* a PCIIF_AER_RESULT_* or AER_IGNORE */
 	FILE *events;         /* where event lines go: stdout when serving, else stderr */
+	const char *name;     /* the guest's (--guest) */
 };
 
 static int aer_step(void *arg, const struct pf_aer_step *s)
@@ -251,6 +255,21 @@ static int cmd_msix_enable(struct tool *t, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_replay(struct tool *t, int argc, char **argv)
+{
+	if (argc != 1 && argc != 2)
+		return die_usage("replay needs TRACE [GUEST]");
+	const char *from = argc == 2 ? argv[1] : t->name;
+	struct pf_replay_stats st;
+	char err[512];
+	if (pf_replay(t->c, argv[0], from, stdout, &st, err, sizeof(err))) {
+		fprintf(stderr, "pcifront: replay: %s\n", err);
+		return 2;
+	}
+	printf("replayed %zu ops of guest %s from %s: %zu differ\n", st.ops, from, argv[0], st.differences);
+	return st.differences ? 1 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct tool *t, int argc, char **argv);
@@ -262,6 +281,7 @@ static const struct {
 	{ "msi-disable", cmd_msi_disable },
 	{ "msix-enable", cmd_msix_enable },
 	{ "msix-disable", cmd_msix_disable },
+	{ "replay", cmd_replay },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -399,6 +419,7 @@ int main(int argc, char **argv)
 	if (serving && optind + 1 != argc)
 		return die_usage("serve takes no arguments");
 	char err[256];
+	t.name = guest;
 	t.c = pf_connect_with(sock, guest, handler, err, sizeof(err));
 	if (!t.c) {
 		fprintf(stderr, "pcifront: %s\n", err);

@@ -125,4 +125,22 @@ void pf_set_handlers(struct pf_conn *c, const struct pf_handlers *h);
  */
 int pf_wait(struct pf_conn *c, int timeout_ms, int extra_fd, bool *extra_ready);
 
+/* ---- Replay of a recorded session ---- */
+
+struct pf_replay_stats {
+	size_t ops;              /* replayed */
+	size_t differences;      /* of them, answered differently from the record */
+};
+
+/*
+ * Replays over c the ops guest `from` made in the trace at path (the JSON
+ * lines of pcibackd --trace), in order, each as recorded, and writes one
+ * line to out for every op whose answer (err, value, MSI-X vectors) differs
+ * from the recorded one.  The whole trace is checked first: a bad line is
+ * an error naming it, and nothing is posted.  0 with *st filled; -1 with err
+ * (an unreadable or bad trace, no op of `from`, the transport failing).
+ */
+int pf_replay(struct pf_conn *c, const char *path, const char *from, FILE *out, struct pf_replay_stats *st,
+	      char *err, size_t errlen);
+
 #endif

@@ -8,15 +8,31 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dispatch/dispatch.h"
+#include "dispatch/trace.h"
 #include "host/simdev.h"
 #include "one_guest.h"
 
 static const char *fixtures;
+
+/*
+ * Every clock read of this program goes through here, counted: the trace
+ * off costs the dispatcher no clock read (test_trace_off_costs_no_clock).
+ */
+static unsigned long clock_reads;
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	clock_reads++;
+	return (int)syscall(SYS_clock_gettime, id, ts);
+}
 
 /* The fixture: one guest holding a virtio block device at 00:00.0. */
 
@@ -161,20 +177,111 @@ static void test_single_fetch(void **state)
 	f->g.after_fetch = NULL;
 }
 
+/* Reads line i (0-based) of the trace text in buf back. */
+static void read_back(const char *buf, int i, struct trace_rec *r)
+{
+	const char *l = buf;
+	for (; i > 0; i--) {
+		l = strchr(l, '\n');
+		assert_non_null(l);
+		l++;
+	}
+	char line[1024], err[200];
+	size_t n = strcspn(l, "\n");
+	assert_true(n < sizeof(line) && l[n] == '\n');
+	memcpy(line, l, n);
+	line[n] = 0;
+	if (trace_read_line(line, r, err, sizeof(err)))
+		fail_msg("trace line %s: %s", l, err);
+}
+
+/* Switches the guest's trace on, into *buf (valid once the returned file is closed). */
+static FILE *trace_to_memory(struct one_guest *f, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	FILE *mem = open_memstream(buf, len);
+	assert_non_null(mem);
+	f->g.trace = mem;
+	return mem;
+}
+
+/* Each op is one JSON line that reads back as posted and answered; a guest's name is escaped. */
 static void test_trace_line(void **state)
 {
 	struct one_guest *f = *state;
-	char buf[512] = "";
-	FILE *mem = fmemopen(buf, sizeof(buf), "w");
-	f->g.trace = mem;
-	post(f, PCIIF_OP_CONF_READ, 0, 4, 2, 0);
+	char *buf;
+	size_t len;
+	FILE *mem = trace_to_memory(f, &buf, &len);
+	post(f, PCIIF_OP_CONF_READ, 0, 4, 2, 0x77);
 	assert_true(dispatch_pending(&f->g, &f->sh));
+	uint32_t cmd_reg = f->sh.op.value;
 	post(f, PCIIF_OP_CONF_READ, 0, 3, 2, 0);
 	assert_true(dispatch_pending(&f->g, &f->sh));
+	post(f, PCIIF_OP_CONF_WRITE, 0x1234, -8, 4, 0xdeadbeef); /* no such device: slot 0x246, function 4 */
+	f->sh.op.domain = 0xabcdef01;
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	f->g.name = "a\"b\n";
+	post(f, PCIIF_OP_CONF_READ, 0, 0, 2, 0);
+	assert_true(dispatch_pending(&f->g, &f->sh));
+	f->g.name = "g1";
 	fclose(mem);
 	f->g.trace = NULL;
-	assert_non_null(strstr(buf, "guest=g1 op=conf_read addr=0000:00:00.0 off=0x004 size=2"));
-	assert_non_null(strstr(buf, "err=-2(invalid_offset)"));
+	assert_non_null(strstr(buf, "{\"time\":"));
+	assert_non_null(strstr(buf, ",\"guest\":\"g1\",\"device\":\"0000:00:00.0\",\"op\":\"conf_read\",\"cmd\":0,"
+				    "\"offset\":4,\"size\":2,\"in\":119,"));
+	assert_non_null(strstr(buf, "\"err\":-2,\"err_name\":\"invalid_offset\""));
+	assert_non_null(strstr(buf, "\"device\":\"abcdef01:00:246.4\""));
+	assert_non_null(strstr(buf, "\"guest\":\"a\\\"b\\n\""));
+
+	struct trace_rec r;
+	read_back(buf, 0, &r);
+	assert_string_equal(r.guest, "g1");
+	assert_int_equal(r.op.cmd, PCIIF_OP_CONF_READ);
+	assert_int_equal(r.op.offset, 4);
+	assert_int_equal(r.op.size, 2);
+	assert_int_equal(r.op.value, 0x77);
+	assert_int_equal(r.out, cmd_reg);
+	assert_int_equal(r.err, 0);
+	read_back(buf, 1, &r);
+	assert_int_equal(r.err, PCIIF_ERR_INVALID_OFFSET);
+	read_back(buf, 2, &r);
+	assert_int_equal(r.op.cmd, PCIIF_OP_CONF_WRITE);
+	assert_int_equal(r.op.domain, 0xabcdef01);
+	assert_int_equal(r.op.devfn, 0x1234);
+	assert_int_equal(r.op.offset, -8);
+	assert_int_equal(r.op.value, 0xdeadbeef);
+	assert_int_equal(r.err, PCIIF_ERR_DEV_NOT_FOUND);
+	read_back(buf, 3, &r);
+	assert_string_equal(r.guest, "a\"b\n");
+	free(buf);
+}
+
+/* n reads of every dword of the header; returns the clock reads they took. */
+static unsigned long ops(struct one_guest *f, int n)
+{
+	unsigned long before = clock_reads;
+	for (int i = 0; i < n; i++) {
+		post(f, PCIIF_OP_CONF_READ, 0, (i * 4) % 64, 4, 0);
+		assert_true(dispatch_pending(&f->g, &f->sh));
+	}
+	return clock_reads - before;
+}
+
+static void test_trace_off_costs_no_clock(void **state)
+{
+	struct one_guest *f = *state;
+	/* The counter sees the dispatcher's clock: on, every op reads it (fetch, answer, wall time). */
+	char *buf;
+	size_t len;
+	FILE *mem = trace_to_memory(f, &buf, &len);
+	unsigned long on = ops(f, 100);
+	fclose(mem);
+	assert_true(on >= 300);
+	assert_true(len > 100 * 100);
+	free(buf);
+	f->g.trace = NULL;
+	assert_int_equal(ops(f, 100), 0);
 }
 
 int main(int argc, char **argv)
@@ -187,6 +294,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_spurious_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_off_costs_no_clock, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
 }

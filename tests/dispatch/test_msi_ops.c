@@ -10,11 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "dispatch/dispatch.h"
+#include "dispatch/trace.h"
 #include "host/sim_irq.h"
 #include "host/simdev.h"
 #include "one_guest.h"
@@ -255,6 +257,38 @@ static void test_writeback_only_nvec_vectors(void **state)
 	assert_int_equal(sim_irq_live(&f->irq), 3);
 }
 
+/* enable_msix's trace line carries the entries asked for and the vectors answered; they read back. */
+static void test_trace_msix(void **state)
+{
+	struct fixture *f = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	f->og.g.trace = mem;
+	op(f, PCIIF_OP_ENABLE_MSIX, 3);
+	uint16_t got[3];
+	for (unsigned i = 0; i < 3; i++)
+		got[i] = f->og.sh.op.msix_entries[i].vector;
+	fclose(mem);
+	f->og.g.trace = NULL;
+	assert_int_equal(f->og.sh.op.err, 0);
+	assert_non_null(strstr(buf, "\"op\":\"enable_msix\",\"cmd\":4,"));
+	assert_non_null(strstr(buf, "\"entries\":[0,1,2],\"vectors\":["));
+	struct trace_rec r;
+	char err[200];
+	buf[strcspn(buf, "\n")] = 0;
+	if (trace_read_line(buf, &r, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(r.op.cmd, PCIIF_OP_ENABLE_MSIX);
+	assert_int_equal(r.op.value, 3);
+	assert_int_equal(r.nvec, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(r.op.msix_entries[i].entry, i);
+		assert_int_equal(r.vectors[i], got[i]);
+	}
+	free(buf);
+}
+
 static void test_release_unmaps(void **state)
 {
 	struct fixture *f = *state;
@@ -350,7 +384,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_enable_msi_twice), T(test_msix_while_msi), T(test_msix_memory_decoding_off),
 		T(test_msix_vf_checks_pf_memory), T(test_nvec_129), T(test_table_of_2048), T(test_duplicate_entries),
-		T(test_disable_without_enable), T(test_provider_fails_halfway), T(test_writeback_only_nvec_vectors),
+		T(test_disable_without_enable), T(test_provider_fails_halfway), T(test_writeback_only_nvec_vectors), T(test_trace_msix),
 		T(test_release_unmaps), T(test_no_provider), T(test_disable_msi_after_msix_disables_msix),
 		T(test_exact_msi_ops_keeps_msix), T(test_disable_msi_with_msi_on_is_msi),
 		T(test_disable_msi_with_msi_on_in_hw_keeps_msix),

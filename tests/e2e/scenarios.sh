@@ -264,7 +264,7 @@ sc_differential() {
 		/tmp/diff.allowed /tmp/diff.all)
 	cat /tmp/diff.all | head -50
 	# The guest's command-register traffic under pcibackd, to explain a difference there.
-	[ -z "$unexpected" ] || grep 'off=0x004' /tmp/pcibackd-trace-vpci.log | head -30
+	[ -z "$unexpected" ] || grep '"offset":4,' /tmp/pcibackd-trace-vpci.log | head -30
 	[ -z "$unexpected" ] || { WHY="$(echo "$unexpected" | wc -l) bytes differ from the kernel backend, first: $(echo "$unexpected" | head -4 | tr '\n' ';') (ops pcifront gave up on, kernel / pcibackd: $(sed -n 's/^PCIFRONT-GAVE-UP //p' /tmp/ref.xxxx) / $(sed -n 's/^PCIFRONT-GAVE-UP //p' /tmp/pb.xxxx))"; return 1; }
 }
 

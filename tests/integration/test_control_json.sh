@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Every pcibackctl command through the control socket in its human form, and
-# list, stats, irq, aer-status, quarantine and writes with --json too: each
+# Every pcibackctl command through the control socket in its human form
+# (trace's own test: test_trace_ctl.sh), and list, stats, irq, aer-status,
+# quarantine and writes with --json too: each
 # --json answer is one document that python3's json module parses, carrying
 # the same values as the human lines (every key=value of a human line is in
 # the matching JSON object, with the same value) and the expected ones.
@@ -75,10 +76,10 @@ front g1 write 00:00.0 4 2 0x6 || fail "command register write refused"
 front g1 msix-enable 00:00.0 2 >"$T/vec" || fail "msix-enable failed: $(cat "$T/vec")"
 
 ctl help >"$T/help" || fail "help failed"
-for c in help list stats permissive writes irq aer aer-status detach attach quarantine quirk owner; do
+for c in help list stats permissive writes irq aer aer-status detach attach quarantine quirk owner trace; do
 	grep -q "^$c " "$T/help" || fail "help does not list $c"
 done
-for c in help "aer g1 00:00.0" "detach g1 00:00.0" "permissive g1 00:00.0 on" "owner g1"; do
+for c in help "aer g1 00:00.0" "detach g1 00:00.0" "permissive g1 00:00.0 on" "owner g1" "trace g1 off"; do
 	# shellcheck disable=SC2086
 	if ctl --json $c >"$T/out" 2>"$T/err"; then fail "--json $c succeeded"; fi
 	grep -q "has no --json form" "$T/err" || fail "--json $c: $(cat "$T/err")"
