@@ -17,6 +17,7 @@
 #include "daemon/control.h"
 #include "daemon/devices.h"
 #include "daemon/options.h"
+#include "dispatch/trace.h"
 #include "host/kernel_pciback.h"
 #include "host/sim_irq.h"
 #include "transport/local/local_backend.h"
@@ -117,9 +118,9 @@ int main(int argc, char **argv)
 	pool.exact_msi_ops = opts.exact_msi_ops;
 	pool.aer_policy = opts.aer_policy;
 	if (opts.trace_path) {
-		pool.trace = strcmp(opts.trace_path, "-") ? fopen(opts.trace_path, "w") : stdout;
+		pool.trace = strcmp(opts.trace_path, "-") ? trace_fopen(opts.trace_path, err, sizeof(err)) : stdout;
 		if (!pool.trace) {
-			pb_err("--trace %s: %s", opts.trace_path, strerror(errno));
+			pb_err("--trace %s", err);
 			return 1;
 		}
 		setvbuf(pool.trace, NULL, _IOLBF, 0);

@@ -48,6 +48,39 @@ void trace_op(FILE *f, const char *guest, const struct pciif_op *op, const struc
 	fflush(f);
 }
 
+FILE *trace_fopen(const char *path, char *err, size_t errlen)
+{
+	/*
+	 * A regular file of ours only, checked on what was opened before it is
+	 * truncated: the last component is never a symbolic link (another user
+	 * could point it at any file of root's), the file has no other name, and
+	 * it is made owner-only whatever its mode was.  Opened non-blocking, so
+	 * that a FIFO put there cannot stop the loop.
+	 */
+	struct stat st;
+	FILE *f = NULL;
+	int fd = -1;
+	const char *why = NULL;
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode))
+		why = S_ISLNK(st.st_mode) ? "a symbolic link (refused)" : "not a regular file";
+	else if ((fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		why = errno == ELOOP ? "a symbolic link (refused)" : strerror(errno);
+	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_uid != geteuid() || st.st_nlink != 1)
+		why = "owned by another user or with other hard links (refused)";
+	else if (fchmod(fd, 0600) || ftruncate(fd, 0) || fcntl(fd, F_SETFL, 0) || !(f = fdopen(fd, "w")))
+		why = strerror(errno);
+	if (why) {
+		snprintf(err, errlen, "%.200s: %s", path, why);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
 struct trace_file *trace_file_open(const char *path, char *err, size_t errlen)
 {
 	if (path[0] != '/') {
@@ -59,30 +92,10 @@ struct trace_file *trace_file_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%.200s: %s", path, strerror(ENOMEM));
 		return NULL;
 	}
-	/*
-	 * A regular file only, checked before it is truncated; opened
-	 * non-blocking all the same, so that a FIFO put there meanwhile cannot
-	 * stop the loop.
-	 */
-	struct stat st;
-	int fd = -1;
-	const char *why = NULL;
-	if (!stat(path, &st) && !S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if ((fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600)) < 0)
-		why = strerror(errno);
-	else if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (ftruncate(fd, 0) || fcntl(fd, F_SETFL, 0) || !(t->f = fdopen(fd, "w")))
-		why = strerror(errno);
-	if (why) {
-		snprintf(err, errlen, "%.200s: %s", path, why);
-		if (fd >= 0)
-			close(fd);
+	if (!(t->f = trace_fopen(path, err, errlen))) {
 		free(t);
 		return NULL;
 	}
-	setvbuf(t->f, NULL, _IOLBF, 0);
 	t->refs = 1;
 	strcpy(t->path, path);
 	return t;

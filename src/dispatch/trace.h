@@ -33,7 +33,7 @@ void trace_op(FILE *f, const char *guest, const struct pciif_op *op, const struc
 
 /*
  * A trace file opened at run time (pcibackctl trace GUEST FILE), shared by
- * the guests switched to it: opened owner-only, truncated, line-buffered.
+ * the guests switched to it: opened by trace_fopen.
  */
 struct trace_file {
 	FILE *f;
@@ -42,6 +42,12 @@ struct trace_file {
 };
 /* NULL with a message in err. */
 struct trace_file *trace_file_open(const char *path, char *err, size_t errlen);
+/*
+ * Opens path for a trace, line-buffered: a regular file owned by us with one
+ * link, never through a symbolic link, made owner-only and truncated.  NULL
+ * with a message in err (--trace and trace_file_open both use it).
+ */
+FILE *trace_fopen(const char *path, char *err, size_t errlen);
 /* True if path names the file f writes to (the same inode). */
 bool trace_file_is(FILE *f, const char *path);
 /* Drops one reference; the last closes the file. */

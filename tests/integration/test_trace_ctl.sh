@@ -38,11 +38,34 @@ ctl trace g1 "$T/fifo" 2>"$T/err" && fail "a FIFO was accepted as a trace FILE"
 grep -q "not a regular file" "$T/err" || fail "FIFO: $(cat "$T/err")"
 ctl trace g1 /dev/null 2>"$T/err" && fail "a device was accepted as a trace FILE"
 grep -q "not a regular file" "$T/err" || fail "/dev/null: $(cat "$T/err")"
+# Another user's link or file: never followed, never truncated.
+echo precious >"$T/victim"
+ln -s "$T/victim" "$T/link"
+ctl trace g1 "$T/link" 2>"$T/err" && fail "a symbolic link was accepted as a trace FILE"
+grep -q "symbolic link" "$T/err" || fail "symlink: $(cat "$T/err")"
+[ "$(cat "$T/victim")" = precious ] || fail "the link's target was written"
+ln "$T/victim" "$T/hard"
+ctl trace g1 "$T/hard" 2>"$T/err" && fail "a file with another hard link was accepted as a trace FILE"
+[ "$(cat "$T/victim")" = precious ] || fail "the hard link's file was truncated"
+if [ "$(id -u)" = 0 ]; then
+	echo theirs >"$T/other"
+	chown 65534 "$T/other"
+	ctl trace g1 "$T/other" 2>"$T/err" && fail "another user's file was accepted as a trace FILE"
+	[ "$(cat "$T/other")" = theirs ] || fail "another user's file was truncated"
+fi
+# The same for --trace at start: the daemon refuses to start, the target untouched.
+if timeout 10 "$PCIBACKD" --socket "$T/sock2" --trace "$T/link" --device "g9=sim:$FIX/cap-pcie-2.lspci" 2>"$T/err"; then
+	fail "pcibackd --trace through a symbolic link started"
+fi
+grep -q "symbolic link" "$T/err" || fail "--trace through a symlink: $(cat "$T/err")"
+[ "$(cat "$T/victim")" = precious ] || fail "--trace wrote through the link"
 expect "trace g1 after refusals" "guest g1 trace=off" "$(ctl trace g1)"
 ctl trace nosuch off 2>"$T/err" && fail "trace of an unknown guest succeeded"
 grep -q "no guest nosuch" "$T/err" || fail "unknown guest: $(cat "$T/err")"
-pass "refusals: no --trace, relative or unopenable FILE, a FIFO (no reader: the daemon must not block), a device, unknown guest; nothing switched"
+pass "refusals: no --trace, relative or unopenable FILE, a FIFO (no reader: the daemon must not block), a device, a symbolic or hard link, another user's file, unknown guest; nothing switched or written"
 
+echo old >"$T/a.jsonl"
+chmod 644 "$T/a.jsonl"
 expect "switch g1" "guest g1 trace=$T/a.jsonl" "$(ctl trace g1 "$T/a.jsonl")"
 [ "$(stat -c %a "$T/a.jsonl")" = 600 ] || fail "trace FILE is not owner-only: $(stat -c %a "$T/a.jsonl")"
 op g1 g2
