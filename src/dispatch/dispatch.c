@@ -221,6 +221,8 @@ static void answer(struct dispatch_guest *g, struct pciif_sharedinfo *sh, const 
 		pb_log_rl(&g->rl, PB_LOG_WARN, "guest %s: unknown op %" PRIu32, g->name, op->cmd);
 	if (g->trace)
 		trace_op(g->trace, g->name, op, res, pb_now_ns() - t0);
+	if (g->persist && op->cmd != PCIIF_OP_CONF_READ)
+		g->persist(g->persist_arg);
 	if (!sh)
 		return;
 	/* Selective write-back: only the result fields. */

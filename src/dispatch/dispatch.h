@@ -88,6 +88,12 @@ struct dispatch_guest {
 	struct bg_worker *bgw;               /* runs a slow_reset device's AER reset (NULL: in place) */
 	struct aer_reset_job *aer_resets;    /* those resets while they run, one per device: the guest's ops wait */
 	struct aer_reset_job *aer_reset;     /* the one the recovery waits for */
+	/*
+	 * Called after every op but a config read, before its answer is written
+	 * back: what a restart needs is saved before the guest can rely on it.
+	 */
+	void (*persist)(void *arg);
+	void *persist_arg;
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;

@@ -87,6 +87,7 @@ struct hostdev {
 	struct hostdev *physfn;      /* SR-IOV: the PF of a VF, else NULL */
 	bool real;                   /* a device of this host (not simulated): the hypervisor knows it */
 	bool slow_reset;             /* release may block for long (a kernel reset): done off the event loop */
+	bool kept;                   /* destroyed by a stop that keeps it for the next pcibackd: left as it is */
 	char source[128];            /* where it came from, for messages */
 };
 
