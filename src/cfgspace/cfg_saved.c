@@ -10,6 +10,19 @@ _Static_assert(CFG_SAVED_MAX_FIELDS == CFG_MAX_FIELDS, "a saved device holds as 
 _Static_assert(sizeof(((struct cfg_saved_field *)0)->st) == sizeof(((struct cfg_fi *)0)->st),
 	       "the saved state words are the hooks' words");
 
+uint64_t cfg_dev_fingerprint(const struct cfg_dev *cd)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t words[] = { cd->opts.permissive, cd->opts.allow_interrupt_control, cd->seize_opts.permissive,
+			     cd->seize_opts.allow_interrupt_control, (uint32_t)cd->nfi };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		h = (h ^ words[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < cd->nfi; i++)
+		for (size_t w = 0; w < sizeof(cd->fi[i].st) / sizeof(cd->fi[i].st[0]); w++)
+			h = (h ^ cd->fi[i].st[w]) * 0x100000001b3ull;
+	return h;
+}
+
 void cfg_dev_save(const struct cfg_dev *cd, struct cfg_saved *out)
 {
 	out->opts = cd->opts;

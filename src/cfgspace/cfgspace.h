@@ -92,6 +92,8 @@ struct cfg_saved {
 	struct cfg_saved_quirk quirks[CFG_SAVED_MAX_FIELDS];
 };
 
+/* A hash of what cfg_dev_save saves: it changes when that state changes. */
+uint64_t cfg_dev_fingerprint(const struct cfg_dev *cd);
 /* Copies cd's state into *out. */
 void cfg_dev_save(const struct cfg_dev *cd, struct cfg_saved *out);
 /*
