@@ -214,11 +214,12 @@ int sf_load(const char *path, struct sf_doc *doc, char *err, size_t errlen)
 		char *e;
 		long v = strtol(buf + mlen + 1, &e, 10);
 		if (*e != '\n' || v != SF_VERSION) {
-			snprintf(whybuf, sizeof(whybuf), "it is of version %.20s, this pcibackd reads version %d only",
-				 v > 0 && *e == '\n' ? buf + mlen + 1 : "(unreadable)", SF_VERSION);
-			char *nlp = strchr(whybuf, '\n');
-			if (nlp)
-				*nlp = '\0';
+			if (*e == '\n' && v > 0)
+				snprintf(whybuf, sizeof(whybuf), "it is of version %ld, this pcibackd reads version %d only", v,
+					 SF_VERSION);
+			else
+				snprintf(whybuf, sizeof(whybuf), "its version is unreadable, this pcibackd reads version %d",
+					 SF_VERSION);
 			why = whybuf;
 		}
 	}
