@@ -9,6 +9,9 @@
 #include "transport/local/local_msg.h"
 
 struct pf_conn {
+	char sock_path[108];
+	char name[LT_GUEST_NAME_MAX + 1];
+	bool aer_handler;           /* announce _XEN_PCIB_AERHANDLER on the first connection */
 	int sock;
 	int page_fd, kick_fd, notify_fd;
 	struct pciif_sharedinfo *page;
