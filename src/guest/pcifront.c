@@ -184,12 +184,45 @@ struct pf_conn *pf_connect_with(const char *sock_path, const char *name, bool ae
 	snprintf(c->sock_path, sizeof(c->sock_path), "%s", sock_path);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->aer_handler = aer_handler;
+	c->reconnect_ms = PF_RECONNECT_MS;
 	bool refused;
 	if (handshake(c, true, &refused, err, errlen)) {
 		pf_free(c);
 		return NULL;
 	}
 	return c;
+}
+
+void pf_set_reconnect(struct pf_conn *c, int ms) { c->reconnect_ms = ms < 0 ? 0 : ms; }
+
+int pf_reconnect(struct pf_conn *c)
+{
+	uint64_t deadline = pb_now_ms() + (uint64_t)c->reconnect_ms;
+	char err[200] = "";
+	size_t nold = c->ndevs;
+	struct pb_bdf old[LT_MSG_MAX_KEYS];
+	memcpy(old, c->devs, nold * sizeof(old[0]));
+	c->hung_up = false;
+	while (c->reconnect_ms > 0) {
+		bool refused;
+		if (!handshake(c, false, &refused, err, sizeof(err))) {
+			/* What the guest now has: a different publication is a hot-plug it must hear of. */
+			bool same = c->ndevs == nold;
+			for (size_t i = 0; same && i < nold; i++)
+				same = pb_bdf_equal(&old[i], &c->devs[i]);
+			if (!same)
+				c->reconfigured = true;
+			c->reconnected = true; /* reported outside any op (events.c) */
+			return 0;
+		}
+		if (refused || pb_now_ms() >= deadline)
+			break;
+		struct pollfd none;
+		poll(&none, 0, 20); /* the backend is not back yet */
+	}
+	snprintf(c->last_error, sizeof(c->last_error), "the backend hung up%s%s", err[0] ? "; reconnecting: " : "",
+		 err);
+	return ECONNRESET;
 }
 
 void pf_close(struct pf_conn *c)
@@ -253,6 +286,12 @@ int pf_op(struct pf_conn *c, struct pciif_op *op)
 		}
 		if (p[1].revents) {
 			int r = pf_backend_msg(c);
+			if (r && c->hung_up) {
+				/* The op stays posted: the backend that comes back answers it, in its own time. */
+				r = pf_reconnect(c);
+				if (!r)
+					deadline = pb_now_ms() + PF_OP_TIMEOUT_MS;
+			}
 			if (r && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE))
 				return r;
 		}
