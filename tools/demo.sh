@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 FIX=$ROOT/fixtures/lspci
-"$BUILD/src/daemon/pcibackd" --socket "$TMP/sock" --control "$TMP/ctl" \
+"$BUILD/src/daemon/pcibackd" --socket "$TMP/sock" --control "$TMP/ctl" --state-dir "$TMP/state" \
 	--device "web=sim:$FIX/cap-pcie-2.lspci" \
 	--device "web=sim:$FIX/microvm-virtio.lspci#00:02.0" \
 	--device "web=sim:$FIX/microvm-virtio.lspci#00:03.0" \
