@@ -301,7 +301,7 @@ void pool_wait_releases(struct pb_pool *p)
 
 int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 {
-	if (!pd->owner)
+	if (!pd->owner || p->keeping)
 		return 0;
 	dispatch_irq_release(&pd->owner->dg, &pd->dev);
 	/* An op waiting for this device is still answered, but the device is the release path's now. */
@@ -328,6 +328,8 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 
 int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reason)
 {
+	if (p->keeping)
+		return 0;
 	if (pd->owner || pd->releasing) {
 		/* Marked once its release is over, after the release's own verdict. */
 		snprintf(pd->quarantine_reason, sizeof(pd->quarantine_reason), "%s", reason);

@@ -69,6 +69,12 @@ struct pb_pool {
 	 */
 	void (*persist)(void *arg);
 	void *persist_arg;
+	/*
+	 * A stop that keeps every device with its guest is under way: what a
+	 * transport's teardown would release or quarantine (a recovery failing
+	 * as its guest disconnects) is left as it is, for the next daemon.
+	 */
+	bool keeping;
 };
 
 void pool_init(struct pb_pool *p, enum topo_mode mode);

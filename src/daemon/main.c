@@ -304,6 +304,7 @@ out:;
 	 */
 	bool keep = opts.transport == DAEMON_TRANSPORT_LOCAL && !release_on_stop && (pool.persist || have_saved > 0);
 	pool.persist = NULL;
+	pool.keeping = keep;
 	if (keep && state_path[0] && rc == 0)
 		state_save(NULL);
 	/*

@@ -40,8 +40,8 @@ snapshot before
 grep -q "0x004 size=2" "$T/before.w" || fail "the command write did not reach the device (test setup)"
 bar_sized=$(front g2 read 00:00.0 10 4)
 
-# g1 stays connected (pcifront serve) and must reconnect by itself.
-serve_start s1 g1 3 --reconnect 60000
+# g1 stays connected (pcifront serve) and must reconnect by itself; it never answers AER steps.
+serve_start s1 g1 3 --reconnect 60000 --aer ignore
 same_as_before() { # WHAT
 	rm -f "$T/after.w" "$T/after.irq"
 	snapshot after
@@ -79,7 +79,10 @@ same_as_before "kill -9"
 pass "kill -9: g2's config space byte-identical, no write during adoption, MSI and MSI-X kept"
 grep -q 'given back to guest g2' "$T/daemon.log" || fail "the daemon did not say what it gave back"
 
-# ---- SIGTERM ----
+# ---- SIGTERM, with g1's error recovery under way ----
+ctl aer g1 00:00.0 >/dev/null || fail "aer g1 00:00.0"
+wait_for "$T/s1.out" '^aer detected 00:00.0 .*(no answer)' "g1's AER step"
+ctl writes g1 00:00.0 >"$T/g1.w.before" || fail "writes of g1's device"
 stop_daemon
 grep -q 'left with their guests' "$T/daemon.log" || fail "SIGTERM: the daemon did not say it kept the devices"
 grep -q 'released\|quarantined' "$T/daemon.log" && fail "SIGTERM released a device: $(cat "$T/daemon.log")"
@@ -88,9 +91,13 @@ grep -q 'released\|quarantined' "$T/daemon.log" && fail "SIGTERM released a devi
 start_daemon $args
 wait_for "$T/s1.out" '^reconnected: devices: 00:00.0=1af4:1041' "g1 reconnecting after SIGTERM"
 same_as_before "SIGTERM"
+ctl writes g1 00:00.0 >"$T/g1.w.after" || fail "writes of g1's device after SIGTERM"
+cmp -s "$T/g1.w.before" "$T/g1.w.after" ||
+	fail "SIGTERM during g1's recovery: a write reached its device: $(diff "$T/g1.w.before" "$T/g1.w.after" | head -n 4)"
+ctl quarantine | grep -q 'quarantined' && fail "SIGTERM during g1's recovery quarantined: $(ctl quarantine)"
 serve_cmd 3 "read 00:00.0 0 4"
 wait_for "$T/s1.out" '^10411af4$' "g1 served after SIGTERM"
-pass "SIGTERM: devices kept, given back byte-identical, no write during adoption; g1 reconnected"
+pass "SIGTERM (during g1's recovery): devices kept, given back byte-identical, no write during adoption; g1 reconnected"
 
 # ---- detach after the restart releases cleanly ----
 ctl detach g2 00:00.0 >"$T/detach" || fail "detach after restart: $(cat "$T/detach")"
