@@ -40,7 +40,7 @@ struct ps_dev {
 
 struct pool_state {
 	char transport[16];        /* which transport saved it */
-	char where[256];           /* and where it served (the local transport's socket) */
+	char where[4096];          /* and where it served (the local transport's socket, absolute) */
 	enum topo_mode mode;
 	size_t ndevs;
 	struct ps_dev *devs;

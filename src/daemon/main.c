@@ -58,12 +58,21 @@ static int state_setup(char *err, size_t errlen)
 			state_where = "xen";
 			snprintf(state_path, sizeof(state_path), "%s/xen.state", dir);
 		} else {
-			/* One daemon per socket: the file is named after the socket. */
+			/*
+			 * One daemon per socket: the file is named after the socket's
+			 * absolute path, so a restart from another directory finds it.
+			 */
+			static char where[4000];
+			char cwd[3800];
+			if (opts.socket_path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+				snprintf(where, sizeof(where), "%s", opts.socket_path);
+			else
+				snprintf(where, sizeof(where), "%s/%s", cwd, opts.socket_path);
 			uint64_t h = 0xcbf29ce484222325ull;
-			for (const char *p = opts.socket_path; *p; p++)
+			for (const char *p = where; *p; p++)
 				h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
 			state_transport = "local";
-			state_where = opts.socket_path;
+			state_where = where;
 			snprintf(state_path, sizeof(state_path), "%s/local-%016llx.state", dir, (unsigned long long)h);
 		}
 		return 0;
@@ -90,7 +99,7 @@ static int state_read(struct pool_state *saved)
 	const char *why = err;
 	char buf[1000];
 	if (!rc && (strcmp(saved->transport, state_transport) || strcmp(saved->where, state_where))) {
-		snprintf(buf, sizeof(buf), "%.300s: saved by the %.16s transport serving %.256s, not this one", state_path,
+		snprintf(buf, sizeof(buf), "%.300s: saved by the %.16s transport serving %.300s, not this one", state_path,
 			 saved->transport, saved->where);
 		why = buf;
 		rc = -1;

@@ -153,6 +153,21 @@ same_as_before "with a device gone"
 if front g3 read 00:00.0 0 4 2>/dev/null; then fail "g3 still has a device that no longer exists"; fi
 pass "a device that no longer exists: said in one line; every other device given back unchanged"
 
+# Started from another directory with a relative --socket, the daemon finds the same state.
+stop_daemon
+D=$(cd "$(dirname "$PCIBACKD")" && pwd)/$(basename "$PCIBACKD")
+# shellcheck disable=SC2086
+(cd "$T" && exec "$D" --socket sock --control ctl --state-dir state $args 2>"$T/daemon.log") &
+DPID=$!
+wait_socket "$T/sock"
+grep -q 'given back to guest g2' "$T/daemon.log" || fail "a relative --socket did not find the state"
+same_as_before "relative --socket"
+stop_daemon
+# shellcheck disable=SC2086
+start_daemon $args
+same_as_before "absolute --socket again"
+pass "the state is found whichever directory the daemon starts from"
+
 # shutdown --release: the daemon stops and releases every device; no state is left.
 ctl shutdown --release >"$T/shut" || fail "shutdown --release: $(cat "$T/shut")"
 rc=0
