@@ -20,10 +20,12 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
-# start_daemon ARGS...: runs pcibackd on $T/sock with control socket $T/ctl; log in $T/daemon.log.
+# start_daemon ARGS...: runs pcibackd on $T/sock with control socket $T/ctl and state directory
+# $T/state; log in $T/daemon.log.  Each start begins without saved state unless KEEP_STATE=1.
 start_daemon() {
 	rm -f "$T/sock"
-	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" "$@" 2>"$T/daemon.log" &
+	[ -n "${KEEP_STATE:-}" ] || rm -rf "$T/state"
+	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" --state-dir "$T/state" "$@" 2>"$T/daemon.log" &
 	DPID=$!
 	wait_socket "$T/sock"
 }
