@@ -72,6 +72,13 @@ static void op(struct fixture *f, uint32_t cmd, uint32_t value)
 	assert_true(dispatch_pending(&f->og.g, &f->og.sh));
 }
 
+/* op, which must succeed. */
+static void op_ok(struct fixture *f, uint32_t cmd, uint32_t value)
+{
+	op(f, cmd, value);
+	assert_int_equal(f->og.sh.op.err, 0);
+}
+
 static uint32_t ctl(struct fixture *f, unsigned cap)
 {
 	uint32_t v;
@@ -316,16 +323,13 @@ static void test_no_provider(void **state)
 static void test_disable_msi_after_msix_disables_msix(void **state)
 {
 	struct fixture *f = *state;
-	op(f, PCIIF_OP_ENABLE_MSIX, 4);
-	assert_int_equal(f->og.sh.op.err, 0);
-	op(f, PCIIF_OP_DISABLE_MSI, 0);
-	assert_int_equal(f->og.sh.op.err, 0);
+	op_ok(f, PCIIF_OP_ENABLE_MSIX, 4);
+	op_ok(f, PCIIF_OP_DISABLE_MSI, 0);
 	assert_int_equal(f->og.sh.op.value, f->hd->irq);
 	assert_false(f->og.dev.irq.msix_on);
 	assert_false(ctl(f, f->msix_cap) & 0x8000);
 	assert_int_equal(sim_irq_live(&f->irq), 0);
-	op(f, PCIIF_OP_ENABLE_MSIX, 4);
-	assert_int_equal(f->og.sh.op.err, 0);
+	op_ok(f, PCIIF_OP_ENABLE_MSIX, 4);
 	assert_true(ctl(f, f->msix_cap) & 0x8000);
 	assert_int_equal(sim_irq_live(&f->irq), 4);
 }
@@ -335,10 +339,8 @@ static void test_exact_msi_ops_keeps_msix(void **state)
 {
 	struct fixture *f = *state;
 	f->og.g.exact_msi_ops = true;
-	op(f, PCIIF_OP_ENABLE_MSIX, 4);
-	assert_int_equal(f->og.sh.op.err, 0);
-	op(f, PCIIF_OP_DISABLE_MSI, 0);
-	assert_int_equal(f->og.sh.op.err, 0);
+	op_ok(f, PCIIF_OP_ENABLE_MSIX, 4);
+	op_ok(f, PCIIF_OP_DISABLE_MSI, 0);
 	assert_int_equal(f->og.sh.op.value, f->hd->irq);
 	assert_true(f->og.dev.irq.msix_on);
 	assert_true(ctl(f, f->msix_cap) & 0x8000);
@@ -351,8 +353,7 @@ static void test_exact_msi_ops_keeps_msix(void **state)
 static void test_disable_msi_with_msi_on_is_msi(void **state)
 {
 	struct fixture *f = *state;
-	op(f, PCIIF_OP_ENABLE_MSI, 0);
-	assert_int_equal(f->og.sh.op.err, 0);
+	op_ok(f, PCIIF_OP_ENABLE_MSI, 0);
 	op(f, PCIIF_OP_DISABLE_MSI, 0);
 	assert_false(f->og.dev.irq.msi_on);
 	assert_false(ctl(f, f->msi_cap) & 1);
@@ -366,12 +367,10 @@ static void test_disable_msi_with_msi_on_is_msi(void **state)
 static void test_disable_msi_with_msi_on_in_hw_keeps_msix(void **state)
 {
 	struct fixture *f = *state;
-	op(f, PCIIF_OP_ENABLE_MSIX, 4);
-	assert_int_equal(f->og.sh.op.err, 0);
+	op_ok(f, PCIIF_OP_ENABLE_MSIX, 4);
 	hostdev_write(f->hd, f->msix_cap + 2, 2, ctl(f, f->msix_cap) & ~0x8000u);
 	hostdev_write(f->hd, f->msi_cap + 2, 2, ctl(f, f->msi_cap) | 1u);
-	op(f, PCIIF_OP_DISABLE_MSI, 0);
-	assert_int_equal(f->og.sh.op.err, 0);
+	op_ok(f, PCIIF_OP_DISABLE_MSI, 0);
 	assert_false(ctl(f, f->msi_cap) & 1);
 	assert_true(f->og.dev.irq.msix_on);
 	assert_int_equal(sim_irq_live(&f->irq), 4);
