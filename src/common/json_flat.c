@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "common/utf8.h"
 
 struct cursor {
@@ -256,8 +257,10 @@ int jf_parse(char *s, struct jf_object *o, char *err, size_t errlen)
 		if (parse_string(&c, &m->key, &klen))
 			return -1;
 		for (size_t i = 0; i < o->n; i++)
-			if (!strcmp(o->m[i].key, m->key))
-				return fail(&c, "key \"%.40s\" given twice", m->key);
+			if (!strcmp(o->m[i].key, m->key)) {
+				char q[64];
+				return fail(&c, "key %s given twice", json_quote(q, sizeof(q), m->key));
+			}
 		skip_ws(&c);
 		if (*c.p != ':')
 			return fail(&c, "expected ':'");

@@ -3,6 +3,7 @@
 #include "json_out.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "common/utf8.h"
 
@@ -40,4 +41,19 @@ void json_put_string(FILE *f, const char *str)
 		}
 	}
 	fputc('"', f);
+}
+
+char *json_quote(char *buf, size_t len, const char *s)
+{
+	if (!len)
+		return buf;
+	memset(buf, 0, len);
+	FILE *m = fmemopen(buf, len, "w");
+	if (!m)
+		return buf;
+	setvbuf(m, NULL, _IONBF, 0);
+	json_put_string(m, s);
+	fclose(m);
+	buf[len - 1] = 0;
+	return buf;
 }

@@ -11,5 +11,10 @@
  * UTF-8 is kept, and each byte of an invalid UTF-8 sequence becomes \u00XX.
  */
 void json_put_string(FILE *f, const char *s);
+/*
+ * json_put_string into buf (NUL-terminated, cut to fit): untrusted text put
+ * into a message, with no control character reaching a terminal.  Returns buf.
+ */
+char *json_quote(char *buf, size_t len, const char *s);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "dispatch/trace.h"
 #include "guest/pcifront.h"
 
@@ -94,9 +95,12 @@ static long check_trace(struct reader *rd, const char *from, struct trace_rec *r
 	if (k < 0)
 		return -1;
 	if (!count) {
-		int n = snprintf(err, errlen, "%s has no op of guest %s", rd->path, from);
+		/* Names from the file are untrusted bytes: quoted as JSON strings, no control character printed. */
+		char q[160];
+		int n = snprintf(err, errlen, "%s has no op of guest %s", rd->path, json_quote(q, sizeof(q), from));
 		for (size_t i = 0; i < nnames && n > 0 && (size_t)n < errlen; i++)
-			n += snprintf(err + n, errlen - (size_t)n, "%s%s", i ? ", " : " (it has ops of ", names[i]);
+			n += snprintf(err + n, errlen - (size_t)n, "%s%s", i ? ", " : " (it has ops of ",
+				      json_quote(q, sizeof(q), names[i]));
 		if (nnames && n > 0 && (size_t)n < errlen)
 			snprintf(err + n, errlen - (size_t)n, "%s)", nnames == MAX_NAMES ? ", ..." : "");
 		return -1;

@@ -94,12 +94,22 @@ static void test_bad_utf8(void **state)
 	expect("\xc3\"", "\"\\u00c3\\\"\"");                           /* a quote ends a cut sequence */
 }
 
+/* json_quote: the same text in a buffer, cut to fit, always terminated. */
+static void test_quote_into_buffer(void **state)
+{
+	(void)state;
+	char b[16];
+	assert_string_equal(json_quote(b, sizeof(b), "\x1b[2J"), "\"\\u001b[2J\"");
+	assert_string_equal(json_quote(b, 6, "abcdefgh"), "\"abcd");
+	assert_string_equal(json_quote(b, 1, "abc"), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),        cmocka_unit_test(test_quote_backslash),
 		cmocka_unit_test(test_control),      cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_bad_utf8),
+		cmocka_unit_test(test_bad_utf8),     cmocka_unit_test(test_quote_into_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

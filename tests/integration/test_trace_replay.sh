@@ -115,11 +115,15 @@ printf '{"a":1}\0{"b":2}\n' >"$T/nul.jsonl"
 refuse "$T/nul.jsonl" "$T/nul.jsonl:1: a NUL byte"
 head -c 100000 /dev/zero | tr '\0' ' ' >"$T/long.jsonl"
 refuse "$T/long.jsonl" "$T/long.jsonl:1: longer than 65536 bytes"
-refuse "$T/demo.jsonl" "$T/demo.jsonl has no op of guest nobody (it has ops of web, db)" nobody
+refuse "$T/demo.jsonl" "$T/demo.jsonl has no op of guest \"nobody\" (it has ops of \"web\", \"db\")" nobody
+# A guest name with terminal escapes: quoted, no control byte reaches stderr.
+sed -n 1p "$T/demo.jsonl" | sed 's/"guest":"web"/"guest":"\\u001b[2J"/' >"$T/esc.jsonl"
+refuse "$T/esc.jsonl" '(it has ops of "\u001b[2J")'
+! grep -q "$(printf '\033')" "$T/err" || fail "an escape byte from the trace reached stderr"
 refuse "$T/none.jsonl" "$T/none.jsonl: No such file or directory"
 refuse "$T" "$T: Is a directory"
 : >"$T/empty.jsonl"
-refuse "$T/empty.jsonl" "$T/empty.jsonl has no op of guest web"
+refuse "$T/empty.jsonl" "$T/empty.jsonl has no op of guest \"web\""
 [ "$(ops_of web)" = "$before" ] || fail "a refused replay posted ops ($before before, $(ops_of web) after)"
 daemon_alive
 stop_daemon
