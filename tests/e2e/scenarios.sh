@@ -495,7 +495,12 @@ pb_bench_reads() {
 		cal=$((BENCH_READS * 10 * KREF_NS / 1000000000 + $(sc 60)))
 		[ "$cal" -le "$tmo" ] || tmo=$cal
 	fi
+	# As deployed: the guest's trace is off while it reads (pcibackctl trace), on again after.
+	local g
+	g=dom$(xl domid g1)
+	pcibackctl --control "$PB_CTL" trace "$g" off >/dev/null || echo "bench: cannot switch $g's trace off"
 	gcmd g1 "$tmo" "e2e-cfgbench 0000:00:00.0 $BENCH_READS" && PB_BENCH=$(cat /tmp/gout)
+	pcibackctl --control "$PB_CTL" trace "$g" on >/dev/null || echo "bench: cannot switch $g's trace on again"
 }
 
 sc_bench() {
