@@ -128,7 +128,12 @@ static int cmd_list(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char 
 	return 0;
 }
 
-static int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+/*
+ * One "guest" item per guest (or only GUEST when named) in a "guests" list,
+ * its fields written by fields: the frame of stats and aer-status.
+ */
+static int each_guest(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen,
+		      void (*fields)(struct ctl_out *o, const struct pb_guest *g))
 {
 	struct pb_pool *p = ctx->pool;
 	if (argc == 1 && !find_guest(ctx, argv[0], err, errlen))
@@ -140,21 +145,31 @@ static int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 		struct pb_guest *g = p->guests[i];
 		if (argc == 1 && strcmp(argv[0], g->name))
 			continue;
-		const struct dispatch_stats *s = &g->dg.stats;
 		ctl_out_item(&o, NULL, "guest");
 		ctl_out_str(&o, CTL_POS, "name", g->name);
-		ctl_out_uint(&o, CTL_KV, "ops", s->ops);
-		ctl_out_uint(&o, CTL_KV, "errors", s->errors);
-		ctl_out_uint(&o, CTL_KV, "spurious", s->spurious);
-		for (unsigned c = 0; c <= PCIIF_OP_COUNT; c++)
-			if (s->by_cmd[c])
-				ctl_out_uint(&o, CTL_KV, c < PCIIF_OP_COUNT ? pciif_cmd_name(c) : "unknown", s->by_cmd[c]);
-		ctl_out_uint(&o, CTL_KV, "log_suppressed", g->dg.rl.total_suppressed);
+		fields(&o, g);
 		ctl_out_item_end(&o);
 	}
 	ctl_out_list_end(&o);
 	ctl_out_end(&o);
 	return 0;
+}
+
+static void stats_fields(struct ctl_out *o, const struct pb_guest *g)
+{
+	const struct dispatch_stats *s = &g->dg.stats;
+	ctl_out_uint(o, CTL_KV, "ops", s->ops);
+	ctl_out_uint(o, CTL_KV, "errors", s->errors);
+	ctl_out_uint(o, CTL_KV, "spurious", s->spurious);
+	for (unsigned c = 0; c <= PCIIF_OP_COUNT; c++)
+		if (s->by_cmd[c])
+			ctl_out_uint(o, CTL_KV, c < PCIIF_OP_COUNT ? pciif_cmd_name(c) : "unknown", s->by_cmd[c]);
+	ctl_out_uint(o, CTL_KV, "log_suppressed", g->dg.rl.total_suppressed);
+}
+
+static int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
+{
+	return each_guest(ctx, argc, argv, out, err, errlen, stats_fields);
 }
 
 static int cmd_permissive(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
@@ -302,36 +317,24 @@ static int cmd_aer(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *
 	return 0;
 }
 
+static void aer_status_fields(struct ctl_out *o, const struct pb_guest *g)
+{
+	const struct aer_state *a = &g->dg.aer;
+	ctl_out_bool(o, CTL_KV, "busy", a->busy, "yes", "no");
+	ctl_out_str(o, CTL_KV, "step", a->busy ? pciif_cmd_name(a->step) + 4 : "-");
+	ctl_out_uint(o, CTL_KV, "queued", a->nqueued);
+	ctl_out_uint(o, CTL_KV, "recovered", a->recovered);
+	ctl_out_uint(o, CTL_KV, "failed", a->failed);
+	ctl_out_uint(o, CTL_KV, "timeouts", a->timeouts);
+	ctl_out_uint(o, CTL_KV, "dropped", a->dropped);
+	ctl_out_uint(o, CTL_KV, "timeout_ms", a->timeout_ms);
+	ctl_out_str(o, CTL_KV, "policy", a->policy == AER_POLICY_KEEP ? "keep" : "detach");
+	ctl_out_str(o, CTL_QUOTED, "last", a->last);
+}
+
 static int cmd_aer_status(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	struct pb_pool *p = ctx->pool;
-	if (argc == 1 && !find_guest(ctx, argv[0], err, errlen))
-		return -1;
-	struct ctl_out o;
-	ctl_out_begin(&o, out, ctx->json);
-	ctl_out_list(&o, "guests");
-	for (size_t i = 0; i < p->nguests; i++) {
-		struct pb_guest *g = p->guests[i];
-		if (argc == 1 && strcmp(argv[0], g->name))
-			continue;
-		const struct aer_state *a = &g->dg.aer;
-		ctl_out_item(&o, NULL, "guest");
-		ctl_out_str(&o, CTL_POS, "name", g->name);
-		ctl_out_bool(&o, CTL_KV, "busy", a->busy, "yes", "no");
-		ctl_out_str(&o, CTL_KV, "step", a->busy ? pciif_cmd_name(a->step) + 4 : "-");
-		ctl_out_uint(&o, CTL_KV, "queued", a->nqueued);
-		ctl_out_uint(&o, CTL_KV, "recovered", a->recovered);
-		ctl_out_uint(&o, CTL_KV, "failed", a->failed);
-		ctl_out_uint(&o, CTL_KV, "timeouts", a->timeouts);
-		ctl_out_uint(&o, CTL_KV, "dropped", a->dropped);
-		ctl_out_uint(&o, CTL_KV, "timeout_ms", a->timeout_ms);
-		ctl_out_str(&o, CTL_KV, "policy", a->policy == AER_POLICY_KEEP ? "keep" : "detach");
-		ctl_out_str(&o, CTL_QUOTED, "last", a->last);
-		ctl_out_item_end(&o);
-	}
-	ctl_out_list_end(&o);
-	ctl_out_end(&o);
-	return 0;
+	return each_guest(ctx, argc, argv, out, err, errlen, aer_status_fields);
 }
 
 /* ---- hot-plug ---- */
