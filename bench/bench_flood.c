@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
@@ -173,8 +172,7 @@ static void start_daemon(const char *pcibackd, const char *fixtures)
 		pin(cpu_daemon);
 		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
-		execl(pcibackd, pcibackd, "--socket", sock_path, "--state-dir", dir, "--device", victim, "--device", flood,
-		      (char *)NULL);
+		execl(pcibackd, pcibackd, "--socket", sock_path, "--device", victim, "--device", flood, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200 && access(sock_path, F_OK); i++)
@@ -440,14 +438,6 @@ int main(int argc, char **argv)
 	char lock[sizeof(sock_path) + 8];
 	snprintf(lock, sizeof(lock), "%s.lock", sock_path); /* left by the daemon (common/usock.h) */
 	unlink(lock);
-	glob_t state; /* the restart state the daemon's stop keeps (--state-dir) */
-	char pattern[sizeof(dir) + 16];
-	snprintf(pattern, sizeof(pattern), "%s/*.state", dir);
-	if (!glob(pattern, 0, NULL, &state)) {
-		for (size_t i = 0; i < state.gl_pathc; i++)
-			unlink(state.gl_pathv[i]);
-		globfree(&state);
-	}
 	rmdir(dir);
 	if (!check)
 		return 0;

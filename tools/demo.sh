@@ -57,7 +57,7 @@ stop_daemon() {
 	DPID=
 }
 
-start_daemon --trace "$TMP/trace.jsonl" --state-dir "$TMP/state"
+start_daemon --trace "$TMP/trace.jsonl"
 echo "== pcibackd serves two guests (control socket: list)"
 "$BUILD/src/daemon/pcibackctl" --control "$TMP/ctl" list
 for g in web db; do
@@ -75,8 +75,7 @@ echo "== pcibackd stopped cleanly; it traced every op (--trace): $(wc -l <"$TMP/
 head -n 1 "$TMP/trace.jsonl"
 echo
 echo "== a new pcibackd, the same devices: pcifront replay TRACE posts each guest's recorded ops again"
-# With a state directory of its own: not the first daemon's guests given back (doc/restart.md), fresh ones.
-start_daemon --state-dir "$TMP/state2"
+start_daemon
 for g in web db; do
 	"$BUILD/src/guest/pcifront" --socket "$TMP/sock" --guest "$g" replay "$TMP/trace.jsonl"
 done

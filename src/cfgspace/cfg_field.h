@@ -149,8 +149,6 @@ int cfg_hw_write(struct cfg_dev *cd, unsigned off, unsigned size, uint32_t val);
 bool cfg_range_free(const struct cfg_dev *cd, unsigned off, unsigned size);
 /* One more field instance of f at off; NULL when the device has CFG_MAX_FIELDS. */
 struct cfg_fi *cfg_add_fi(struct cfg_dev *cd, const struct cfg_field *f, unsigned off, unsigned size);
-/* Destroys the field instances from index `from` on (their release hooks run): quirks beyond nbase. */
-void cfg_drop_fields(struct cfg_dev *cd, size_t from);
 /* Adds every field of t at base, or none: false if any would overlap or not fit. */
 bool cfg_add_table(struct cfg_dev *cd, const struct cfg_table *t, unsigned base);
 /* The field instance covering off, or NULL. */

@@ -241,7 +241,7 @@ struct cfg_dev *cfg_dev_new(struct hostdev *hd, const struct cfg_options *opts, 
 	return cd;
 }
 
-void cfg_drop_fields(struct cfg_dev *cd, size_t from)
+static void release_fields(struct cfg_dev *cd, size_t from)
 {
 	for (size_t i = from; i < cd->nfi; i++) {
 		struct cfg_fi *fi = &cd->fi[i];
@@ -258,7 +258,7 @@ void cfg_dev_free(struct cfg_dev *cd)
 	if (!cd)
 		return;
 	if (cd->fi)
-		cfg_drop_fields(cd, 0);
+		release_fields(cd, 0);
 	free(cd->fi);
 	free(cd);
 }
@@ -397,7 +397,7 @@ int cfg_write(struct cfg_dev *cd, long off, long size, uint32_t val)
 
 void cfg_dev_release(struct cfg_dev *cd)
 {
-	cfg_drop_fields(cd, cd->nbase);
+	release_fields(cd, cd->nbase);
 	for (size_t i = 0; i < cd->nfi; i++)
 		if (cd->fi[i].f->reset)
 			cd->fi[i].f->reset(cd, &cd->fi[i]);

@@ -61,48 +61,6 @@ void cfg_dev_release(struct cfg_dev *cd);
 void cfg_set_options(struct cfg_dev *cd, const struct cfg_options *opts);
 const struct cfg_options *cfg_get_options(const struct cfg_dev *cd);
 
-/* ---- The guest view saved for a restart (cfg_saved.c) ---- */
-
-#define CFG_SAVED_MAX_FIELDS 512
-
-/* One register's per-device state (the hooks' words): which register, and its state. */
-struct cfg_saved_field {
-	uint16_t off;
-	uint8_t size;
-	uint32_t st[4];
-};
-
-/* A quirk added at run time or from the command line. */
-struct cfg_saved_quirk {
-	uint16_t off;
-	uint8_t size;
-	uint32_t mask;
-};
-
-/*
- * Everything of a device's guest view that is not in the device itself:
- * the emulated registers' state, the options, the quirks.  Plain data: a
- * restart writes it out and reads it back (core/pool_state.c).
- */
-struct cfg_saved {
-	struct cfg_options opts, seize_opts;
-	size_t nfields;
-	struct cfg_saved_field fields[CFG_SAVED_MAX_FIELDS];
-	size_t nquirks;
-	struct cfg_saved_quirk quirks[CFG_SAVED_MAX_FIELDS];
-};
-
-/* A hash of what cfg_dev_save saves: it changes when that state changes. */
-uint64_t cfg_dev_fingerprint(const struct cfg_dev *cd);
-/* Copies cd's state into *out. */
-void cfg_dev_save(const struct cfg_dev *cd, struct cfg_saved *out);
-/*
- * Gives cd (just built on the same device) the saved state back, touching
- * no hardware.  The registers must be the same ones (offsets and sizes, in
- * order): otherwise -1 with a one-line message and cd unchanged.
- */
-int cfg_dev_load_saved(struct cfg_dev *cd, const struct cfg_saved *in, char *err, size_t errlen);
-
 /* ---- Per-device switches, the tables' self-check, quirks, cut chains ---- */
 
 #include "common/bdf.h"

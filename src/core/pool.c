@@ -44,17 +44,8 @@ void pool_set_irq_provider(struct pb_pool *p, struct irq_provider *irqp)
 		prepare_irq(p, p->devs[i]);
 }
 
-void pool_persist(struct pb_pool *p)
-{
-	if (p->persist)
-		p->persist(p->persist_arg);
-}
-
-/* A guest's op changed what a restart needs: persisted before its answer. */
-static void guest_changed(void *arg) { pool_persist(arg); }
-
-static struct pb_pool_dev *add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
-				      bool quiesce, char *err, size_t errlen)
+struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
+				    char *err, size_t errlen)
 {
 	if (p->ndevs >= POOL_MAX_DEVS) {
 		snprintf(err, errlen, "%s: too many devices (at most %d)", hd->source, POOL_MAX_DEVS);
@@ -69,8 +60,7 @@ static struct pb_pool_dev *add_device(struct pb_pool *p, struct hostdev *hd, con
 	}
 	pd->dev.host = hd;
 	/* Seized: no interrupts, no DMA until a guest enables them. */
-	if (quiesce)
-		hostdev_quiesce(hd);
+	hostdev_quiesce(hd);
 	pd->dev.cfg = cfg_dev_new(hd, opts, err, errlen);
 	if (!pd->dev.cfg) {
 		hostdev_destroy(hd);
@@ -80,18 +70,6 @@ static struct pb_pool_dev *add_device(struct pb_pool *p, struct hostdev *hd, con
 	p->devs[p->ndevs++] = pd;
 	prepare_irq(p, pd);
 	return pd;
-}
-
-struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
-				    char *err, size_t errlen)
-{
-	return add_device(p, hd, opts, true, err, errlen);
-}
-
-struct pb_pool_dev *pool_adopt_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
-				      char *err, size_t errlen)
-{
-	return add_device(p, hd, opts, false, err, errlen);
 }
 
 struct pb_pool_dev *pool_find_by_addr(struct pb_pool *p, const struct pb_bdf *addr)
@@ -127,8 +105,6 @@ struct pb_guest *pool_guest(struct pb_pool *p, const char *name, bool create)
 	g->dg.kicks.op_rate = p->op_rate;
 	g->dg.exact_msi_ops = p->exact_msi_ops;
 	g->dg.bgw = p->relw;
-	g->dg.persist = guest_changed;
-	g->dg.persist_arg = p;
 	p->guests[p->nguests++] = g;
 	return g;
 }
@@ -164,14 +140,6 @@ int pool_guest_trace(struct pb_pool *p, struct pb_guest *g, const char *to, char
 	return 0;
 }
 
-/* What a guest holds of its own, freed with it (its devices are released or forgotten first). */
-static void guest_free(struct pb_guest *g)
-{
-	dispatch_guest_fini(&g->dg);
-	trace_file_put(g->trace_file);
-	free(g);
-}
-
 void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 {
 	while (g->topo.count > 0)
@@ -181,7 +149,9 @@ void pool_guest_destroy(struct pb_pool *p, struct pb_guest *g)
 			p->guests[i] = p->guests[--p->nguests];
 			break;
 		}
-	guest_free(g);
+	dispatch_guest_fini(&g->dg);
+	trace_file_put(g->trace_file);
+	free(g);
 }
 
 int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen)
@@ -203,30 +173,16 @@ int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen)
 	return 0;
 }
 
-/* Assigns pd to g: at `want` (a restart's saved address) when not NULL, else where the topology puts it. */
-static int assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, const struct pb_bdf *want,
-		  struct pb_bdf *vaddr, char *err, size_t errlen)
-{
-	if (pool_dev_assignable(pd, err, errlen))
-		return -1;
-	if (want ? topo_add_at(&g->topo, pd->dev.host, &pd->dev, want, err, errlen)
-		 : topo_add(&g->topo, pd->dev.host, &pd->dev, vaddr, err, errlen))
-		return -1;
-	pd->owner = g;
-	pool_persist(p);
-	return 0;
-}
-
 int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
 		size_t errlen)
 {
-	return assign(p, g, pd, NULL, vaddr, err, errlen);
-}
-
-int pool_assign_at(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, const struct pb_bdf *vaddr,
-		   char *err, size_t errlen)
-{
-	return assign(p, g, pd, vaddr, NULL, err, errlen);
+	(void)p;
+	if (pool_dev_assignable(pd, err, errlen))
+		return -1;
+	if (topo_add(&g->topo, pd->dev.host, &pd->dev, vaddr, err, errlen))
+		return -1;
+	pd->owner = g;
+	return 0;
 }
 
 /* The host layer's release: quiesce, reset, restore.  Touches only pd's hostdev (the worker may run it). */
@@ -315,7 +271,6 @@ static void release_done(struct bgw_job *j)
 	char a[PB_BDF_STRLEN];
 	if (!release_finish(pd))
 		pb_info("%s released: reset and restored", pb_bdf_format(&pd->dev.host->addr, a));
-	pool_persist(p);
 	if (p->on_released)
 		p->on_released(p->on_released_arg, pd);
 }
@@ -340,7 +295,7 @@ void pool_wait_releases(struct pb_pool *p)
 
 int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 {
-	if (!pd->owner || p->keeping)
+	if (!pd->owner)
 		return 0;
 	dispatch_irq_release(&pd->owner->dg, &pd->dev);
 	/* An op waiting for this device is still answered, but the device is the release path's now. */
@@ -360,15 +315,11 @@ int pool_release(struct pb_pool *p, struct pb_pool_dev *pd)
 		return POOL_RELEASING;
 	}
 	release_host(pd);
-	int rc = release_finish(pd);
-	pool_persist(p);
-	return rc;
+	return release_finish(pd);
 }
 
 int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reason)
 {
-	if (p->keeping)
-		return 0;
 	if (pd->owner || pd->releasing) {
 		/* Marked once its release is over, after the release's own verdict. */
 		snprintf(pd->quarantine_reason, sizeof(pd->quarantine_reason), "%s", reason);
@@ -377,7 +328,6 @@ int pool_quarantine(struct pb_pool *p, struct pb_pool_dev *pd, const char *reaso
 		return pool_release(p, pd);
 	}
 	apply_quarantine(pd, reason);
-	pool_persist(p);
 	return 0;
 }
 
@@ -389,23 +339,6 @@ void pool_fini(struct pb_pool *p)
 	bgw_free(p->relw);
 	p->relw = NULL;
 	for (size_t i = 0; i < p->ndevs; i++) {
-		cfg_dev_free(p->devs[i]->dev.cfg);
-		hostdev_destroy(p->devs[i]->dev.host);
-		free(p->devs[i]);
-	}
-	p->ndevs = 0;
-}
-
-void pool_forget(struct pb_pool *p)
-{
-	/* A release already under way finishes first: its device is then free, as it would be anyway. */
-	bgw_free(p->relw);
-	p->relw = NULL;
-	while (p->nguests) {
-		guest_free(p->guests[--p->nguests]);
-	}
-	for (size_t i = 0; i < p->ndevs; i++) {
-		p->devs[i]->dev.host->kept = true;
 		cfg_dev_free(p->devs[i]->dev.cfg);
 		hostdev_destroy(p->devs[i]->dev.host);
 		free(p->devs[i]);

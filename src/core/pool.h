@@ -64,32 +64,11 @@ struct pb_pool {
 	/* Called on the loop when a release that returned POOL_RELEASING is over (the device is free or quarantined). */
 	void (*on_released)(void *arg, struct pb_pool_dev *pd);
 	void *on_released_arg;
-	/*
-	 * Called (pool_persist) whenever what a restart needs may have changed:
-	 * an assignment or release, and, before the guest sees its answer, every
-	 * op but a config read.  NULL: nothing is persisted.
-	 */
-	void (*persist)(void *arg);
-	void *persist_arg;
-	/*
-	 * A stop that keeps every device with its guest is under way: what a
-	 * transport's teardown would release or quarantine (a recovery failing
-	 * as its guest disconnects) is left as it is, for the next daemon.
-	 */
-	bool keeping;
 };
 
 void pool_init(struct pb_pool *p, enum topo_mode mode);
 /* Releases every device, waits for the releases in progress, frees every guest and device. */
 void pool_fini(struct pb_pool *p);
-/*
- * Stop without release: waits for the releases in progress, then frees every
- * guest and device leaving each device as it is (no quiesce, reset or
- * restore; a host device stays with the holding driver: hostdev kept).
- */
-void pool_forget(struct pb_pool *p);
-/* p->persist(p->persist_arg) when set. */
-void pool_persist(struct pb_pool *p);
 
 /*
  * From now on, devices whose reset is slow (hostdev slow_reset: real
@@ -115,12 +94,6 @@ void pool_set_irq_provider(struct pb_pool *p, struct irq_provider *irqp);
 struct pb_pool_dev *pool_add_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
 				    char *err, size_t errlen);
 /* The first device with that real address (free or not), or NULL. */
-/*
- * As pool_add_device for a device a previous pcibackd served and left as it
- * was (a restart): nothing is written to it (no quiesce).
- */
-struct pb_pool_dev *pool_adopt_device(struct pb_pool *p, struct hostdev *hd, const struct cfg_options *opts,
-				      char *err, size_t errlen);
 struct pb_pool_dev *pool_find_by_addr(struct pb_pool *p, const struct pb_bdf *addr);
 struct pb_pool_dev *pool_dev_of(struct pb_dev *d);
 
@@ -141,9 +114,6 @@ int pool_dev_assignable(const struct pb_pool_dev *pd, char *err, size_t errlen);
 /* Gives a free device to a guest (pool_dev_assignable); returns 0 with the guest-visible address, or -1 + err. */
 int pool_assign(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, struct pb_bdf *vaddr, char *err,
 		size_t errlen);
-/* As pool_assign, at the guest-visible address the device had before a restart (topo_add_at). */
-int pool_assign_at(struct pb_pool *p, struct pb_guest *g, struct pb_pool_dev *pd, const struct pb_bdf *vaddr,
-		   char *err, size_t errlen);
 /*
  * Takes the device back from its guest through the release path.  The
  * guest loses it at once (interrupts released, waiting op answered,

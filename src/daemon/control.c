@@ -73,8 +73,6 @@ void ctl_execute(struct ctl_ctx *ctx, char *line, FILE *out)
 		ctx->json = json;
 		int rc = c->run(ctx, argc - 1, args + 1, out, err, sizeof(err));
 		ctx->json = false;
-		/* What the command changed is in the state file before its answer. */
-		pool_persist(ctx->pool);
 		if (rc == CTL_DEFERRED)
 			return;
 		if (rc)

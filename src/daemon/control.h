@@ -44,8 +44,6 @@ struct ctl_ctx {
 	const struct host_options *host; /* for host: sources attached at run time */
 	struct ctl_park *park;     /* where a command may park its connection (NULL: it may not) */
 	bool json;                 /* the answer's form (struct ctl_out): one JSON document, else human lines */
-	struct evloop *loop;       /* the daemon's, which shutdown stops (NULL: no shutdown) */
-	bool *release_on_stop;     /* shutdown --release sets it: the daemon releases every device */
 };
 
 #define CTL_MAX_ARGS 16

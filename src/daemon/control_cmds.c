@@ -3,8 +3,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "common/log.h"
-#include "common/svc_notify.h"
 #include "daemon/control.h"
 #include "daemon/ctl_out.h"
 #include "daemon/devices.h"
@@ -532,33 +530,6 @@ static int cmd_owner(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char
 	return 0;
 }
 
-/* ---- stopping ---- */
-
-/*
- * Stops the daemon.  By default, as SIGTERM, every device stays with its
- * guest for the next pcibackd; --release releases every device first (the
- * one release path: quiesce, reset, restore) and leaves no state to take back.
- */
-static int cmd_shutdown(struct ctl_ctx *ctx, int argc, char **argv, FILE *out, char *err, size_t errlen)
-{
-	bool release = argc == 1;
-	if (argc == 1 && strcmp(argv[0], "--release")) {
-		snprintf(err, errlen, "usage: shutdown [--release]");
-		return -1;
-	}
-	if (!ctx->loop || !ctx->release_on_stop) {
-		snprintf(err, errlen, "this daemon cannot be stopped from here");
-		return -1;
-	}
-	*ctx->release_on_stop = release;
-	pb_info("control: shutdown%s: shutting down", release ? " --release" : "");
-	svc_notify_stopping();
-	evloop_stop(ctx->loop);
-	fprintf(out, "stopping: %s\n",
-		release ? "every device is released" : "every device stays with its guest for the next pcibackd");
-	return 0;
-}
-
 const struct ctl_cmd ctl_cmds[] = {
 	{ "help", "", 0, 0, cmd_help, false },
 	{ "list", "", 0, 0, cmd_list, true },
@@ -574,6 +545,5 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "quirk", "DDDD:BB:SS.F-REG:SIZE:MASK", 1, 1, cmd_quirk, false },
 	{ "owner", "GUEST [UID|USER]", 1, 2, cmd_owner, false },
 	{ "trace", "GUEST [on|off|FILE]", 1, 2, cmd_trace, false },
-	{ "shutdown", "[--release]", 0, 1, cmd_shutdown, false },
 };
 const size_t ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);

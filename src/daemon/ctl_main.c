@@ -15,8 +15,7 @@
 
 static const char ctl_usage[] =
 	"usage: pcibackctl --control PATH [--json] COMMAND [ARGS...]   (COMMAND help lists them)\n"
-	"       --json: the answer of list, stats, irq, aer-status, quarantine or writes as one JSON document\n"
-	"       pcibackctl --control PATH shutdown [--release]\n";
+	"       --json: the answer of list, stats, irq, aer-status, quarantine or writes as one JSON document\n";
 
 int main(int argc, char **argv)
 {

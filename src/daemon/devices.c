@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/pool_state.h"
 #include "host/simdev.h"
 #include "ownership/hide.h"
 #include "ownership/host_source.h"
@@ -89,70 +88,7 @@ static int add_hidden(struct pb_pool *pool, const struct daemon_opts *o, char *e
 	return 0;
 }
 
-/*
- * The saved record of hd if it can be given back (checked, a simulated
- * device's contents put back), else NULL, said in one line.
- */
-static struct ps_dev *saved_of(struct pool_state *saved, struct hostdev *hd)
-{
-	struct ps_dev *r = saved ? pool_state_find(saved, hd->source) : NULL;
-	if (!r || r->taken)
-		return NULL;
-	r->taken = true;
-	char e[256];
-	if (pool_state_give_host(r, hd, e, sizeof(e))) {
-		pb_warn("state file: %s not given back: %s", hd->source, e);
-		return NULL;
-	}
-	return r;
-}
-
-/* pd's guest, address and guest view as saved: true when given back, else said in one line. */
-static bool give_back(struct pb_pool *pool, struct pb_pool_dev *pd, const struct ps_dev *r)
-{
-	char e[256], va[PB_BDF_STRLEN];
-	if (pool_state_give_dev(pool, pd, r, e, sizeof(e))) {
-		pb_warn("state file: %s: its saved state not given back: %s", pd->dev.host->source, e);
-		return false;
-	}
-	if (r->guest[0])
-		pb_info("%s given back to guest %s at %s as it was", pd->dev.host->source, r->guest,
-			pb_bdf_format(&r->vaddr, va));
-	else
-		pb_info("%s back in the pool, free, as it was", pd->dev.host->source);
-	return true;
-}
-
-/* The saved devices no argument named: loaded from their sources, or said to be gone. */
-static void adopt_others(struct pb_pool *pool, const struct daemon_opts *o, struct pool_state *saved)
-{
-	for (size_t i = 0; saved && i < saved->ndevs; i++) {
-		struct ps_dev *r = &saved->devs[i];
-		if (r->taken)
-			continue;
-		char e[256];
-		const char *g = r->guest[0] ? r->guest : "(none)";
-		struct hostdev *hd = daemon_load_source(r->source, &o->host, e, sizeof(e));
-		if (!hd) {
-			pb_warn("state file: device %s (guest %s) no longer exists: %s; nothing else changes", r->source, g,
-				e);
-			r->taken = true;
-			continue;
-		}
-		if (!saved_of(saved, hd)) {
-			hostdev_destroy(hd);
-			continue;
-		}
-		struct pb_pool_dev *pd = pool_adopt_device(pool, hd, NULL, e, sizeof(e));
-		if (!pd)
-			pb_warn("state file: device %s (guest %s): %s", r->source, g, e);
-		else
-			give_back(pool, pd, r);
-	}
-}
-
-int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, struct pool_state *saved, char *err,
-		       size_t errlen)
+int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->ndevices; i++) {
 		const struct daemon_device_arg *a = &o->devices[i];
@@ -169,16 +105,11 @@ int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, struct
 			return -1;
 		}
 		struct cfg_options copts = { .permissive = a->permissive };
-		struct ps_dev *r = saved_of(saved, hd);
-		/* A device given back is left as it is: not even quiesced. */
-		struct pb_pool_dev *pd = r ? pool_adopt_device(pool, hd, &copts, e, sizeof(e))
-					   : pool_add_device(pool, hd, &copts, e, sizeof(e));
+		struct pb_pool_dev *pd = pool_add_device(pool, hd, &copts, e, sizeof(e));
 		if (!pd) {
 			snprintf(err, errlen, "%s %s: %s", opt, a->arg, e);
 			return -1;
 		}
-		if (r && give_back(pool, pd, r))
-			continue;
 		if (!a->guest[0])
 			continue; /* pool only: a transport assigns it later */
 		struct pb_guest *g = pool_guest(pool, a->guest, true);
@@ -196,7 +127,6 @@ int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, struct
 		pb_debug("guest %s: %s (%s) at %s", g->name, pb_bdf_format(&hd->addr, ra), a->source,
 			 pb_bdf_format(&v, va));
 	}
-	adopt_others(pool, o, saved);
 	if (o->hide && add_hidden(pool, o, err, errlen))
 		return -1;
 	for (size_t i = 0; i < o->nquirks; i++) {

@@ -8,20 +8,8 @@
 #include "core/pool.h"
 #include "daemon/options.h"
 
-struct pool_state;
-
-/*
- * Loads every device, adds it to the pool and assigns it; 0, or -1 with one
- * line naming the problem.  With saved (a state file a previous pcibackd
- * left, or NULL): every device it names that can be verified (the same
- * device, the same registers) is given back as it was (its guest, its
- * address, its guest view, a simulated device's contents and write record)
- * and nothing is written to it; one that cannot is said in one line and
- * starts as the command line says; a saved device not on the command line
- * is loaded from its source, or said to no longer exist.
- */
-int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, struct pool_state *saved, char *err,
-		       size_t errlen);
+/* Loads every device, adds it to the pool and assigns it; 0, or -1 with one line naming the problem. */
+int daemon_add_devices(struct pb_pool *pool, const struct daemon_opts *o, char *err, size_t errlen);
 
 /* A device from a SOURCE (sim:FILE[#ADDR] or host:ADDR); NULL with a one-line message. */
 struct hostdev *daemon_load_source(const char *source, const struct host_options *host, char *err, size_t errlen);

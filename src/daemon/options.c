@@ -20,7 +20,7 @@ const char daemon_usage[] =
 	"                [--quirk DDDD:BB:SS.F-REG:SIZE:MASK ...] [--hide '(DDDD:BB:SS.F)...']\n"
 	"                [--read-only] [--force-seize] [--strict-reset] [--sysfs DIR] [--stub DRIVER]\n"
 	"                [--guest-uid GUEST=UID|USER ...] [--handshake-timeout MS] [--op-rate OPS_PER_S]\n"
-	"                [--syslog] [--exact-msi-ops] [--state-dir DIR]\n"
+	"                [--syslog] [--exact-msi-ops]\n"
 	"       pcibackd --help | --version\n"
 	"  SOURCE: sim:FILE (the first device of an lspci -vvv -xxxx dump),\n"
 	"          sim:FILE#BB:DD.F or sim:FILE#DDDD:BB:DD.F (a chosen device of the dump),\n"
@@ -50,10 +50,6 @@ const char daemon_usage[] =
 	"          (default 20000; 0: unlimited) its event channel is held 128 ms, its ops answered after.\n"
 	"  --aer-policy: when a recovery fails (no guest handler, timeout, answer none or disconnect),\n"
 	"          detach (default) takes the device from the guest and quarantines it; keep only logs.\n"
-	"  --state-dir DIR: where the state a restart needs is kept (default " DAEMON_STATE_DIR "): SIGTERM\n"
-	"          leaves every device with its guest, and a daemon started again with the same\n"
-	"          arguments gives them back (local transport; doc/restart.md).  On Xen a stop still\n"
-	"          releases every device.  pcibackctl shutdown --release stops and releases.\n"
 	"  --syslog: log to syslog (facility daemon) instead of stderr.  Under systemd, lines on stderr\n"
 	"          carry their priority to the journal.  Readiness: READY=1 to $NOTIFY_SOCKET, or else\n"
 	"          one line \"pcibackd: ready: ...\" on stderr once every device and transport serves.\n";
@@ -208,7 +204,6 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		{ "op-rate", required_argument, NULL, 'O' },
 		{ "syslog", no_argument, NULL, 'L' },
 		{ "exact-msi-ops", no_argument, NULL, 'E' },
-		{ "state-dir", required_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,7 +215,6 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 	o->xen_domid = -1;
 	o->handshake_timeout_ms = LT_HANDSHAKE_TIMEOUT_MS;
 	o->op_rate = OP_RATE_DEFAULT;
-	o->state_dir = DAEMON_STATE_DIR;
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -233,14 +227,6 @@ int daemon_parse_args(int argc, char **argv, struct daemon_opts *o, char *err, s
 		case 'v': o->version = true; return 0;
 		case 'L': o->syslog = true; break;
 		case 'E': o->exact_msi_ops = true; break;
-		case 'D':
-			if (!*optarg) {
-				snprintf(err, errlen, "--state-dir needs a directory");
-				return -1;
-			}
-			o->state_dir = optarg;
-			o->state_dir_given = true;
-			break;
 		case 'R': o->host.read_only = true; break;
 		case 'F': o->host.force = true; break;
 		case 'Z': o->host.strict_reset = true; break;

@@ -54,13 +54,9 @@ struct daemon_opts {
 	struct daemon_guest_uid guest_uids[DAEMON_MAX_GUEST_UIDS];
 	uint32_t handshake_timeout_ms; /* --handshake-timeout: local clients' time to connect */
 	bool syslog;               /* --syslog: log lines to syslog, not stderr */
-	const char *state_dir;     /* --state-dir (default DAEMON_STATE_DIR) */
-	bool state_dir_given;      /* named on the command line: failing to use it is fatal */
 	bool help;
 	bool version;
 };
-
-#define DAEMON_STATE_DIR "/run/pcibackd"
 
 extern const char daemon_usage[];
 

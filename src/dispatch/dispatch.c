@@ -136,16 +136,6 @@ void dispatch_guest_fini(struct dispatch_guest *g)
 	g->aer_reset = NULL;
 }
 
-/* What of d a restart needs, as one number: its guest view, its interrupts, the writes it received. */
-static uint64_t dev_fingerprint(const struct pb_dev *d)
-{
-	uint64_t h = cfg_dev_fingerprint(d->cfg) ^ d->host->write_count ^ ((uint64_t)d->host->enabled << 63);
-	const uint8_t *p = (const uint8_t *)&d->irq;
-	for (size_t i = 0; i < sizeof(d->irq); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static struct pb_dev *lookup(struct dispatch_guest *g, const struct pciif_op *op)
 {
 	/* Full-width comparison against valid addresses: nothing aliases. */
@@ -159,7 +149,6 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 {
 	res->err = PCIIF_ERR_SUCCESS;
 	res->value = op->value;
-	res->changed = false;
 	res->nvec = 0;
 	res->wait_us = 0;
 	res->wait_dev = NULL;
@@ -179,9 +168,7 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 			res->value = v;
 		} else {
 			unsigned wait_us;
-			uint64_t before = dev_fingerprint(d);
 			res->err = cfg_write(d->cfg, op->offset, op->size, op->value);
-			res->changed = dev_fingerprint(d) != before;
 			if (cfg_pm_pending(d->cfg, &wait_us)) {
 				if (!wait_us) {
 					dispatch_after_wait(g, d);
@@ -206,9 +193,7 @@ void dispatch_execute(struct dispatch_guest *g, const struct pciif_op *op, struc
 			res->err = PCIIF_ERR_DEV_NOT_FOUND;
 			return;
 		}
-		uint64_t before = dev_fingerprint(d);
 		msi_op(g, d, op, res);
-		res->changed = dev_fingerprint(d) != before;
 		return;
 	}
 	default:
@@ -237,8 +222,6 @@ static void answer(struct dispatch_guest *g, struct pciif_sharedinfo *sh, const 
 	/* Off, the trace costs this test only: no clock, no formatting (t0 is 0 when it was off at the fetch). */
 	if (g->trace)
 		trace_op(g->trace, g->name, op, res, t0 ? pb_now_ns() - t0 : 0);
-	if (g->persist && res->changed)
-		g->persist(g->persist_arg);
 	if (!sh)
 		return;
 	/* Selective write-back: only the result fields. */

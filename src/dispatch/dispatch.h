@@ -53,7 +53,6 @@ struct dispatch_result {
 	uint32_t value;
 	uint32_t nvec;                       /* vectors to write back (enable_msix success) */
 	uint16_t vectors[PCIIF_MAX_VEC];
-	bool changed;                        /* the op changed its device's state (persist before answering) */
 	unsigned wait_us;                    /* > 0: wait_dev needs this long (a D-state change) before */
 	struct pb_dev *wait_dev;             /*       dispatch_after_wait runs and the op is done */
 };
@@ -89,13 +88,6 @@ struct dispatch_guest {
 	struct bg_worker *bgw;               /* runs a slow_reset device's AER reset (NULL: in place) */
 	struct aer_reset_job *aer_resets;    /* those resets while they run, one per device: the guest's ops wait */
 	struct aer_reset_job *aer_reset;     /* the one the recovery waits for */
-	/*
-	 * Called after every op that changed its device's state (guest view,
-	 * interrupts, anything written to it), before its answer is written
-	 * back: what a restart needs is saved before the guest can rely on it.
-	 */
-	void (*persist)(void *arg);
-	void *persist_arg;
 	/* Test hook: called after the op was copied, before it is used. */
 	void (*after_fetch)(void *arg);
 	void *after_fetch_arg;

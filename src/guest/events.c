@@ -140,7 +140,6 @@ int pf_backend_msg(struct pf_conn *c)
 		return 0;
 	if (r == 0) {
 		snprintf(c->last_error, sizeof(c->last_error), "the backend hung up");
-		c->hung_up = true;
 		return ECONNRESET;
 	}
 	if (r < 0) {
@@ -179,11 +178,6 @@ int pf_backend_msg(struct pf_conn *c)
 static void deliver(struct pf_conn *c)
 {
 	/* The handlers' own ops may bring the next round: deliver until nothing is left. */
-	if (c->reconnected) {
-		c->reconnected = false;
-		if (c->h.reconnected)
-			c->h.reconnected(c->h.arg);
-	}
 	while (c->nremoved || c->reconfigured) {
 		while (c->nremoved) {
 			struct pb_bdf a = c->removed[0];
@@ -233,8 +227,6 @@ int pf_wait(struct pf_conn *c, int timeout_ms, int extra_fd, bool *extra_ready)
 		}
 		if (p[1].revents) {
 			int r = pf_backend_msg(c);
-			if (r && c->hung_up)
-				r = pf_reconnect(c);
 			if (r)
 				return r;
 		}

@@ -12,7 +12,7 @@
 #include "guest/pcifront.h"
 
 static const char usage[] =
-	"usage: pcifront --socket PATH --guest NAME [--aer ANSWER] [--no-aer-handler] [--reconnect MS] COMMAND\n"
+	"usage: pcifront --socket PATH --guest NAME [--aer ANSWER] [--no-aer-handler] COMMAND\n"
 	"       pcifront --help | --version\n"
 	"commands:\n"
 	"  lspci                          every device, in `lspci -xxxx` form (decode with lspci -F FILE -vvv)\n"
@@ -32,10 +32,6 @@ static const char usage[] =
 	"  --aer recovered|can-recover|need-reset|disconnect|none|ignore   (default none: no driver handler;\n"
 	"        ignore never answers)\n"
 	"  --no-aer-handler               do not announce a PV AER handler (_XEN_PCIB_AERHANDLER)\n"
-	"  --reconnect MS                 wait up to MS (default 2000, 0: not at all) for a backend that\n"
-	"                                 stopped to come back, then connect again with the same page\n"
-	"                                 (an op posted meanwhile is answered after; serve prints\n"
-	"                                 \"reconnected: devices: ...\")\n"
 	"Interrupts stay as set across invocations: the backend keeps a guest's device state.\n";
 
 /* ---- AER responder ---- */
@@ -314,7 +310,6 @@ static void on_removed(void *arg, const struct pb_bdf *a)
 }
 
 static void on_reconfigured(void *arg) { print_devices(arg, "reconfigured:"); }
-static void on_reconnected(void *arg) { print_devices(arg, "reconnected:"); }
 
 /* Runs each complete line of buf as a command; keeps the rest. */
 static void run_lines(struct tool *t, char *buf, size_t *len)
@@ -381,7 +376,6 @@ int main(int argc, char **argv)
 		{ "guest", required_argument, NULL, 'g' },
 		{ "aer", required_argument, NULL, 'a' },
 		{ "no-aer-handler", no_argument, NULL, 'n' },
-		{ "reconnect", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -389,21 +383,12 @@ int main(int argc, char **argv)
 	const char *sock = NULL, *guest = NULL;
 	struct tool t = { .aer_answer = PCIIF_AER_RESULT_NONE, .events = stderr };
 	bool handler = true;
-	int reconnect_ms = PF_RECONNECT_MS;
 	int o;
 	while ((o = getopt_long(argc, argv, "+s:g:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock = optarg; break;
 		case 'g': guest = optarg; break;
 		case 'n': handler = false; break;
-		case 'r': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 0 || v > 3600000)
-				return die_usage("--reconnect: expected milliseconds, 0 to 3600000");
-			reconnect_ms = (int)v;
-			break;
-		}
 		case 'a': {
 			size_t i = 0;
 			while (i < N_ANSWERS && strcmp(aer_answers[i].name, optarg))
@@ -442,13 +427,8 @@ int main(int argc, char **argv)
 	}
 	if (serving)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	struct pf_handlers h = { .aer = aer_step,
-				 .removed = on_removed,
-				 .reconfigured = on_reconfigured,
-				 .reconnected = on_reconnected,
-				 .arg = &t };
+	struct pf_handlers h = { .aer = aer_step, .removed = on_removed, .reconfigured = on_reconfigured, .arg = &t };
 	pf_set_handlers(t.c, &h);
-	pf_set_reconnect(t.c, reconnect_ms);
 	int rc = serving ? serve(&t) : run_command(&t, argc - optind, argv + optind);
 	pf_close(t.c);
 	return rc;

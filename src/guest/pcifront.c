@@ -108,65 +108,9 @@ struct pf_conn *pf_connect(const char *sock_path, const char *name, char *err, s
 	return pf_connect_with(sock_path, name, true, err, errlen);
 }
 
-/*
- * The handshake over a new socket: name, read the publication, hand over the
- * page and event channels (made on the first connection, the same ones on a
- * reconnection), Connected.  0, or -1 with err set; *refused when the
- * backend answered with an error (as opposed to not being there).
- */
-static int handshake(struct pf_conn *c, bool first, bool *refused, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	*refused = false;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->sock_path);
-	if (c->sock >= 0)
-		close(c->sock);
-	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->sock < 0 || connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "cannot connect to %s: %s", c->sock_path, strerror(errno));
-		return -1;
-	}
-	struct lt_msg m;
-	lt_msg_init(&m);
-	lt_msg_set(&m, LT_K_NAME, "%s", c->name);
-	lt_msg_set(&m, LT_K_STATE, "%d", XB_INITIALISING);
-	int r = lt_send(c->sock, &m, NULL, 0);
-	if (r) {
-		snprintf(err, errlen, "cannot send to %s: %s", c->sock_path, strerror(-r));
-		return -1;
-	}
-	if (recv_msg(c, &m, PF_HANDSHAKE_TIMEOUT_MS, err, errlen))
-		return -1;
-	*refused = true;
-	if (expect_state(&m, XB_INITIALISED, err, errlen) || pf_parse_published(c, &m, err, errlen))
-		return -1;
-	*refused = false;
-	if (first) {
-		if (make_channels(c, err, errlen))
-			return -1;
-		/* Like Linux's pcifront at probe: the page starts with flags 0, then the AER handler bit. */
-		c->page->flags = 0;
-		if (c->aer_handler)
-			pciif_flags_set(c->page, PCIIF_FLAG_B_AERHANDLER);
-	}
-	lt_msg_init(&m);
-	lt_msg_set(&m, LT_K_MAGIC, "%s", PCIIF_MAGIC);
-	lt_msg_set(&m, LT_K_STATE, "%d", XB_INITIALISED);
-	int fds[3] = { c->page_fd, c->kick_fd, c->notify_fd };
-	r = lt_send(c->sock, &m, fds, 3);
-	if (r) {
-		snprintf(err, errlen, "cannot send to %s: %s", c->sock_path, strerror(-r));
-		return -1;
-	}
-	if (recv_msg(c, &m, PF_HANDSHAKE_TIMEOUT_MS, err, errlen))
-		return -1;
-	*refused = true;
-	return expect_state(&m, XB_CONNECTED, err, errlen);
-}
-
 struct pf_conn *pf_connect_with(const char *sock_path, const char *name, bool aer_handler, char *err, size_t errlen)
 {
-	struct sockaddr_un sa;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "socket path %s is too long", sock_path);
 		return NULL;
@@ -180,49 +124,44 @@ struct pf_conn *pf_connect_with(const char *sock_path, const char *name, bool ae
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->sock = c->page_fd = c->kick_fd = c->notify_fd = -1;
-	snprintf(c->sock_path, sizeof(c->sock_path), "%s", sock_path);
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->aer_handler = aer_handler;
-	c->reconnect_ms = PF_RECONNECT_MS;
-	bool refused;
-	if (handshake(c, true, &refused, err, errlen)) {
-		pf_free(c);
-		return NULL;
+	c->page_fd = c->kick_fd = c->notify_fd = -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->sock < 0 || connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "cannot connect to %s: %s", sock_path, strerror(errno));
+		goto fail;
 	}
+	struct lt_msg m;
+	lt_msg_init(&m);
+	lt_msg_set(&m, LT_K_NAME, "%s", name);
+	lt_msg_set(&m, LT_K_STATE, "%d", XB_INITIALISING);
+	int r = lt_send(c->sock, &m, NULL, 0);
+	if (r) {
+		snprintf(err, errlen, "cannot send to %s: %s", sock_path, strerror(-r));
+		goto fail;
+	}
+	if (recv_msg(c, &m, PF_HANDSHAKE_TIMEOUT_MS, err, errlen) || expect_state(&m, XB_INITIALISED, err, errlen) ||
+	    pf_parse_published(c, &m, err, errlen) || make_channels(c, err, errlen))
+		goto fail;
+	/* Like Linux's pcifront at probe: the page starts with flags 0, then the AER handler bit. */
+	c->page->flags = 0;
+	if (aer_handler)
+		pciif_flags_set(c->page, PCIIF_FLAG_B_AERHANDLER);
+	lt_msg_init(&m);
+	lt_msg_set(&m, LT_K_MAGIC, "%s", PCIIF_MAGIC);
+	lt_msg_set(&m, LT_K_STATE, "%d", XB_INITIALISED);
+	int fds[3] = { c->page_fd, c->kick_fd, c->notify_fd };
+	r = lt_send(c->sock, &m, fds, 3);
+	if (r) {
+		snprintf(err, errlen, "cannot send to %s: %s", sock_path, strerror(-r));
+		goto fail;
+	}
+	if (recv_msg(c, &m, PF_HANDSHAKE_TIMEOUT_MS, err, errlen) || expect_state(&m, XB_CONNECTED, err, errlen))
+		goto fail;
 	return c;
-}
-
-void pf_set_reconnect(struct pf_conn *c, int ms) { c->reconnect_ms = ms < 0 ? 0 : ms; }
-
-int pf_reconnect(struct pf_conn *c)
-{
-	uint64_t deadline = pb_now_ms() + (uint64_t)c->reconnect_ms;
-	char err[200] = "";
-	size_t nold = c->ndevs;
-	struct pb_bdf old[LT_MSG_MAX_KEYS];
-	memcpy(old, c->devs, nold * sizeof(old[0]));
-	c->hung_up = false;
-	while (c->reconnect_ms > 0) {
-		bool refused;
-		if (!handshake(c, false, &refused, err, sizeof(err))) {
-			/* What the guest now has: a different publication is a hot-plug it must hear of. */
-			bool same = c->ndevs == nold;
-			for (size_t i = 0; same && i < nold; i++)
-				same = pb_bdf_equal(&old[i], &c->devs[i]);
-			if (!same)
-				c->reconfigured = true;
-			c->reconnected = true; /* reported outside any op (events.c) */
-			return 0;
-		}
-		if (refused || pb_now_ms() >= deadline)
-			break;
-		struct pollfd none;
-		poll(&none, 0, 20); /* the backend is not back yet */
-	}
-	snprintf(c->last_error, sizeof(c->last_error), "the backend hung up%s%s", err[0] ? "; reconnecting: " : "",
-		 err);
-	return ECONNRESET;
+fail:
+	pf_free(c);
+	return NULL;
 }
 
 void pf_close(struct pf_conn *c)
@@ -286,12 +225,6 @@ int pf_op(struct pf_conn *c, struct pciif_op *op)
 		}
 		if (p[1].revents) {
 			int r = pf_backend_msg(c);
-			if (r && c->hung_up) {
-				/* The op stays posted: the backend that comes back answers it, in its own time. */
-				r = pf_reconnect(c);
-				if (!r)
-					deadline = pb_now_ms() + PF_OP_TIMEOUT_MS;
-			}
 			if (r && (pciif_flags_load(sh) & PCIIF_FLAG_F_ACTIVE))
 				return r;
 		}

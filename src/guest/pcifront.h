@@ -23,7 +23,6 @@
 #include "proto/pciif.h"
 
 #define PF_OP_TIMEOUT_MS 2000
-#define PF_RECONNECT_MS 2000
 #define PF_MAX_ROOTS 256
 
 struct pf_conn;
@@ -41,15 +40,6 @@ struct pf_root {
 struct pf_conn *pf_connect(const char *sock_path, const char *name, char *err, size_t errlen);
 struct pf_conn *pf_connect_with(const char *sock_path, const char *name, bool aer_handler, char *err,
 				size_t errlen);
-/*
- * A backend that hangs up without a word (it stopped, or was killed) is
- * waited for up to ms (default PF_RECONNECT_MS; 0: not at all), then
- * connected again with the same page and event channels, as Linux's
- * pcifront keeps its grant and event channel: an op posted meanwhile is
- * answered by the new backend, and gets its whole op timeout once
- * reconnected.  A backend that refuses the guest ends the connection.
- */
-void pf_set_reconnect(struct pf_conn *c, int ms);
 /* Says Closed to the backend and frees everything. */
 void pf_close(struct pf_conn *c);
 
@@ -122,8 +112,6 @@ struct pf_handlers {
 	void (*removed)(void *arg, const struct pb_bdf *a);
 	/* The backend republished (Reconfigured): roots and devices are re-read; rescan now. */
 	void (*reconfigured)(void *arg);
-	/* Connected again to a backend that had hung up (pf_set_reconnect); outside any op, like reconfigured. */
-	void (*reconnected)(void *arg);
 	void *arg;
 };
 void pf_set_handlers(struct pf_conn *c, const struct pf_handlers *h);

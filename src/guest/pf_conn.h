@@ -9,11 +9,6 @@
 #include "transport/local/local_msg.h"
 
 struct pf_conn {
-	char sock_path[108];
-	char name[LT_GUEST_NAME_MAX + 1];
-	bool aer_handler;           /* announce _XEN_PCIB_AERHANDLER on the first connection */
-	int reconnect_ms;           /* how long to wait for a backend that hung up to come back (0: never) */
-	bool hung_up;               /* the backend closed the connection without a word (it stopped) */
 	int sock;
 	int page_fd, kick_fd, notify_fd;
 	struct pciif_sharedinfo *page;
@@ -28,17 +23,7 @@ struct pf_conn {
 	size_t nremoved;            /* hot-unplugged devices not yet reported to h.removed */
 	struct pb_bdf removed[LT_MSG_MAX_KEYS];
 	bool reconfigured;          /* a Reconfigured not yet reported to h.reconfigured */
-	bool reconnected;           /* a reconnection not yet reported to h.reconnected */
 };
-
-/* pcifront.c */
-/*
- * The backend hung up (c->hung_up): connects again, handing over the same
- * page and event channels, within c->reconnect_ms.  An op still posted on
- * the page is the new backend's to answer.  0, or ECONNRESET with
- * last_error set.
- */
-int pf_reconnect(struct pf_conn *c);
 
 /* events.c */
 /* Answers a posted AER step if there is one (never calls back into ops). */

@@ -87,8 +87,6 @@ struct hostdev {
 	struct hostdev *physfn;      /* SR-IOV: the PF of a VF, else NULL */
 	bool real;                   /* a device of this host (not simulated): the hypervisor knows it */
 	bool slow_reset;             /* release may block for long (a kernel reset): done off the event loop */
-	bool kept;                   /* destroyed by a stop that keeps it for the next pcibackd: left as it is */
-	uint64_t write_count;        /* hostdev_write calls: whether anything was written */
 	char source[128];            /* where it came from, for messages */
 };
 
@@ -98,7 +96,6 @@ static inline int hostdev_read(struct hostdev *hd, unsigned off, unsigned size, 
 }
 static inline int hostdev_write(struct hostdev *hd, unsigned off, unsigned size, uint32_t val)
 {
-	hd->write_count++;
 	return hd->ops->write(hd, off, size, val);
 }
 void hostdev_destroy(struct hostdev *hd);

@@ -83,10 +83,3 @@ void sim_irq_init(struct sim_irq *s)
 	s->maps = s->unmaps = 0;
 	s->fail_after = -1;
 }
-
-void sim_irq_adopt(struct sim_irq *s, uint32_t pirq)
-{
-	s->maps++;
-	if (pirq >= s->next_pirq && pirq < 0xfff0)
-		s->next_pirq = pirq + 1;
-}

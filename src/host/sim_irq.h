@@ -13,8 +13,6 @@ struct sim_irq {
 };
 
 void sim_irq_init(struct sim_irq *s);
-/* A mapping a previous pcibackd made and a restart takes over: counted live, its number never handed out again. */
-void sim_irq_adopt(struct sim_irq *s, uint32_t pirq);
 /* Live mappings (maps - unmaps). */
 static inline unsigned sim_irq_live(const struct sim_irq *s) { return s->maps - s->unmaps; }
 

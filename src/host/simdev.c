@@ -17,7 +17,7 @@
 #include "host/lspci_dump.h"
 #include "proto/pci_regs.h"
 
-#define SIM_MAX_WRITES SIMDEV_SAVED_MAX_WRITES
+#define SIM_MAX_WRITES 65536
 
 struct simdev {
 	struct hostdev hd;              /* first: struct hostdev * <-> struct simdev * */
@@ -654,110 +654,4 @@ const struct simdev_counters *simdev_counters(const struct hostdev *hd) { return
 void simdev_set_vpd_completion(struct hostdev *hd, bool on)
 {
 	to_sim(hd)->vpd_completion = on ? hostdev_find_cap(hd, PCI_CAP_ID_VPD) : 0;
-}
-
-/* ---- saved for a restart ---- */
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-uint64_t simdev_initial_hash(const struct hostdev *hd) { return fnv1a(to_sim(hd)->initial, hd->cfg_size); }
-
-/* An entry as a reset leaves it (msix_table_reset), with nothing programmed. */
-static bool msix_entry_pristine(const struct simdev *s, unsigned i)
-{
-	return !s->msix_pirq[i] && !s->msix[i][0] && !s->msix[i][1] && !s->msix[i][2] &&
-	       s->msix[i][3] == PCI_MSIX_ENTRY_CTRL_MASKBIT;
-}
-
-int simdev_save(const struct hostdev *hd, struct simdev_saved *out)
-{
-	struct simdev *s = to_sim(hd);
-	memset(out, 0, sizeof(*out));
-	out->cfg_size = hd->cfg_size;
-	memcpy(out->cfg, s->cfg, sizeof(out->cfg));
-	out->initial_hash = simdev_initial_hash(hd);
-	out->enabled = hd->enabled;
-	if (s->nwrites) {
-		out->writes = malloc(s->nwrites * sizeof(*out->writes));
-		if (!out->writes)
-			return -ENOMEM;
-		memcpy(out->writes, s->writes, s->nwrites * sizeof(*out->writes));
-		out->nwrites = s->nwrites;
-	}
-	size_t n = 0;
-	for (unsigned i = 0; i < SIMDEV_MSIX_MAX; i++)
-		n += !msix_entry_pristine(s, i);
-	if (n) {
-		out->msix = calloc(n, sizeof(*out->msix));
-		if (!out->msix) {
-			simdev_saved_free(out);
-			return -ENOMEM;
-		}
-		for (unsigned i = 0; i < SIMDEV_MSIX_MAX; i++)
-			if (!msix_entry_pristine(s, i)) {
-				struct simdev_saved_msix *m = &out->msix[out->nmsix++];
-				m->entry = (uint16_t)i;
-				memcpy(m->v, s->msix[i], sizeof(m->v));
-				m->pirq = s->msix_pirq[i];
-			}
-	}
-	return 0;
-}
-
-void simdev_saved_free(struct simdev_saved *s)
-{
-	free(s->writes);
-	free(s->msix);
-	s->writes = NULL;
-	s->msix = NULL;
-	s->nwrites = s->nmsix = 0;
-}
-
-int simdev_load_saved(struct hostdev *hd, const struct simdev_saved *in, char *err, size_t errlen)
-{
-	struct simdev *s = to_sim(hd);
-	if (in->cfg_size != hd->cfg_size || in->initial_hash != simdev_initial_hash(hd)) {
-		snprintf(err, errlen, "the device's dump is not the one the state was saved from");
-		return -1;
-	}
-	if (in->nwrites > SIMDEV_SAVED_MAX_WRITES) {
-		snprintf(err, errlen, "%zu saved writes: more than a device records (%d)", in->nwrites,
-			 SIMDEV_SAVED_MAX_WRITES);
-		return -1;
-	}
-	for (size_t i = 0; i < in->nmsix; i++)
-		if (in->msix[i].entry >= SIMDEV_MSIX_MAX) {
-			snprintf(err, errlen, "saved MSI-X entry %u is beyond the table", in->msix[i].entry);
-			return -1;
-		}
-	struct simdev_write *w = NULL;
-	size_t cap = in->nwrites < 64 ? 64 : in->nwrites;
-	w = malloc(cap * sizeof(*w));
-	if (!w) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (in->nwrites)
-		memcpy(w, in->writes, in->nwrites * sizeof(*w));
-	free(s->writes);
-	s->writes = w;
-	s->nwrites = in->nwrites;
-	s->capwrites = cap;
-	memcpy(s->cfg, in->cfg, hd->cfg_size);
-	hd->enabled = in->enabled;
-	msix_table_reset(s);
-	memset(s->msix_pirq, 0, sizeof(s->msix_pirq));
-	for (size_t i = 0; i < in->nmsix; i++) {
-		memcpy(s->msix[in->msix[i].entry], in->msix[i].v, sizeof(in->msix[i].v));
-		s->msix_pirq[in->msix[i].entry] = in->msix[i].pirq;
-	}
-	return 0;
 }

@@ -116,42 +116,6 @@ void simdev_msix_forget(struct hostdev *hd, uint32_t pirq);
 void simdev_msix_reprogram(struct hostdev *hd);
 void simdev_set_reset_keeps_msix(struct hostdev *hd, bool on);
 
-/*
- * What a restart needs of a simulated device beyond its dump (core/pool_state.c
- * writes it out and gives it back): the config bytes, the write record,
- * whether it is enabled, and its MSI-X table entries that differ from a
- * reset's (or that the interrupt provider programmed).  initial_hash
- * identifies the power-on contents: the state goes back only to a device
- * loaded from the same dump.
- */
-struct simdev_saved_msix {
-	uint16_t entry;
-	uint32_t v[4];
-	uint32_t pirq;
-};
-struct simdev_saved {
-	unsigned cfg_size;
-	uint8_t cfg[4096];
-	uint64_t initial_hash;
-	bool enabled;
-	size_t nwrites;
-	struct simdev_write *writes;       /* malloc'ed */
-	size_t nmsix;
-	struct simdev_saved_msix *msix;    /* malloc'ed */
-};
-#define SIMDEV_SAVED_MAX_WRITES 65536
-/* 0, or -ENOMEM.  Free with simdev_saved_free. */
-int simdev_save(const struct hostdev *hd, struct simdev_saved *out);
-void simdev_saved_free(struct simdev_saved *s);
-/* FNV-1a of hd's power-on contents. */
-uint64_t simdev_initial_hash(const struct hostdev *hd);
-/*
- * Gives hd (loaded from the same dump, never written yet) the saved state:
- * nothing recorded.  -1 with a one-line message, hd unchanged, when the
- * state does not fit the device.
- */
-int simdev_load_saved(struct hostdev *hd, const struct simdev_saved *in, char *err, size_t errlen);
-
 /* True if hd is a simulated device. */
 int simdev_is_sim(const struct hostdev *hd);
 

@@ -146,10 +146,7 @@ static void o_destroy(struct hostdev *hd)
 	hd->physfn = NULL; /* owned by inner */
 	hostdev_destroy(o->inner);
 	char msg[200], bdf[PB_BDF_STRLEN];
-	if (hd->kept && o->own.seized)
-		pb_info("%s: left bound to %s as it is, for the next pcibackd", pb_bdf_format(&o->own.addr, bdf),
-			host_opt_stub(&o->opt));
-	else if (o->release_failed && o->own.seized)
+	if (o->release_failed && o->own.seized)
 		pb_err("%s: left bound to %s: its release failed, so it is not given back to %s (rebind by hand)",
 		       pb_bdf_format(&o->own.addr, bdf), host_opt_stub(&o->opt),
 		       o->own.orig_driver[0] ? o->own.orig_driver : "the host");

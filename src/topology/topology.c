@@ -102,33 +102,6 @@ int topo_add(struct topology *t, struct hostdev *hd, void *priv, struct pb_bdf *
 	return 0;
 }
 
-int topo_add_at(struct topology *t, struct hostdev *hd, void *priv, const struct pb_bdf *want, char *err,
-		size_t errlen)
-{
-	char a[PB_BDF_STRLEN], w[PB_BDF_STRLEN];
-	pb_bdf_format(&hd->addr, a);
-	pb_bdf_format(want, w);
-	const char *why = NULL;
-	if (topo_find(t, priv))
-		why = "it is already exported to this guest";
-	else if (t->count >= TOPO_MAX_DEVS)
-		why = "the guest holds its maximum of functions";
-	else if (t->mode == TOPO_VPCI && (hd->class_code >> 16) == PCI_BASE_CLASS_BRIDGE)
-		why = "bridges are not exported on the virtual PCI bus";
-	else if (t->mode == TOPO_VPCI && (want->domain || want->bus || PB_FUNC(want->devfn) != PB_FUNC(hd->addr.devfn)))
-		why = "not an address of the virtual PCI bus for this function";
-	else if (t->mode == TOPO_PASSTHROUGH && !pb_bdf_equal(want, &hd->addr))
-		why = "passthrough shows the real address";
-	else if (topo_get(t, want->domain, want->bus, want->devfn))
-		why = "another device has that address";
-	if (why) {
-		snprintf(err, errlen, "cannot export %s at %s: %s", a, w, why);
-		return -1;
-	}
-	t->e[t->count++] = (struct topo_entry){ .vaddr = *want, .host = hd, .priv = priv };
-	return 0;
-}
-
 int topo_remove(struct topology *t, const void *priv)
 {
 	for (size_t i = 0; i < t->count; i++)

@@ -46,14 +46,6 @@ const char *topo_mode_name(enum topo_mode mode);
 /* Places hd; returns 0 with its guest address, or -1 with a message. */
 int topo_add(struct topology *t, struct hostdev *hd, void *priv, struct pb_bdf *vaddr, char *err, size_t errlen);
 /* Removes the entry of priv; -1 if absent. */
-/*
- * As topo_add, at the address `want` the device had before a restart: it must
- * be one topo_add could give it (vpci: bus 0, the device's function, a slot
- * whose functions are not another device's; passthrough: the real address)
- * and free.  0, or -1 + err.
- */
-int topo_add_at(struct topology *t, struct hostdev *hd, void *priv, const struct pb_bdf *want, char *err,
-		size_t errlen);
 int topo_remove(struct topology *t, const void *priv);
 
 /*

@@ -20,12 +20,10 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
-# start_daemon ARGS...: runs pcibackd on $T/sock with control socket $T/ctl and state directory
-# $T/state; log in $T/daemon.log.  Each start begins without saved state unless KEEP_STATE=1.
+# start_daemon ARGS...: runs pcibackd on $T/sock with control socket $T/ctl; log in $T/daemon.log.
 start_daemon() {
 	rm -f "$T/sock"
-	[ -n "${KEEP_STATE:-}" ] || rm -rf "$T/state"
-	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" --state-dir "$T/state" "$@" 2>"$T/daemon.log" &
+	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" "$@" 2>"$T/daemon.log" &
 	DPID=$!
 	wait_socket "$T/sock"
 }

@@ -15,7 +15,7 @@ n.bind(t + "/notify")
 n.settimeout(20)
 env = dict(os.environ, NOTIFY_SOCKET=t + "/notify")
 log = open(t + "/daemon.log", "w")
-p = subprocess.Popen([daemon, "--socket", t + "/sock", "--control", t + "/ctl", "--state-dir", t + "/state", "--device", "g1=" + dev],
+p = subprocess.Popen([daemon, "--socket", t + "/sock", "--control", t + "/ctl", "--device", "g1=" + dev],
                      env=env, stderr=log)
 msg = n.recv(4096).decode()
 p.send_signal(signal.SIGSTOP)  # frozen as it said READY: whatever serves now was set up before
@@ -39,7 +39,7 @@ grep -q "info: serving 1 devices" "$T/daemon.log" || fail "no serving line in th
 pass "under a service manager the summary is an info line, not the stderr ready line"
 
 rm -f "$T/sock"
-"$PCIBACKD" --socket "$T/sock" --state-dir "$T/state" --device "g1=$DEV" --log-level err 2>"$T/daemon.log" &
+"$PCIBACKD" --socket "$T/sock" --device "g1=$DEV" --log-level err 2>"$T/daemon.log" &
 DPID=$!
 wait_for "$T/daemon.log" "ready" "the daemon's stderr"
 front g1 read 00:00.0 0 2 >/dev/null || fail "not serving after its ready line"
@@ -51,7 +51,7 @@ pass "without a service manager: one ready line on stderr, even at --log-level e
 
 : >"$T/daemon.log"
 rm -f "$T/sock"
-JOURNAL_STREAM=$(stat -c %d:%i "$T/daemon.log") "$PCIBACKD" --socket "$T/sock" --state-dir "$T/state" --device "g1=$DEV" \
+JOURNAL_STREAM=$(stat -c %d:%i "$T/daemon.log") "$PCIBACKD" --socket "$T/sock" --device "g1=$DEV" \
 	--device "g1=sim:$FIX/nosuch.lspci" 2>>"$T/daemon.log" && fail "a missing dump was accepted"
 grep -q '^<3>error: ' "$T/daemon.log" || fail "no <3> priority under the journal: $(cat "$T/daemon.log")"
 ! grep -q '^pcibackd: ' "$T/daemon.log" || fail "unprefixed lines under the journal: $(cat "$T/daemon.log")"

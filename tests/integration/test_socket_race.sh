@@ -14,9 +14,9 @@ for r in $(seq 1 $ROUNDS); do
 	# Odd rounds: only --socket is shared; even rounds: --control too.
 	ca="$T/ctl" cb="$T/ctl"
 	if [ $((r % 2)) -eq 1 ]; then ca="$T/ctl-a" cb="$T/ctl-b"; fi
-	"$PCIBACKD" --socket "$T/sock" --control "$ca" --state-dir "$T/state" --device "$DEV" 2>"$T/a.log" &
+	"$PCIBACKD" --socket "$T/sock" --control "$ca" --device "$DEV" 2>"$T/a.log" &
 	A=$!
-	"$PCIBACKD" --socket "$T/sock" --control "$cb" --state-dir "$T/state" --device "$DEV" 2>"$T/b.log" &
+	"$PCIBACKD" --socket "$T/sock" --control "$cb" --device "$DEV" 2>"$T/b.log" &
 	B=$!
 	SPIDS="$A $B"
 	i=0

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || { echo "skip: strace is not installed"; exit 77; }
 strace -f -qq -o /dev/null -e trace=listen -e inject=listen:delay_enter=500000 \
-	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" --state-dir "$T/state" --device "g1=sim:$FIX/microvm-virtio.lspci#00:02.0" \
+	"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" --device "g1=sim:$FIX/microvm-virtio.lspci#00:02.0" \
 	2>"$T/daemon.log" &
 DPID=$!
 for path in ctl sock; do

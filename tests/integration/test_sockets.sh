@@ -38,7 +38,7 @@ kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null || true
 DPID=
 [ -S "$T/sock" ] && [ -S "$T/ctl" ] || fail "expected stale sockets after SIGKILL"
-"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" --state-dir "$T/state" --device "$DEV" 2>"$T/daemon.log" &
+"$PCIBACKD" --socket "$T/sock" --control "$T/ctl" --device "$DEV" 2>"$T/daemon.log" &
 DPID=$!
 i=0
 until ctl list >/dev/null 2>&1; do

@@ -5,7 +5,6 @@
  */
 #include "daemon_run.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,9 +32,8 @@ int daemon_run_start(struct daemon_run *d, const char *pcibackd, const char *con
 	snprintf(d->sock, sizeof(d->sock), "%s/sock", d->dir);
 	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
-	/* Its restart state in the fresh directory too, not in the default /run/pcibackd. */
-	const char *argv[64] = { pcibackd, "--socket", d->sock, "--control", d->ctl, "--state-dir", d->dir };
-	size_t n = 7;
+	const char *argv[64] = { pcibackd, "--socket", d->sock, "--control", d->ctl };
+	size_t n = 5;
 	for (size_t i = 0; args[i] && n < 63; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -79,12 +77,6 @@ void daemon_run_stop(struct daemon_run *d)
 	unlink(lock);
 	snprintf(lock, sizeof(lock), "%s.lock", d->ctl);
 	unlink(lock);
-	DIR *dh = opendir(d->dir); /* the state file a stop leaves (doc/restart.md) */
-	for (struct dirent *e; dh && (e = readdir(dh));)
-		if (strstr(e->d_name, ".state"))
-			unlinkat(dirfd(dh), e->d_name, 0);
-	if (dh)
-		closedir(dh);
 	rmdir(d->dir);
 	d->dir[0] = 0;
 }

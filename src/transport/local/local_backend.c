@@ -297,15 +297,8 @@ static void on_initialised(struct lt_conn *c, const struct lt_msg *m, int *fds, 
 	lt_msg_init(&out);
 	lt_msg_set(&out, LT_K_STATE, "%d", XB_CONNECTED);
 	pb_log_rl(&c->guest->dg.rl, PB_LOG_INFO, "local guest %s connected", c->guest->name);
-	if (lt_conn_send(c, &out) || lt_reconf_kick(c)) /* changes while it was connecting */
-		return;
-	/*
-	 * An op the guest posted while no backend served it (this daemon was
-	 * restarted under it, or its kick was consumed by one that died) is
-	 * answered now, as if it had just been kicked.
-	 */
-	if (pciif_flags_load(c->page) & PCIIF_FLAG_F_ACTIVE)
-		on_kick(c->kick_w, EPOLLIN, c);
+	if (lt_conn_send(c, &out) == 0)
+		lt_reconf_kick(c); /* changes while it was connecting */
 	return;
 fail:
 	for (int i = 0; i < nfds; i++)
