@@ -89,15 +89,23 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Posts a config read of d's vendor ID on sh, as a guest does. */
-static void post_read(struct pciif_sharedinfo *sh, struct pb_pool_dev *d)
+/* Posts op cmd on sh for d, as a guest does (a config access is of 2 bytes at offset). */
+static void post_op(struct pciif_sharedinfo *sh, struct pb_pool_dev *d, uint32_t cmd, uint32_t offset,
+		    uint32_t value)
 {
 	memset(&sh->op, 0, sizeof(sh->op));
-	sh->op.cmd = PCIIF_OP_CONF_READ;
+	sh->op.cmd = cmd;
 	sh->op.devfn = topo_find(&d->owner->topo, &d->dev)->vaddr.devfn;
-	sh->op.offset = 0;
+	sh->op.offset = offset;
 	sh->op.size = 2;
+	sh->op.value = value;
 	pciif_flags_set(sh, PCIIF_FLAG_F_ACTIVE);
+}
+
+/* Posts a config read of d's vendor ID on sh. */
+static void post_read(struct pciif_sharedinfo *sh, struct pb_pool_dev *d)
+{
+	post_op(sh, d, PCIIF_OP_CONF_READ, 0, 0);
 }
 
 /* A config read of the victim's vendor ID, posted on its page; returns op.err. */
@@ -548,6 +556,13 @@ static void guest_answers(struct fix *f, int32_t result)
 	aer_links_apply(&f->links, &f->link, &act);
 }
 
+/* Posts op cmd on the slow guest's page for the slow device and dispatches it; what dispatch_pending returned. */
+static bool slow_op(struct fix *f, uint32_t cmd, uint32_t offset, uint32_t value)
+{
+	post_op(&f->sh_slow, f->slow, cmd, offset, value);
+	return dispatch_pending(&f->slow->owner->dg, &f->sh_slow);
+}
+
 /* An error on the slow device; its guest answers "need reset": the reset is running. */
 static struct aer_state *start_slot_reset(struct fix *f)
 {
@@ -694,12 +709,7 @@ static void guest_destroyed_during_slot_reset(void **state)
 static void release_during_slot_reset_leaves_device_alone(void **state)
 {
 	struct fix *f = *state;
-	struct pb_guest *g = f->slow->owner;
-	memset(&f->sh_slow.op, 0, sizeof(f->sh_slow.op));
-	f->sh_slow.op.cmd = PCIIF_OP_ENABLE_MSI;
-	f->sh_slow.op.devfn = topo_find(&g->topo, &f->slow->dev)->vaddr.devfn;
-	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_F_ACTIVE);
-	assert_true(dispatch_pending(&g->dg, &f->sh_slow));
+	assert_true(slow_op(f, PCIIF_OP_ENABLE_MSI, 0, 0));
 	assert_int_equal(f->sh_slow.op.err, 0);
 	assert_true(f->slow->dev.irq.msi_on);
 	start_slot_reset(f);
@@ -755,14 +765,7 @@ static void op_held_by_reset_then_waiting_is_answered(void **state)
 	struct fix *f = *state;
 	struct dispatch_guest *g = &f->slow->owner->dg;
 	start_slot_reset(f);
-	memset(&f->sh_slow.op, 0, sizeof(f->sh_slow.op));
-	f->sh_slow.op.cmd = PCIIF_OP_CONF_WRITE;
-	f->sh_slow.op.devfn = topo_find(&f->slow->owner->topo, &f->slow->dev)->vaddr.devfn;
-	f->sh_slow.op.offset = NVME_PMCSR;
-	f->sh_slow.op.size = 2;
-	f->sh_slow.op.value = 3; /* D3hot */
-	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_F_ACTIVE);
-	assert_false(dispatch_pending(g, &f->sh_slow));
+	assert_false(slow_op(f, PCIIF_OP_CONF_WRITE, NVME_PMCSR, 3)); /* D3hot */
 	assert_int_equal(dispatch_deadline(g), 0); /* held by the reset, not yet run */
 
 	struct held_ticker t = { .f = f };
@@ -774,20 +777,6 @@ static void op_held_by_reset_then_waiting_is_answered(void **state)
 	assert_int_equal(hostdev_read(f->slow->dev.host, NVME_PMCSR, 2, &pmcsr), 0);
 	assert_int_equal(pmcsr & 3u, 3u);
 	assert_int_equal(f->sh_slow.aer_op.cmd, PCIIF_OP_AER_SLOTRESET);
-}
-
-/* Posts op cmd (no payload) on the slow guest's page for the slow device and dispatches it. */
-static bool slow_op(struct fix *f, uint32_t cmd, uint32_t offset, uint32_t value)
-{
-	struct pb_guest *g = f->slow->owner;
-	memset(&f->sh_slow.op, 0, sizeof(f->sh_slow.op));
-	f->sh_slow.op.cmd = cmd;
-	f->sh_slow.op.devfn = topo_find(&g->topo, &f->slow->dev)->vaddr.devfn;
-	f->sh_slow.op.offset = offset;
-	f->sh_slow.op.size = 2;
-	f->sh_slow.op.value = value;
-	pciif_flags_set(&f->sh_slow, PCIIF_FLAG_F_ACTIVE);
-	return dispatch_pending(&g->dg, &f->sh_slow);
 }
 
 #define NVME_MSI_FLAGS 0x52u /* cap-dev3 01:00.0: MSI capability at 0x50 */

@@ -486,13 +486,13 @@ static void test_remove_unknown_vdev_still_completes(void **state)
  * POOL_RELEASING and is over (the pool's on_released) only when the test
  * lets it finish (finish_releases), whatever the time the reset takes.
  */
-static void slow_reset(struct env *e, int i)
+static void slow_reset(struct env *e, struct pb_pool_dev *pd)
 {
 	char err[256];
 	e->loop = evloop_new();
 	assert_non_null(e->loop);
 	assert_int_equal(pool_start_release_worker(&e->pool, e->loop, err, sizeof(err)), 0);
-	simdev_set_reset_delay(pdev(e, i)->dev.host, 20);
+	simdev_set_reset_delay(pd->dev.host, 20);
 }
 
 /* The releases in progress end (on this thread, as the loop would), then the backend sees what followed. */
@@ -505,7 +505,7 @@ static void finish_releases(struct env *e)
 static void test_removal_reconfigured_after_reset(void **state)
 {
 	struct env *e = *state;
-	slow_reset(e, 0);
+	slow_reset(e, pdev(e, 0));
 	connect2(e);
 	unsigned resets = simdev_counters(pdev(e, 0)->dev.host)->resets;
 	struct pb_bdf a;
@@ -547,7 +547,7 @@ static void test_removal_reconfigured_after_reset(void **state)
  */
 static void reboot_during_release(struct env *e)
 {
-	slow_reset(e, 0);
+	slow_reset(e, pdev(e, 0));
 	attach(e, 0);
 	start_and_connect(e);
 	fake_ring_kill(&e->ring, 5);
@@ -1328,13 +1328,9 @@ static void count_op_waits(void *arg) { ++*(unsigned *)arg; }
 static void test_pm_write_during_aer_reset_arms_op_timer(void **state)
 {
 	struct env *e = *state;
-	char err[256];
-	e->loop = evloop_new();
-	assert_non_null(e->loop);
-	assert_int_equal(pool_start_release_worker(&e->pool, e->loop, err, sizeof(err)), 0);
 	connect_pm_device(e);
 	struct pb_pool_dev *pd = e->pool.devs[e->pool.ndevs - 1];
-	simdev_set_reset_delay(pd->dev.host, 50);
+	slow_reset(e, pd);
 	unsigned waits = 0;
 	xb_backend_on_op_waits(e->be, count_op_waits, &waits);
 	pciif_flags_set(shared(e), PCIIF_FLAG_B_AERHANDLER);
