@@ -279,7 +279,8 @@ uint64_t dispatch_deadline(const struct dispatch_guest *g)
 struct pciif_sharedinfo *dispatch_complete(struct dispatch_guest *g, uint64_t now_ms)
 {
 	struct dispatch_inflight *f = &g->inflight;
-	if (!f->busy || g->aer_resets || now_ms < f->due_ms)
+	uint64_t due = dispatch_deadline(g);
+	if (!due || now_ms < due)
 		return NULL;
 	f->busy = false;
 	if (f->dev)
